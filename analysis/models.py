@@ -1,0 +1,365 @@
+"""Simple moderation (PROCESS Model 1) by OLS, and the two hypotheses as thin wrappers.
+
+H1: conformity ~ public * holism    (thinking style x visibility -> conformity)
+H2: evaluation ~ conformity * closeness   (conformity x closeness -> evaluation)
+
+``fit_moderation`` works on any column names, so the published reference data sets go
+through exactly the code path used for the study.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.covariance import coefficient_covariance, normalize_cov_type
+from analysis.probing import johnson_neyman, mean_sd_values, process_percentiles, t_test
+
+CENTER_CHOICES = ("none", "all", "continuous")
+PROBE_CHOICES = ("percentiles", "mean-sd")
+PERCENTILE_LABELS = ("16th percentile", "50th percentile", "84th percentile")
+
+
+@dataclass
+class Column:
+    """One design-matrix column: its statsmodels-style name and what it is."""
+
+    name: str
+    role: str  # intercept | focal | moderator | interaction | covariate
+    level: str | None = None  # category level for dummy columns
+
+
+@dataclass
+class ModerationResult:
+    """A fitted moderation model with everything needed to probe, plot and report it."""
+
+    outcome: str
+    focal: str
+    moderator: str
+    formula: str
+    cov_type: str
+    center: str
+    alpha: float
+    columns: list[Column]
+    design: np.ndarray
+    response: np.ndarray
+    params: np.ndarray
+    cov: np.ndarray
+    df_resid: int
+    r2: float
+    mse: float
+    model_f: float
+    model_df: tuple[int, int]
+    model_p: float
+    interaction: dict
+    conditional_effects: list[dict]
+    johnson_neyman: dict | None
+    n_missing: int
+    focal_values: np.ndarray
+    moderator_values: np.ndarray  # original units (labels if categorical)
+    moderator_levels: list[str] | None  # categorical moderator levels, reference first
+    centers: dict  # centring constants for focal / moderator columns
+    covariate_means: np.ndarray
+    bootstrap: dict | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return int(self.design.shape[0])
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def index_of(self, role: str) -> list[int]:
+        return [i for i, c in enumerate(self.columns) if c.role == role]
+
+    def coefficient_table(self) -> dict:
+        se = np.sqrt(np.diag(self.cov))
+        tests = t_test(self.params, se, self.df_resid, self.alpha)
+        table = {}
+        for i, name in enumerate(self.names):
+            table[name] = {
+                "b": self.params[i], "se": se[i], "t": tests["t"][i], "p": tests["p"][i],
+                "ci_low": tests["ci_low"][i], "ci_high": tests["ci_high"][i],
+            }
+        return table
+
+    def moderator_row(self, w) -> np.ndarray:
+        """Values of the moderator columns (as entered, i.e. centred) at moderator value(s) w."""
+        if self.moderator_levels is None:
+            w = np.atleast_1d(np.asarray(w, dtype=float))
+            return (w - self.centers["moderator"])[:, None]
+        w = np.atleast_1d(np.asarray(w, dtype=object))
+        dummies = np.array([[1.0 if v == level else 0.0 for level in self.moderator_levels[1:]] for v in w])
+        return dummies - self.centers["moderator"]
+
+    def effect_at(self, w) -> tuple[np.ndarray, np.ndarray]:
+        """Conditional effect of the focal predictor at moderator value(s) w, with its SE."""
+        rows = self.moderator_row(w)
+        gradient = np.zeros((rows.shape[0], len(self.columns)))
+        gradient[:, self.index_of("focal")[0]] = 1.0
+        gradient[:, self.index_of("interaction")] = rows
+        effect = gradient @ self.params
+        se = np.sqrt(np.einsum("ij,jk,ik->i", gradient, self.cov, gradient))
+        return effect, se
+
+    def predict(self, x, w) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted outcome at focal x and moderator w (covariates at their means), with SE."""
+        rows = self.moderator_row(w)
+        x = np.broadcast_to(np.asarray(x, dtype=float), (rows.shape[0],)) - self.centers["focal"]
+        design = np.zeros((rows.shape[0], len(self.columns)))
+        design[:, self.index_of("intercept")[0]] = 1.0
+        design[:, self.index_of("focal")[0]] = x
+        design[:, self.index_of("moderator")] = rows
+        design[:, self.index_of("interaction")] = rows * x[:, None]
+        design[:, self.index_of("covariate")] = self.covariate_means
+        fitted = design @ self.params
+        se = np.sqrt(np.einsum("ij,jk,ik->i", design, self.cov, design))
+        return fitted, se
+
+    def to_dict(self) -> dict:
+        """The MODEL object of the JSON output (numbers may still be numpy / NaN)."""
+        result = {
+            "outcome": self.outcome,
+            "focal": self.focal,
+            "moderator": self.moderator,
+            "formula": self.formula,
+            "n": self.n,
+            "n_missing": self.n_missing,
+            "df_resid": self.df_resid,
+            "cov_type": self.cov_type,
+            "center": self.center,
+            "centering_constants": {k: v for k, v in self.centers.items() if np.ndim(v) == 0},
+            "coefficients": self.coefficient_table(),
+            "r2": self.r2,
+            "mse": self.mse,
+            "model_f": self.model_f,
+            "model_df": list(self.model_df),
+            "model_p": self.model_p,
+            "interaction": self.interaction,
+            "conditional_effects": self.conditional_effects,
+            "johnson_neyman": self.johnson_neyman,
+        }
+        if self.bootstrap is not None:
+            result["bootstrap"] = self.bootstrap
+        if self.notes:
+            result["notes"] = list(self.notes)
+        return result
+
+
+def ols(design: np.ndarray, response: np.ndarray):
+    """Least-squares fit returning coefficients, residuals and (X'X)^-1; refuses a rank-deficient X."""
+    q, r = np.linalg.qr(design)
+    if design.shape[0] <= design.shape[1]:
+        raise ValueError(f"too few cases ({design.shape[0]}) for {design.shape[1]} coefficients")
+    diag = np.abs(np.diag(r))
+    if diag.min() <= 1e-10 * max(diag.max(), 1.0):
+        raise ValueError("the design matrix is singular (a constant or duplicated predictor?)")
+    params = np.linalg.solve(r, q.T @ response)
+    resid = response - design @ params
+    r_inv = np.linalg.inv(r)
+    return params, resid, r_inv @ r_inv.T
+
+
+def wald_f(params, cov, indices, df_resid) -> tuple[float, int, int, float]:
+    """Wald F for H0: the listed coefficients are all zero (equals the classical F under OLS)."""
+    sub_b = params[indices]
+    sub_v = cov[np.ix_(indices, indices)]
+    q = len(indices)
+    f_value = float(sub_b @ np.linalg.solve(sub_v, sub_b)) / q
+    return f_value, q, int(df_resid), float(stats.f.sf(f_value, q, df_resid))
+
+
+def r_squared(response, resid) -> float:
+    centred = response - response.mean()
+    return 1.0 - float(resid @ resid) / float(centred @ centred)
+
+
+def is_categorical(values: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(values)
+
+
+def dummy_columns(values: pd.Series, name: str) -> tuple[list[str], np.ndarray, list[str]]:
+    """Treatment (dummy) coding with the first sorted level as reference, patsy-style names."""
+    levels = sorted(str(v) for v in pd.unique(values))
+    labels = values.astype(str).to_numpy()
+    matrix = np.column_stack([(labels == level).astype(float) for level in levels[1:]]) if len(levels) > 1 \
+        else np.empty((len(values), 0))
+    names = [f"{name}[T.{level}]" for level in levels[1:]]
+    return names, matrix, levels
+
+
+def should_center(values: np.ndarray, center: str) -> bool:
+    if center == "all":
+        return True
+    if center == "continuous":
+        return np.unique(values).size > 2
+    return False
+
+
+def fit_moderation(
+    df: pd.DataFrame,
+    outcome: str,
+    focal: str,
+    moderator: str,
+    *,
+    cov_type: str = "HC3",
+    center: str = "none",
+    covariates=(),
+    probe: str = "percentiles",
+    at=None,
+    alpha: float = 0.05,
+) -> ModerationResult:
+    """Fit ``outcome ~ focal * moderator (+ covariates)`` by OLS and probe the interaction.
+
+    Missing values are dropped listwise over the columns this model uses. A text moderator
+    is dummy-coded (first level as reference) and probed at each level; a numeric one at
+    PROCESS percentiles (default), mean +/- 1 SD, or the values in ``at``, with
+    Johnson–Neyman when it has more than two distinct values.
+    """
+    cov_type = normalize_cov_type(cov_type)
+    if center not in CENTER_CHOICES:
+        raise ValueError(f"center must be one of {CENTER_CHOICES}, not {center!r}")
+    if probe not in PROBE_CHOICES:
+        raise ValueError(f"probe must be one of {PROBE_CHOICES}, not {probe!r}")
+    covariates = [c for c in covariates if c]
+    used = list(dict.fromkeys([outcome, focal, moderator, *covariates]))
+    missing_columns = [c for c in used if c not in df.columns]
+    if missing_columns:
+        raise KeyError(f"columns not in the data: {', '.join(missing_columns)}")
+    complete = df[used].notna().all(axis=1).to_numpy()
+    data = df.loc[complete, used].reset_index(drop=True)
+    n_missing = int((~complete).sum())
+    if is_categorical(data[focal]) or is_categorical(data[outcome]):
+        raise ValueError("the outcome and the focal predictor must be numeric")
+
+    y = data[outcome].to_numpy(dtype=float)
+    x_raw = data[focal].to_numpy(dtype=float)
+    x_center = float(x_raw.mean()) if should_center(x_raw, center) else 0.0
+    x = x_raw - x_center
+
+    columns = [Column("Intercept", "intercept"), Column(focal, "focal")]
+    blocks = [np.ones_like(y), x]
+    categorical_moderator = is_categorical(data[moderator])
+    if categorical_moderator:
+        names, dummies, levels = dummy_columns(data[moderator], moderator)
+        if len(levels) < 2:
+            raise ValueError(f"the moderator {moderator!r} has only one level")
+        w_center = dummies.mean(axis=0) if center == "all" else np.zeros(dummies.shape[1])
+        w_cols = dummies - w_center
+        moderator_values = data[moderator].astype(str).to_numpy(dtype=object)
+        for name, level, col in zip(names, levels[1:], w_cols.T):
+            columns.append(Column(name, "moderator", level))
+            blocks.append(col)
+        for name, level, col in zip(names, levels[1:], w_cols.T):
+            columns.append(Column(f"{focal}:{name}", "interaction", level))
+            blocks.append(x * col)
+    else:
+        levels = None
+        w_raw = data[moderator].to_numpy(dtype=float)
+        w_center = float(w_raw.mean()) if should_center(w_raw, center) else 0.0
+        moderator_values = w_raw
+        columns.append(Column(moderator, "moderator"))
+        blocks.append(w_raw - w_center)
+        columns.append(Column(f"{focal}:{moderator}", "interaction"))
+        blocks.append(x * (w_raw - w_center))
+
+    covariate_terms = []
+    for name in covariates:
+        if name in (outcome, focal, moderator):
+            continue
+        if is_categorical(data[name]):
+            dummy_names, dummies, _ = dummy_columns(data[name], name)
+            for dummy_name, col in zip(dummy_names, dummies.T):
+                columns.append(Column(dummy_name, "covariate"))
+                blocks.append(col)
+        else:
+            columns.append(Column(name, "covariate"))
+            blocks.append(data[name].to_numpy(dtype=float))
+        covariate_terms.append(name)
+
+    design = np.column_stack(blocks)
+    params, resid, xtx_inv = ols(design, y)
+    n, p = design.shape
+    df_resid = n - p
+    cov = coefficient_covariance(design, resid, cov_type, xtx_inv)
+    r2 = r_squared(y, resid)
+    mse = float(resid @ resid) / df_resid
+    model_f, df1, df2, model_p = wald_f(params, cov, list(range(1, p)), df_resid)
+
+    interaction_idx = [i for i, c in enumerate(columns) if c.role == "interaction"]
+    reduced = np.delete(design, interaction_idx, axis=1)
+    _, reduced_resid, _ = ols(reduced, y)
+    f_int, q, _, p_int = wald_f(params, cov, interaction_idx, df_resid)
+    interaction_names = [columns[i].name for i in interaction_idx]
+    interaction = {
+        "term": " + ".join(interaction_names),
+        "terms": interaction_names,
+        "r2_change": r2 - r_squared(y, reduced_resid),
+        "f": f_int,
+        "df1": q,
+        "df2": df_resid,
+        "p": p_int,
+    }
+
+    formula = f"{outcome} ~ {focal} * {moderator}" + "".join(f" + {c}" for c in covariate_terms)
+    result = ModerationResult(
+        outcome=outcome, focal=focal, moderator=moderator, formula=formula, cov_type=cov_type,
+        center=center, alpha=alpha, columns=columns, design=design, response=y, params=params,
+        cov=cov, df_resid=df_resid, r2=r2, mse=mse, model_f=model_f, model_df=(df1, df2),
+        model_p=model_p, interaction=interaction, conditional_effects=[], johnson_neyman=None,
+        n_missing=n_missing, focal_values=x_raw, moderator_values=moderator_values,
+        moderator_levels=levels, centers={"focal": x_center, "moderator": w_center},
+        covariate_means=design[:, [i for i, c in enumerate(columns) if c.role == "covariate"]].mean(axis=0),
+    )
+    result.conditional_effects = conditional_effects(result, probe, at)
+    if not categorical_moderator and np.unique(moderator_values).size > 2:
+        i1, i3 = result.index_of("focal")[0], interaction_idx[0]
+        result.johnson_neyman = johnson_neyman(
+            params[i1], params[i3], cov[i1, i1], cov[i1, i3], cov[i3, i3], df_resid,
+            moderator_values, shift=w_center, alpha=alpha,
+        )
+    else:
+        result.notes.append("Johnson-Neyman is not defined for a dichotomous or categorical moderator.")
+    return result
+
+
+def probe_points(result: ModerationResult, probe: str, at) -> list[tuple[object, str]]:
+    """Moderator values at which to estimate the focal effect, with readable labels."""
+    if result.moderator_levels is not None:
+        return [(level, str(level)) for level in result.moderator_levels]
+    if at is not None and len(at) > 0:
+        return [(float(v), f"{result.moderator} = {float(v):g}") for v in at]
+    values = result.moderator_values
+    distinct = np.unique(values)
+    if distinct.size <= 2:
+        return [(float(v), f"{result.moderator} = {float(v):g}") for v in distinct]
+    if probe == "mean-sd":
+        return mean_sd_values(values)
+    return [(float(v), label) for v, label in zip(process_percentiles(values), PERCENTILE_LABELS)]
+
+
+def conditional_effects(result: ModerationResult, probe: str = "percentiles", at=None) -> list[dict]:
+    """Effect of the focal predictor at each probe value of the moderator, with t test and CI."""
+    points = probe_points(result, probe, at)
+    effects, ses = result.effect_at([w for w, _ in points])
+    rows = []
+    for (w, label), effect, se in zip(points, effects, ses):
+        tests = t_test(effect, se, result.df_resid, result.alpha)
+        rows.append({"w": w, "label": label, "effect": float(effect), "se": float(se),
+                     **{k: float(v) for k, v in tests.items()}})
+    return rows
+
+
+def fit_h1(df: pd.DataFrame, *, moderator: str = "holism", **options) -> ModerationResult:
+    """H1: does visibility (public vs private) affect conformity differently by thinking style?"""
+    return fit_moderation(df, "conformity", "public", moderator, **options)
+
+
+def fit_h2(df: pd.DataFrame, **options) -> ModerationResult:
+    """H2: does conformity affect the evaluation differently by closeness to the adviser?"""
+    return fit_moderation(df, "evaluation", "conformity", "closeness", **options)
