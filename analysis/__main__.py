@@ -1,0 +1,173 @@
+"""Command line: ``python -m analysis fit|report|power``.
+
+Exit status: 0 on success, 2 for bad input or usage (the message names file, column and
+row), 1 when the data cannot support a model (e.g. a singular design).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from analysis.bootstrap import show_progress
+from analysis.covariance import COV_TYPES
+from analysis.load import InputError
+from analysis.models import CENTER_CHOICES, PROBE_CHOICES
+from analysis.pipeline import AnalysisOptions, analyse
+from analysis.power import power_table, simulate_power
+
+
+def number_list(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one number")
+    return values
+
+
+def count_list(text: str) -> list[int]:
+    values = number_list(text)
+    if any(v != int(v) or v < 6 for v in values):
+        raise argparse.ArgumentTypeError(f"expected whole numbers of at least 6, got {text!r}")
+    return [int(v) for v in values]
+
+
+def name_list(text: str) -> list[str]:
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+def cov_type(text: str) -> str:
+    key = text.strip().upper()
+    if key not in COV_TYPES:
+        raise argparse.ArgumentTypeError(f"choose one of {', '.join(COV_TYPES)}")
+    return key
+
+
+def alpha_value(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError("alpha must lie between 0 and 1")
+    return value
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", help="participants CSV exported by the platform")
+    parser.add_argument("--cov-type", type=cov_type, default="HC3",
+                        help="standard errors: OLS, HC0, HC1, HC2, HC3 (default) or HC4")
+    parser.add_argument("--center", choices=CENTER_CHOICES, default="none",
+                        help="mean-centre the variables forming the product (default none)")
+    parser.add_argument("--covariates", type=name_list, default=[],
+                        help="comma-separated covariate columns, e.g. age,gender (text is dummy-coded)")
+    parser.add_argument("--probe", choices=PROBE_CHOICES, default="percentiles",
+                        help="moderator values for conditional effects: PROCESS 16/50/84th "
+                             "percentiles (default) or mean +/- 1 SD")
+    parser.add_argument("--at", type=number_list, default=None,
+                        help="probe the moderators at these values instead, e.g. 2,4,6")
+    parser.add_argument("--moderator", default="holism",
+                        help="H1 moderator column (default holism; e.g. culture for a two-culture design)")
+    parser.add_argument("--keep-failed-attention", action="store_true",
+                        help="keep participants who failed the attention check")
+    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                        help="percentile bootstrap with N resamples (e.g. 5000)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed for the bootstrap")
+    parser.add_argument("--alpha", type=alpha_value, default=0.05,
+                        help="significance level for tests, CIs and Johnson-Neyman (default 0.05)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=(
+        "Test H1 (conformity ~ public * holism) and H2 (evaluation ~ conformity * closeness) "
+        "from exported files, PROCESS Model 1 style."))
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    fit = commands.add_parser("fit", help="fit both models and print PROCESS-style tables")
+    add_model_options(fit)
+    fit.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+
+    report = commands.add_parser("report", help="write HTML and Markdown reports, figures and results.json")
+    add_model_options(report)
+    report.add_argument("--out", required=True, help="output directory")
+    report.add_argument("--suggestions", default=None,
+                        help="suggestions CSV (default: suggestions.csv next to the data, if present)")
+
+    power = commands.add_parser("power", help="simulate power of the interaction tests")
+    power.add_argument("--hypothesis", choices=("h1", "h2", "both"), default="both")
+    power.add_argument("--f2", type=float, default=0.02,
+                       help="Cohen's f^2 of the interaction (default 0.02, 'small')")
+    power.add_argument("--n", type=count_list, default=[100, 200, 400, 800],
+                       help="comma-separated sample sizes (default 100,200,400,800)")
+    power.add_argument("--sims", type=int, default=1000, help="simulations per N (default 1000)")
+    power.add_argument("--seed", type=int, default=None)
+    power.add_argument("--alpha", type=alpha_value, default=0.05)
+    power.add_argument("--cov-type", type=cov_type, default="HC3")
+    power.add_argument("--json", action="store_true", help="print the rows as JSON")
+    power.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def options_from(args) -> AnalysisOptions:
+    return AnalysisOptions(
+        cov_type=args.cov_type, center=args.center, covariates=args.covariates, probe=args.probe,
+        at=args.at, moderator=args.moderator, keep_failed_attention=args.keep_failed_attention,
+        bootstrap=max(args.bootstrap, 0), seed=args.seed, alpha=args.alpha,
+        progress=show_progress(args.quiet),
+    )
+
+
+def run_fit(args) -> int:
+    from analysis.report import render_text, terminal_sections
+
+    analysis = analyse(args.data, options_from(args))
+    results = analysis.results()
+    if args.json:
+        sys.stdout.write(json.dumps(results, allow_nan=False) + "\n")
+    else:
+        sys.stdout.write(render_text(terminal_sections(results)))
+    return 0
+
+
+def run_report(args) -> int:
+    from analysis.report import write_report
+
+    analysis = analyse(args.data, options_from(args))
+    paths = write_report(analysis, args.out, args.suggestions)
+    for label, path in paths.items():
+        print(f"{label}: {path}")
+    return 0
+
+
+def run_power(args) -> int:
+    if args.sims < 1:
+        raise ValueError("--sims must be at least 1")
+    hypotheses = ("h1", "h2") if args.hypothesis == "both" else (args.hypothesis,)
+    rows = []
+    for hypothesis in hypotheses:
+        rows += simulate_power(hypothesis, args.f2, args.n, args.sims, args.seed, args.alpha,
+                               args.cov_type, progress=show_progress(args.quiet))
+    if args.json:
+        print(json.dumps({"f2": args.f2, "sims": args.sims, "seed": args.seed, "alpha": args.alpha,
+                          "cov_type": args.cov_type, "rows": rows}))
+    else:
+        print(power_table(rows, args.f2, args.sims, args.cov_type, args.alpha))
+    return 0
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    runners = {"fit": run_fit, "report": run_report, "power": run_power}
+    try:
+        return runners[args.command](args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

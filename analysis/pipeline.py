@@ -1,0 +1,109 @@
+"""One analysis run from the participants file to the results dictionary.
+
+Shared by the command line, the report and the benchmark so all three compute the same thing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from analysis.bootstrap import bootstrap_moderation
+from analysis.load import StudyData, read_participants, read_suggestions
+from analysis.models import ModerationResult, fit_h1, fit_h2
+from analysis.robustness import adoption_binomial, suggestion_logit
+
+
+@dataclass
+class AnalysisOptions:
+    """Settings an analyst chooses on the command line."""
+
+    cov_type: str = "HC3"
+    center: str = "none"
+    covariates: list[str] = field(default_factory=list)
+    probe: str = "percentiles"
+    at: list[float] | None = None
+    moderator: str = "holism"
+    keep_failed_attention: bool = False
+    bootstrap: int = 0
+    seed: int | None = None
+    alpha: float = 0.05
+    progress: bool = False
+
+    def model_options(self) -> dict:
+        return {"cov_type": self.cov_type, "center": self.center, "covariates": self.covariates,
+                "probe": self.probe, "at": self.at, "alpha": self.alpha}
+
+
+@dataclass
+class Analysis:
+    study: StudyData
+    h1: ModerationResult
+    h2: ModerationResult
+    options: AnalysisOptions
+
+    def results(self) -> dict:
+        """The JSON document: input, exclusions and both models (JSON-safe numbers)."""
+        exclusions = dict(self.study.exclusions)
+        exclusions["missing"] = {"h1": self.h1.n_missing, "h2": self.h2.n_missing}
+        return to_jsonable({
+            "input": self.study.input_info(),
+            "exclusions": exclusions,
+            "h1": self.h1.to_dict(),
+            "h2": self.h2.to_dict(),
+        })
+
+
+def analyse(path, options: AnalysisOptions | None = None) -> Analysis:
+    """Read and validate the participants file, then fit (and optionally bootstrap) H1 and H2."""
+    options = options or AnalysisOptions()
+    study = read_participants(path, moderator=options.moderator, covariates=options.covariates,
+                              keep_failed_attention=options.keep_failed_attention)
+    h1 = fit_h1(study.data, moderator=options.moderator, **options.model_options())
+    h2 = fit_h2(study.data, **options.model_options())
+    if options.bootstrap > 0:
+        # Separate, fixed sub-seeds keep each model's resamples reproducible on their own.
+        seeds = np.random.SeedSequence(options.seed).spawn(2) if options.seed is not None else [None, None]
+        for result, seed in zip((h1, h2), seeds):
+            bootstrap_moderation(result, options.bootstrap, seed, options.progress)
+            result.bootstrap["seed"] = options.seed
+    return Analysis(study=study, h1=h1, h2=h2, options=options)
+
+
+def robustness_checks(analysis: Analysis, suggestions_path=None) -> dict:
+    """Suggestion-level logistic and binomial adopted-out-of-k models for H1."""
+    participants = analysis.study.data
+    moderator = analysis.options.moderator
+    if suggestions_path is None:
+        candidate = Path(analysis.study.path).with_name("suggestions.csv")
+        suggestions_path = candidate if candidate.is_file() else None
+    suggestions = read_suggestions(suggestions_path) if suggestions_path is not None else None
+    if suggestions is not None:
+        logit = suggestion_logit(participants, suggestions, moderator=moderator, alpha=analysis.options.alpha)
+        logit["source"] = str(suggestions_path)
+    else:
+        logit = {"model": "logistic, SEs clustered by participant",
+                 "skipped": "no suggestions file (give --suggestions or put suggestions.csv next to the data)"}
+    binomial = adoption_binomial(participants, suggestions, moderator=moderator, alpha=analysis.options.alpha)
+    return to_jsonable({"suggestion_logit": logit, "adoption_binomial": binomial})
+
+
+def to_jsonable(value):
+    """Plain JSON types only: numpy scalars become Python numbers, NaN and inf become None."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [to_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    return value

@@ -1,0 +1,298 @@
+"""Tables for the terminal, and the Markdown and self-contained HTML reports.
+
+All three formats are rendered from the same list of sections built from the results
+dictionary, so the terminal, the Markdown and the HTML never disagree.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from analysis.figures import floodlight_plot, interaction_plot
+from analysis.pipeline import Analysis, robustness_checks, to_jsonable
+
+HYPOTHESES = {
+    "h1": "H1 - thinking style x visibility -> conformity",
+    "h2": "H2 - conformity x closeness -> evaluation",
+}
+DESCRIBED = ("holism", "conformity", "closeness", "evaluation", "wtp")
+
+
+@dataclass
+class Table:
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    note: str | None = None
+
+
+@dataclass
+class Figure:
+    path: Path
+    caption: str
+
+
+@dataclass
+class Section:
+    title: str
+    items: list = field(default_factory=list)  # Table, Figure or str (a paragraph)
+
+
+def number(value, digits: int = 4) -> str:
+    if value is None:
+        return "NA"
+    if isinstance(value, str):
+        return value
+    return f"{value:.{digits}f}"
+
+
+def p_value(value) -> str:
+    if value is None:
+        return "NA"
+    return "<.0001" if value < 0.0001 else f"{value:.4f}"
+
+
+def model_items(model: dict) -> list:
+    """PROCESS-style blocks for one model: summary, coefficients, interaction, probing."""
+    conditional = model["conditional_effects"]
+    items = [
+        f"Outcome: {model['outcome']}; focal predictor (X): {model['focal']}; moderator (W): "
+        f"{model['moderator']}. Model: {model['formula']}. N = {model['n']} "
+        f"({model['n_missing']} dropped for missing values). Standard errors: {model['cov_type']}; "
+        f"tests use t({model['df_resid']}). Mean-centring: {model['center']}.",
+        Table("Model summary", ["R", "R-sq", "MSE", "F", "df1", "df2", "p"], [[
+            number(None if model["r2"] is None else float(np.sqrt(max(model["r2"], 0.0)))),
+            number(model["r2"]), number(model["mse"]), number(model["model_f"]),
+            str(model["model_df"][0]), str(model["model_df"][1]), p_value(model["model_p"]),
+        ]], note="F is a Wald test with the chosen covariance (the classical F under OLS)."),
+        Table("Coefficients", ["term", "b", "se", "t", "p", "LLCI", "ULCI"], [
+            [term, number(c["b"]), number(c["se"]), number(c["t"]), p_value(c["p"]),
+             number(c["ci_low"]), number(c["ci_high"])]
+            for term, c in model["coefficients"].items()
+        ]),
+    ]
+    inter = model["interaction"]
+    items.append(Table("Test of the interaction", ["term", "R2-chng", "F", "df1", "df2", "p"], [[
+        inter["term"], number(inter["r2_change"]), number(inter["f"]), str(inter["df1"]),
+        str(inter["df2"]), p_value(inter["p"]),
+    ]], note="R2-chng is the ordinary R-squared difference; F uses the chosen covariance "
+             "(t squared of the product term when it has one degree of freedom)."))
+    items.append(Table(
+        f"Conditional effects of {model['focal']} at values of {model['moderator']}",
+        [model["moderator"], "probe", "effect", "se", "t", "p", "LLCI", "ULCI"],
+        [[number(r["w"]) if not isinstance(r["w"], str) else r["w"], r["label"], number(r["effect"]),
+          number(r["se"]), number(r["t"]), p_value(r["p"]), number(r["ci_low"]), number(r["ci_high"])]
+         for r in conditional],
+    ))
+    jn = model["johnson_neyman"]
+    if jn is None:
+        items.append("Johnson-Neyman: not applicable (dichotomous or categorical moderator).")
+    else:
+        low, high = jn["observed_range"]
+        if jn["points"]:
+            items.append(Table(
+                f"Johnson-Neyman significance points (alpha = {jn['alpha']:g})",
+                [model["moderator"], "% below", "% above"],
+                [[number(p["w"]), number(p["pct_below"], 2), number(p["pct_above"], 2)] for p in jn["points"]],
+            ))
+        else:
+            items.append(f"Johnson-Neyman: no significance transition within the observed range "
+                         f"of {model['moderator']} ({number(low)} to {number(high)}).")
+        items.append(Table(
+            "Regions of significance (observed range)", ["from", "to", "significant", "sign of effect"],
+            [[number(r["from"]), number(r["to"]), "yes" if r["significant"] else "no", r["sign"] or "-"]
+             for r in jn["regions"]],
+        ))
+    boot = model.get("bootstrap")
+    if boot:
+        items.append(Table(
+            f"Percentile bootstrap ({boot['n_boot']} resamples, seed {boot['seed']}, "
+            f"{100 * boot['ci_level']:g} % CI)", ["term", "b", "boot se", "BootLLCI", "BootULCI"],
+            [[term, number(c["b"]), number(c["boot_se"]), number(c["ci_low"]), number(c["ci_high"])]
+             for term, c in boot["coefficients"].items()]
+            + [[f"effect at {r['label']}", number(r["effect"]), number(r["boot_se"]), number(r["ci_low"]),
+                number(r["ci_high"])] for r in boot["conditional_effects"]],
+            note=f"{boot['n_failed']} resamples could not be fitted." if boot["n_failed"] else None,
+        ))
+    return items
+
+
+def exclusions_items(results: dict) -> list:
+    inp, exc = results["input"], results["exclusions"]
+    rows = [
+        ["rows in file", str(exc["n_input"])],
+        ["failed attention check", str(exc["attention_failed"])
+         + (" (kept: --keep-failed-attention)" if exc["kept_failed_attention"] else " (excluded)")],
+        ["attention check missing (kept)", str(exc["attention_unknown"])],
+        ["analysed", str(exc["n_analysed"])],
+        ["dropped for missing values, H1", str(exc["missing"]["h1"])],
+        ["dropped for missing values, H2", str(exc["missing"]["h2"])],
+    ]
+    return [f"Input: {inp['path']} (sha256 {inp['sha256']}, {inp['n_rows']} rows).",
+            Table("Exclusions", ["", "n"], rows)]
+
+
+def descriptives_table(data) -> Table:
+    """Mean (SD) of the study variables by condition."""
+    columns = [c for c in DESCRIBED if c in data.columns and data[c].dtype.kind == "f"]
+    rows = []
+    for label, subset in (("public", data[data["public"] == 1]), ("private", data[data["public"] == 0]),
+                          ("all", data)):
+        row = [label, str(len(subset))]
+        for column in columns:
+            values = subset[column].dropna().to_numpy()
+            row.append(f"{values.mean():.3f} ({values.std(ddof=1):.3f})" if values.size > 1 else "NA")
+        rows.append(row)
+    return Table("Descriptives by condition: mean (SD)", ["condition", "n", *columns], rows)
+
+
+def robustness_items(robustness: dict) -> list:
+    items = []
+    for key, title in (("suggestion_logit", "Suggestion-level logistic model"),
+                       ("adoption_binomial", "Binomial model of adopted out of k")):
+        model = robustness[key]
+        if "skipped" in model:
+            items.append(f"{title}: skipped - {model['skipped']}.")
+            continue
+        size = (f"{model['n']} suggestions from {model['n_clusters']} participants" if key == "suggestion_logit"
+                else f"{model['n']} participants, {model['n_suggestions']} suggestions; "
+                     f"Pearson dispersion {number(model['pearson_dispersion'], 2)}")
+        items.append(Table(
+            f"{title}: {model['formula']} ({model['cov_type']} SEs, z tests; {size})",
+            ["term", "b (log-odds)", "se", "z", "p", "LLCI", "ULCI", "odds ratio"],
+            [[term, number(c["b"]), number(c["se"]), number(c["z"]), p_value(c["p"]), number(c["ci_low"]),
+              number(c["ci_high"]), number(c["odds_ratio"])] for term, c in model["coefficients"].items()],
+            note="; ".join(model["notes"]) or None,
+        ))
+    return items
+
+
+def terminal_sections(results: dict) -> list[Section]:
+    sections = [Section("Data", exclusions_items(results))]
+    for key in ("h1", "h2"):
+        sections.append(Section(HYPOTHESES[key], model_items(results[key])))
+    return sections
+
+
+# ---------------------------------------------------------------- renderers
+
+def render_text(sections: list[Section]) -> str:
+    lines = []
+    for section in sections:
+        lines += ["*" * 78, section.title, "*" * 78]
+        for item in section.items:
+            if isinstance(item, Table):
+                widths = [max(len(str(v)) for v in col) for col in zip(item.header, *item.rows)]
+                lines.append("")
+                lines.append(item.title + ":")
+                for row in (item.header, *item.rows):
+                    cells = [str(v).ljust(w) if j == 0 else str(v).rjust(w)
+                             for j, (v, w) in enumerate(zip(row, widths))]
+                    lines.append("  ".join(cells).rstrip())
+                if item.note:
+                    lines.append(textwrap.fill(f"Note: {item.note}", 78, initial_indent="  ",
+                                               subsequent_indent="  "))
+            elif isinstance(item, Figure):
+                lines.append(f"[figure] {item.caption}: {item.path}")
+            else:
+                if lines[-1] != "*" * 78:
+                    lines.append("")
+                lines.append(textwrap.fill(str(item), 78))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def markdown_cell(value) -> str:
+    return str(value).replace("|", "\\|")
+
+
+def render_markdown(sections: list[Section], title: str) -> str:
+    lines = [f"# {title}", ""]
+    for section in sections:
+        lines += [f"## {section.title}", ""]
+        for item in section.items:
+            if isinstance(item, Table):
+                lines += [f"**{item.title}**", "",
+                          "| " + " | ".join(markdown_cell(h) for h in item.header) + " |",
+                          "|" + "|".join("---" for _ in item.header) + "|"]
+                lines += ["| " + " | ".join(markdown_cell(v) for v in row) + " |" for row in item.rows]
+                if item.note:
+                    lines += ["", f"*{item.note}*"]
+            elif isinstance(item, Figure):
+                lines.append(f"![{item.caption}]({item.path.name})")
+            else:
+                lines.append(str(item))
+            lines.append("")
+    return "\n".join(lines)
+
+
+HTML_STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; font-variant-numeric: tabular-nums; }
+th, td { padding: .2rem .6rem; border-bottom: 1px solid #ddd; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+caption { text-align: left; font-weight: 600; padding: .3rem 0; }
+.note { font-size: .9em; color: #555; }
+img { max-width: 100%; }
+"""
+
+
+def render_html(sections: list[Section], title: str) -> str:
+    """A single HTML file: styles inline and figures embedded as base64 PNG."""
+    esc = html.escape
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             f"<title>{esc(title)}</title><style>{HTML_STYLE}</style></head><body>", f"<h1>{esc(title)}</h1>"]
+    for section in sections:
+        parts.append(f"<section><h2>{esc(section.title)}</h2>")
+        for item in section.items:
+            if isinstance(item, Table):
+                parts.append(f"<table><caption>{esc(item.title)}</caption><thead><tr>"
+                             + "".join(f"<th>{esc(str(h))}</th>" for h in item.header) + "</tr></thead><tbody>")
+                for row in item.rows:
+                    parts.append("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>")
+                parts.append("</tbody></table>")
+                if item.note:
+                    parts.append(f'<p class="note">{esc(item.note)}</p>')
+            elif isinstance(item, Figure):
+                encoded = base64.b64encode(item.path.read_bytes()).decode("ascii")
+                parts.append(f'<figure><img alt="{esc(item.caption)}" src="data:image/png;base64,{encoded}">'
+                             f"<figcaption>{esc(item.caption)} ({esc(item.path.name)})</figcaption></figure>")
+            else:
+                parts.append(f"<p>{esc(str(item))}</p>")
+        parts.append("</section>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_report(analysis: Analysis, out_dir, suggestions_path=None) -> dict:
+    """Write report.html, report.md, the PNG figures and results.json into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    results = analysis.results()
+    results["robustness"] = robustness_checks(analysis, suggestions_path)
+    sections = [Section("Data", exclusions_items(results) + [descriptives_table(analysis.study.data)])]
+    written = {}
+    for key, model in (("h1", analysis.h1), ("h2", analysis.h2)):
+        figures = [Figure(interaction_plot(model, out / f"{key}_interaction.png"),
+                          f"{key.upper()}: predicted {model.outcome} by {model.moderator} and {model.focal}")]
+        flood = floodlight_plot(model, out / f"{key}_floodlight.png")
+        if flood is not None:
+            figures.append(Figure(flood, f"{key.upper()}: conditional effect of {model.focal} across "
+                                         f"{model.moderator} (Johnson-Neyman)"))
+        for figure in figures:
+            written[figure.path.stem] = figure.path
+        sections.append(Section(HYPOTHESES[key], model_items(results[key]) + figures))
+    sections.append(Section("Robustness (H1): adoption models", robustness_items(results["robustness"])))
+    title = "Moderation analysis report"
+    paths = {"html": out / "report.html", "markdown": out / "report.md", "json": out / "results.json"}
+    paths["html"].write_text(render_html(sections, title), encoding="utf-8")
+    paths["markdown"].write_text(render_markdown(sections, title), encoding="utf-8")
+    paths["json"].write_text(json.dumps(to_jsonable(results), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    return {**paths, **written}
