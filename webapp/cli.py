@@ -1,0 +1,71 @@
+"""Command-line tools registered on the app: `flask --app webapp <command>`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from experiments.definition import EXPERIMENTS_DIR, StudyFileError, load_study
+
+from .extensions import db
+from .models import Study
+from .studies import load_study_file
+
+
+def seed_demo() -> None:
+    """Load experiments/demo.toml if the demo study is absent (first start)."""
+    if db.session.execute(select(Study.id).where(Study.slug == "demo")).first() is None:
+        load_study_file(EXPERIMENTS_DIR / "demo.toml")
+        db.session.commit()
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db():
+        """Create the tables and seed the demo study (safe to run again)."""
+        db.create_all()
+        seed_demo()
+        click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+    study = click.Group("study", help="Validate and load study definition files.")
+    app.cli.add_command(study)
+
+    @study.command("validate")
+    @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+    def validate(files):
+        """Check study files; every problem is printed with its file and key."""
+        failed = False
+        for file in files:
+            try:
+                definition = load_study(file)
+            except StudyFileError as error:
+                failed = True
+                click.echo(str(error), err=True)
+            else:
+                cells = ", ".join(f"{c.key} (n={c.target_n})" for c in definition.cells)
+                click.echo(f"{file}: ok — study {definition.slug!r}, cells {cells}")
+        if failed:
+            raise SystemExit(2)
+
+    @study.command("load")
+    @click.argument("file", type=click.Path(path_type=Path))
+    @click.option("--owner", help="E-mail of the experimenter who owns the study.")
+    def load(file, owner):
+        """Load a study file: a new study, a new version of a changed one, or nothing if unchanged."""
+        from .models import Experimenter
+        experimenter = None
+        if owner:
+            experimenter = db.session.execute(select(Experimenter).where(Experimenter.email == owner.lower())).scalar_one_or_none()
+            if experimenter is None:
+                raise click.BadParameter(f"no experimenter {owner!r}", param_hint="--owner")
+        try:
+            study, version, created = load_study_file(file, experimenter)
+        except StudyFileError as error:
+            click.echo(str(error), err=True)
+            raise SystemExit(2)
+        db.session.commit()
+        state = f"version {version.number} created" if created else f"unchanged (version {version.number})"
+        click.echo(f"{study.slug}: {state}; entry link /s/{study.slug}")

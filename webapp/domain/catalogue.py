@@ -1,0 +1,166 @@
+"""The shirt catalogue: which attributes exist, their levels, and what a study allows."""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Iterable, Mapping
+
+
+class CatalogueError(ValueError):
+    """A catalogue or a restriction of it names something that does not exist."""
+
+
+class DesignError(ValueError):
+    """A design names an unknown attribute or level, or carries an invalid monogram.
+
+    `field` is the attribute at fault, so a form can show the message beside it.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Level:
+    key: str
+    label: str
+    rgb: str | None = None
+
+
+@dataclass(frozen=True)
+class Attribute:
+    key: str
+    label: str
+    phrase: str
+    levels: tuple[Level, ...]
+
+    @property
+    def level_keys(self) -> tuple[str, ...]:
+        return tuple(level.key for level in self.levels)
+
+    def level(self, key: str) -> Level:
+        for level in self.levels:
+            if level.key == key:
+                return level
+        raise DesignError(
+            f"{self.label}: unknown option {key!r}; choose one of {', '.join(self.level_keys)}",
+            field=self.key,
+        )
+
+    def describe(self, level_key: str) -> str:
+        """A phrase a suggester would say, e.g. 'a button-down collar'."""
+        label = self.level(level_key).label
+        return self.phrase.format(level=label[:1].lower() + label[1:])
+
+
+MONOGRAM_KEY = "monogram"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    attributes: tuple[Attribute, ...]
+    monogram_max_length: int = 3
+    monogram_enabled: bool = True
+    _index: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    def __post_init__(self):
+        self._index.update({a.key: a for a in self.attributes})
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(a.key for a in self.attributes)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._index
+
+    def attribute(self, key: str) -> Attribute:
+        try:
+            return self._index[key]
+        except KeyError:
+            raise DesignError(
+                f"unknown attribute {key!r}; the shirt has {', '.join(self.keys)}", field=key
+            ) from None
+
+    def default_choices(self) -> dict[str, str]:
+        return {a.key: a.levels[0].key for a in self.attributes}
+
+    def restrict(
+        self,
+        exclude: Iterable[str] = (),
+        levels: Mapping[str, Iterable[str]] | None = None,
+        monogram: bool = True,
+    ) -> "Catalogue":
+        """The catalogue a study offers: some attributes dropped, some levels allowed.
+
+        An excluded attribute keeps its first allowed level in every design, so designs
+        stay comparable across studies; it is simply not offered to the participant.
+        """
+        exclude = set(exclude)
+        levels = dict(levels or {})
+        for key in [*exclude, *levels]:
+            if key not in self:
+                raise CatalogueError(f"unknown attribute {key!r}; allowed: {', '.join(self.keys)}")
+        kept = []
+        for attribute in self.attributes:
+            if attribute.key in exclude:
+                continue
+            if attribute.key in levels:
+                wanted = list(levels[attribute.key])
+                unknown = [k for k in wanted if k not in attribute.level_keys]
+                if unknown:
+                    raise CatalogueError(
+                        f"{attribute.key}: unknown level(s) {', '.join(map(repr, unknown))}; "
+                        f"allowed: {', '.join(attribute.level_keys)}"
+                    )
+                if len(wanted) < 1:
+                    raise CatalogueError(f"{attribute.key}: at least one level must remain")
+                by_key = {lvl.key: lvl for lvl in attribute.levels}
+                attribute = Attribute(
+                    attribute.key, attribute.label, attribute.phrase,
+                    tuple(by_key[k] for k in wanted),
+                )
+            kept.append(attribute)
+        return Catalogue(tuple(kept), self.monogram_max_length, monogram and self.monogram_enabled)
+
+    def clean_monogram(self, raw: str | None) -> str:
+        """Normalise a monogram to at most N plain Latin capitals, or explain why not.
+
+        Compatibility forms are folded first (full-width 'Ａ' becomes 'A'); anything that
+        is still not A–Z (accents, emoji, control or zero-width characters) is refused.
+        """
+        if raw is None:
+            return ""
+        text = unicodedata.normalize("NFKC", str(raw)).strip().upper()
+        text = "".join(text.split())  # "J D" is read as "JD"
+        if not text:
+            return ""
+        if not self.monogram_enabled:
+            raise DesignError("this study does not offer a monogram", field=MONOGRAM_KEY)
+        if len(text) > self.monogram_max_length:
+            raise DesignError(
+                f"a monogram has at most {self.monogram_max_length} letters", field=MONOGRAM_KEY
+            )
+        if not all("A" <= ch <= "Z" for ch in text):
+            raise DesignError("a monogram may use only the letters A to Z", field=MONOGRAM_KEY)
+        return text
+
+
+def catalogue_from_mapping(data: Mapping) -> Catalogue:
+    attributes = []
+    for raw in data["attributes"]:
+        levels = tuple(Level(lv["key"], lv["label"], lv.get("rgb")) for lv in raw["levels"])
+        attributes.append(Attribute(raw["key"], raw["label"], raw.get("phrase", "{level}"), levels))
+    mono = data.get("monogram", {})
+    return Catalogue(tuple(attributes), int(mono.get("max_length", 3)))
+
+
+@cache
+def shirt_catalogue() -> Catalogue:
+    """The full dress-shirt catalogue shipped with the platform."""
+    text = resources.files("webapp.domain").joinpath("catalogue.toml").read_text("utf-8")
+    return catalogue_from_mapping(tomllib.loads(text))

@@ -1,0 +1,111 @@
+"""Participant forms, built from the study definition (Flask-WTF gives them CSRF protection)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (DecimalField, HiddenField, IntegerField, RadioField, SelectField, StringField,
+                     SubmitField)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+
+class ConsentForm(FlaskForm):
+    nonce = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
+    agree = SubmitField("I agree and want to take part")
+    decline = SubmitField("I do not want to take part")
+
+
+class StepForm(FlaskForm):
+    """A step with nothing to fill in (read, then continue)."""
+
+    submit = SubmitField("Continue")
+
+
+class WithdrawForm(FlaskForm):
+    confirm = SubmitField("Withdraw and delete my data")
+
+
+def _scale_choices(low: int, high: int) -> list[tuple[int, str]]:
+    return [(value, str(value)) for value in range(low, high + 1)]
+
+
+def likert_form(block, extra: dict | None = None) -> type[FlaskForm]:
+    """One required radio row per item of a Likert block."""
+    fields = {
+        item.key: RadioField(item.text, choices=_scale_choices(block.scale.min, block.scale.max), coerce=int,
+                             validators=[InputRequired("Please choose an answer.")])
+        for item in block.items
+    }
+    fields.update(extra or {})
+    fields["submit"] = SubmitField("Continue")
+    return type("LikertForm", (FlaskForm,), fields)
+
+
+def evaluation_form(definition) -> type[FlaskForm]:
+    wtp = definition.wtp
+    return likert_form(definition.evaluation, {
+        "wtp": DecimalField(wtp.text, places=2, validators=[
+            InputRequired("Please enter an amount (0 is fine)."),
+            NumberRange(wtp.min, wtp.max, f"Please enter an amount between {wtp.min:g} and {wtp.max:g}.")]),
+    })
+
+
+def closeness_form(keys: list[str]) -> type[FlaskForm]:
+    fields = {key: RadioField(key, choices=_scale_choices(1, 7), coerce=int,
+                              validators=[InputRequired("Please choose one of the pictures.")]) for key in keys}
+    fields["submit"] = SubmitField("Continue")
+    return type("ClosenessForm", (FlaskForm,), fields)
+
+
+def checks_form(checks) -> type[FlaskForm]:
+    fields = {checks.manipulation_key: RadioField(
+        checks.manipulation_text, coerce=int,
+        choices=_scale_choices(checks.manipulation_scale.min, checks.manipulation_scale.max),
+        validators=[InputRequired("Please choose an answer.")])}
+    for check in checks.attention:
+        fields[check.key] = RadioField(check.text, choices=[(o, o) for o in check.options],
+                                       validators=[InputRequired("Please choose an answer.")])
+    fields["submit"] = SubmitField("Continue")
+    return type("ChecksForm", (FlaskForm,), fields)
+
+
+def demographics_form(demographics) -> type[FlaskForm]:
+    return type("DemographicsForm", (FlaskForm,), {
+        "age": IntegerField(demographics.age_text, validators=[
+            Optional(), NumberRange(demographics.age_min, demographics.age_max,
+                                    f"Please enter an age from {demographics.age_min} to {demographics.age_max}, or leave it blank.")]),
+        "gender": SelectField(demographics.gender_text,
+                              choices=[("", "Prefer not to say")] + list(demographics.gender_options)),
+        "submit": SubmitField("Finish"),
+    })
+
+
+def design_form(catalogue) -> type[FlaskForm]:
+    """The full editor as a plain form, so the design page works without JavaScript."""
+    fields = {
+        attribute.key: RadioField(attribute.label, choices=[(lv.key, lv.label) for lv in attribute.levels],
+                                  validators=[InputRequired()])
+        for attribute in catalogue.attributes
+    }
+    if catalogue.monogram_enabled:
+        fields["monogram"] = StringField("Monogram (optional, up to 3 letters)",
+                                         validators=[Optional(), Length(max=12)])
+    fields["update"] = SubmitField("Update preview")
+    fields["submit"] = SubmitField("Submit")
+    return type("DesignForm", (FlaskForm,), fields)
+
+
+class ChangeForm(FlaskForm):
+    """One attribute changed in the live editor."""
+
+    attribute = StringField(validators=[InputRequired(), Length(max=30)])
+    level = StringField(validators=[Optional(), Length(max=30)])
+
+
+class DecisionForm(FlaskForm):
+    decision = StringField(validators=[InputRequired(), Length(max=10)])
+
+
+class PeerSuggestionForm(FlaskForm):
+    attribute = StringField(validators=[InputRequired(), Length(max=30)])
+    level = StringField(validators=[InputRequired(), Length(max=30)])
+    comment = StringField(validators=[Optional(), Length(max=1000)])

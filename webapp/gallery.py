@@ -1,0 +1,55 @@
+"""The study's public gallery: public designs and their suggestions, for that study's participants."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .access import viewer_for
+from .domain.design import Design
+from .domain.visibility import suggestions_visible_to
+from .extensions import db
+from .journey import pseudonym
+from .models import Participant
+from .participant import get_study, session_participant
+
+bp = Blueprint("gallery", __name__, url_prefix="/s/<slug>/gallery")
+
+
+@bp.after_request
+def no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("")
+def index(slug: str):
+    study = get_study(slug)
+    me = session_participant(study)
+    viewer = viewer_for(me)
+    if me is None and study.id not in viewer.experimenter_study_ids:
+        abort(404, "The gallery is open to the participants of this study only.")
+    posted = db.session.execute(
+        select(Participant).where(Participant.study_id == study.id, Participant.visibility == "public",
+                                  Participant.initial_design_json.is_not(None))
+        .options(selectinload(Participant.suggestions))
+        .order_by(Participant.id.desc()).limit(200)).scalars().all()
+    entries = []
+    for owner in posted:
+        if not suggestions_visible_to(viewer, owner.id, owner.study_id, owner.visibility):
+            continue
+        design = Design.from_json(owner.initial_design_json)
+        entries.append({
+            "label": "Your design" if me is not None and owner.id == me.id else f"Shopper {pseudonym(study.slug, 'gallery', str(owner.id))[:4].upper()}",
+            "mine": me is not None and owner.id == me.id,
+            "digest": design.digest(),
+            "suggestions": owner.suggestions,
+        })
+    if me is not None and me.status == "active":
+        from . import journey
+        journey.record(me, "gallery_view", step=me.step, entries=len(entries))
+        db.session.commit()
+    return render_template("gallery/index.html", study=study, entries=entries, me=me,
+                           catalogue=study.current_version.definition.catalogue())

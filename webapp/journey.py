@@ -1,0 +1,352 @@
+"""What happens to a participant: entering, moving through steps, designing, finishing.
+
+Views call these functions inside a request; each function changes state *and* appends
+the matching event to the log in the same database transaction (the caller commits).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from .database import lock
+from .domain.assignment import choose_cell
+from .domain.conformity import conformity, is_adopted
+from .domain.design import Design, diff
+from .domain.flow import DONE, next_step
+from .domain.scoring import ScoredItem, attention_passed, scale_mean
+from .domain.suggestions import generate_suggestions, seeded_rng
+from .extensions import db
+from .models import DesignRecord, Event, Participant, PeerSuggestion, Response, Study, Suggestion, utcnow
+
+OCCUPYING = ("active", "completed")
+
+
+def pseudonym(*parts: str) -> str:
+    """A keyed hash: stable for the same input, useless without the instance's key."""
+    key = current_app.config["PSEUDONYM_KEY"].encode()
+    return hmac.new(key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+
+
+def record(participant: Participant, kind: str, step: str | None = None, **payload) -> Event:
+    event = Event(participant_id=participant.id, study_id=participant.study_id, at=utcnow(),
+                  step=step or participant.step, kind=kind, payload=json.dumps(payload, sort_keys=True, default=str))
+    db.session.add(event)
+    return event
+
+
+# ---------------------------------------------------------------- entering a study
+@dataclass
+class Entry:
+    participant: Participant | None
+    outcome: str  # entered | existing | duplicate | full | closed
+
+
+def expire_overdue(study: Study, now: datetime | None = None) -> int:
+    """Mark active participants past their deadline as timed out; this frees their slot."""
+    now = now or utcnow()
+    overdue = db.session.execute(
+        select(Participant).where(Participant.study_id == study.id, Participant.status == "active",
+                                  Participant.deadline_at < now)).scalars().all()
+    for participant in overdue:
+        time_out(participant, now)
+    return len(overdue)
+
+
+def time_out(participant: Participant, now: datetime | None = None) -> None:
+    participant.status = "timed_out"
+    participant.outcome = "timed_out"
+    record(participant, "timed_out", deadline=participant.deadline_at.isoformat())
+
+
+def occupied_counts(study: Study) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Participant.visibility, Participant.relation, func.count())
+        .where(Participant.study_id == study.id, Participant.status.in_(OCCUPYING), Participant.is_pilot.is_(False))
+        .group_by(Participant.visibility, Participant.relation)).all()
+    return {f"{v}/{r}": n for v, r, n in rows}
+
+
+def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str | None = None,
+          simulated: bool = False) -> Entry:
+    """Consent given: assign a cell and create the participant, at most once per nonce and recruit id.
+
+    The study row is locked first, so concurrent entries see each other's counts and a
+    cell is never over-filled (on SQLite the transaction holds the write lock already).
+    """
+    existing = db.session.execute(select(Participant).where(Participant.entry_nonce == nonce)).scalar_one_or_none()
+    if existing is not None:
+        return Entry(existing, "existing")
+    study = lock(Study, study.id)
+    recruit = recruit or {}
+    pid_hash = pseudonym(study.slug, "recruit", recruit["pid"]) if recruit.get("pid") else None
+    if pid_hash:
+        taken = db.session.execute(select(Participant).where(
+            Participant.study_id == study.id, Participant.recruit_id_hash == pid_hash)).scalar_one_or_none()
+        if taken is not None:
+            return Entry(taken, "duplicate")
+    if study.status != "open" and pilot_cell is None:
+        return Entry(None, "closed")
+    definition = study.current_version.definition
+    now = utcnow()
+    expire_overdue(study, now)
+    targets = {cell.key: cell.target_n for cell in definition.cells}
+    entered_so_far = db.session.scalar(select(func.count()).where(Participant.study_id == study.id)) or 0
+    if pilot_cell is not None:
+        if pilot_cell not in targets:
+            return Entry(None, "closed")
+        cell = pilot_cell
+    else:
+        cell = choose_cell(targets, occupied_counts(study), random.Random(f"{definition.seed}:assign:{entered_so_far}"))
+    if cell is None:
+        return Entry(None, "full")
+    visibility, relation = cell.split("/")
+    participant = Participant(
+        study_id=study.id, version_id=study.current_version_id, token=secrets.token_urlsafe(32),
+        entry_nonce=nonce, seed=secrets.randbelow(2**31), visibility=visibility, relation=relation,
+        status="active", step=definition.flow[0], step_started_at=now, is_pilot=pilot_cell is not None,
+        is_simulated=simulated, recruit_id_hash=pid_hash,
+        recruit_session_hash=pseudonym(study.slug, "session", recruit["session"]) if recruit.get("session") else None,
+        recruit_source=recruit.get("source"), entered_at=now, consented_at=now,
+        deadline_at=now + timedelta(minutes=definition.time_limit_minutes),
+        design_json=Design.default(definition.catalogue()).to_json(),
+    )
+    db.session.add(participant)
+    db.session.flush()
+    record(participant, "consented", step="consent", version=study.current_version.number)
+    record(participant, "assigned", step="consent", cell=cell, pilot=participant.is_pilot)
+    advance(participant)
+    return Entry(participant, "entered")
+
+
+# ---------------------------------------------------------------- moving on
+def advance(participant: Participant) -> str:
+    """Finish the current step (logging its duration) and move to the next one."""
+    now = utcnow()
+    seconds = round((now - participant.step_started_at).total_seconds(), 3)
+    record(participant, "step_completed", seconds=seconds)
+    following = next_step(participant.definition.flow, participant.step)
+    if following == DONE:
+        finish(participant, now)
+    else:
+        participant.step = following
+        participant.step_started_at = now
+        record(participant, "step_started")
+    return following
+
+
+def finish(participant: Participant, now: datetime) -> None:
+    participant.step = DONE
+    participant.status = "completed"
+    participant.completed_at = now
+    participant.outcome = "completed" if participant.attention_passed is not False else "attention_failed"
+    record(participant, "completed", step=DONE, outcome=participant.outcome)
+
+
+# ---------------------------------------------------------------- designing
+def current_design(participant: Participant) -> Design:
+    return Design.from_json(participant.design_json)
+
+
+def remember_design(design: Design) -> str:
+    """Register a design under its digest so its preview URL can be served."""
+    digest = design.digest()
+    if db.session.get(DesignRecord, digest) is None:
+        db.session.add(DesignRecord(digest=digest, design_json=design.to_json()))
+    return digest
+
+
+def change_design(participant: Participant, new: Design, via: str) -> list:
+    """Save the design as it is now and log each attribute that changed."""
+    old = current_design(participant)
+    changes = diff(old, new)
+    if changes:
+        participant.design_json = new.to_json()
+        for change in changes:
+            record(participant, "attribute_changed", attribute=change.attribute, before=change.before,
+                   after=change.after, via=via)
+    remember_design(new)
+    return list(changes)
+
+
+def submit_initial_design(participant: Participant) -> None:
+    design = current_design(participant)
+    participant.initial_design_json = design.to_json()
+    record(participant, "design_submitted", kind_of_design="initial", design=json.loads(design.to_json()))
+    if "review" not in participant.definition.flow:
+        assign_suggestions(participant)
+
+
+def assign_suggestions(participant: Participant) -> list[Suggestion]:
+    """Give the participant their suggestions: real peers' where the study asks, scripted otherwise."""
+    if participant.suggestions:
+        return participant.suggestions
+    definition = participant.definition
+    plan = definition.suggestions
+    catalogue = definition.catalogue()
+    initial = Design.from_json(participant.initial_design_json)
+    personas = {p.key: p for p in definition.personas[participant.relation]}
+    peers = _usable_peer_suggestions(participant, initial) if plan.source in ("peer", "mix") else []
+    peer_quota = plan.count if plan.source == "peer" else round(plan.count * plan.peer_share)
+    peers = peers[:peer_quota]
+    taken = {peer.attribute for peer in peers}
+    scripted = generate_suggestions(
+        initial, catalogue, count=plan.count - len(peers),
+        attributes=[a for a in plan.attributes if a not in taken], rule=plan.rule, personas=list(personas),
+        study_seed=definition.seed, participant_seed=participant.seed, template=plan.text,
+        per_attribute_text=plan.texts, preferred=plan.preferred)
+    rng = seeded_rng(definition.seed, participant.seed, "peer-personas")
+    rows = []
+    for peer in peers:
+        persona = personas[rng.choice(sorted(personas))]
+        from .domain.suggestions import suggestion_text
+        rows.append(dict(attribute=peer.attribute, suggested_level=peer.suggested_level,
+                         text=suggestion_text(plan.text, catalogue, peer.attribute, peer.suggested_level, plan.texts),
+                         persona=persona, source="peer", suggester_id=peer.reviewer_id, comment=peer.comment))
+        peer.used = True
+    for proposal in scripted:
+        rows.append(dict(attribute=proposal.attribute, suggested_level=proposal.suggested_level, text=proposal.text,
+                         persona=personas[proposal.persona_key], source="scripted", suggester_id=None, comment=None))
+    rows.sort(key=lambda row: catalogue.keys.index(row["attribute"]))
+    for position, row in enumerate(rows):
+        persona = row["persona"]
+        suggestion = Suggestion(
+            participant_id=participant.id, position=position, attribute=row["attribute"],
+            initial_level=initial[row["attribute"]], suggested_level=row["suggested_level"], text=row["text"],
+            persona_key=persona.key, persona_name=persona.name, persona_avatar=persona.avatar,
+            relation=participant.relation, relation_label=persona.relation_label, source=row["source"],
+            suggester_id=row["suggester_id"], comment=row["comment"])
+        participant.suggestions.append(suggestion)
+    db.session.flush()
+    participant.suggestions_ready_at = utcnow()
+    for suggestion in participant.suggestions:
+        record(participant, "suggestion_received", suggestion_id=suggestion.id, attribute=suggestion.attribute,
+               suggested_level=suggestion.suggested_level, source=suggestion.source, persona=suggestion.persona_key)
+    return participant.suggestions
+
+
+def _usable_peer_suggestions(participant: Participant, initial: Design) -> list[PeerSuggestion]:
+    """Peer suggestions for this participant on distinct attributes that propose a real change."""
+    candidates = db.session.execute(
+        select(PeerSuggestion).where(PeerSuggestion.target_id == participant.id, PeerSuggestion.used.is_(False))
+        .order_by(PeerSuggestion.id)).scalars().all()
+    allowed = set(participant.definition.suggestions.attributes)
+    chosen, seen = [], set()
+    for peer in candidates:
+        if peer.attribute in allowed and peer.attribute not in seen and initial[peer.attribute] != peer.suggested_level:
+            chosen.append(peer)
+            seen.add(peer.attribute)
+    return chosen
+
+
+def decide(participant: Participant, suggestion: Suggestion, adopt: bool) -> Design:
+    """Adopt (apply the suggested level) or reject (restore the initial level if it had been applied)."""
+    design = current_design(participant)
+    if adopt:
+        new = design.with_level(suggestion.attribute, suggestion.suggested_level)
+    elif design[suggestion.attribute] == suggestion.suggested_level:
+        new = design.with_level(suggestion.attribute, suggestion.initial_level)
+    else:
+        new = design
+    change_design(participant, new, via=f"suggestion:{suggestion.id}")
+    suggestion.decision = "adopted" if adopt else "rejected"
+    suggestion.decided_at = utcnow()
+    record(participant, "suggestion_adopted" if adopt else "suggestion_rejected",
+           suggestion_id=suggestion.id, attribute=suggestion.attribute)
+    return new
+
+
+def submit_final_design(participant: Participant) -> None:
+    final = current_design(participant)
+    initial = Design.from_json(participant.initial_design_json)
+    participant.final_design_json = final.to_json()
+    for suggestion in participant.suggestions:
+        suggestion.final_level = final[suggestion.attribute]
+    result = conformity(initial, final, participant.suggestions)
+    record(participant, "design_submitted", kind_of_design="final", design=json.loads(final.to_json()),
+           n_adopted=result.n_adopted, conformity=result.share, conformity_distance=result.distance)
+
+
+def suggestion_adopted(suggestion: Suggestion) -> bool | None:
+    if suggestion.final_level is None:
+        return None
+    return is_adopted(suggestion.initial_level, suggestion.suggested_level, suggestion.final_level)
+
+
+# ---------------------------------------------------------------- questionnaires
+def save_answers(participant: Participant, block: str, answers: dict[str, object]) -> None:
+    """Store one block's answers; re-posting the same block cannot duplicate rows."""
+    already = {r.item_key for r in participant.responses}
+    for key, value in answers.items():
+        if key in already:
+            continue
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        participant.responses.append(Response(
+            participant_id=participant.id, block=block, item_key=key,
+            value_num=float(value) if numeric else None,
+            value_text=None if numeric or value is None else str(value)))
+    record(participant, "answers_submitted", block=block, answers=answers)
+
+
+def score_thinking_style(participant: Participant, answers: dict[str, int]) -> None:
+    block = participant.definition.thinking_style
+    items = [ScoredItem(i.key, i.reverse, i.attention) for i in block.items]
+    participant.holism = scale_mean(answers, items, block.scale.min, block.scale.max)
+    _update_attention(participant, {i.key: i.attention for i in block.items if i.attention is not None}, answers)
+
+
+def score_evaluation(participant: Participant, answers: dict[str, object]) -> None:
+    block = participant.definition.evaluation
+    items = [ScoredItem(i.key, i.reverse, i.attention) for i in block.items]
+    participant.evaluation = scale_mean(answers, items, block.scale.min, block.scale.max)
+    _update_attention(participant, {i.key: i.attention for i in block.items if i.attention is not None}, answers)
+
+
+def score_closeness(participant: Participant, answers: dict[str, int]) -> None:
+    participant.closeness = sum(answers.values()) / len(answers)
+
+
+def score_checks(participant: Participant, answers: dict[str, object]) -> None:
+    expected = {check.key: check.expected for check in participant.definition.checks.attention}
+    _update_attention(participant, expected, answers)
+
+
+def _update_attention(participant: Participant, expected: dict, answers: dict) -> None:
+    if not expected:
+        return
+    passed = attention_passed(answers, expected)
+    participant.attention_passed = passed if participant.attention_passed is None else (participant.attention_passed and passed)
+
+
+def suggesters(participant: Participant) -> list[Suggestion]:
+    """One suggestion per distinct persona: whom the closeness questions ask about."""
+    seen, result = set(), []
+    for suggestion in participant.suggestions:
+        if suggestion.persona_key not in seen:
+            seen.add(suggestion.persona_key)
+            result.append(suggestion)
+    return result
+
+
+# ---------------------------------------------------------------- withdrawing
+def withdraw(participant: Participant) -> None:
+    """Delete everything of this participant in one transaction; only a bare count remains.
+
+    Suggestions they made to others stay with the recipient (the recipient's data would
+    otherwise change), but lose any link to them and their free-text comment.
+    """
+    study = lock(Study, participant.study_id)
+    study.withdrawals = (study.withdrawals or 0) + 1
+    db.session.execute(update(Suggestion).where(Suggestion.suggester_id == participant.id)
+                       .values(suggester_id=None, comment=None))
+    db.session.execute(update(PeerSuggestion).where(PeerSuggestion.reviewer_id == participant.id)
+                       .values(reviewer_id=None, comment=None))
+    db.session.delete(participant)

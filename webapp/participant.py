@@ -1,0 +1,430 @@
+"""The participant's journey: consent → questionnaires → design → suggestions → revise → ratings.
+
+The server keeps each participant's step; a URL for any other step redirects there, so
+reloads, back buttons and typed URLs can never skip or repeat a step. Every POST locks
+the participant row first, so a double-clicked submit is processed once.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from functools import wraps
+
+from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request, session,
+                   url_for)
+from sqlalchemy import select
+
+from .database import lock
+from .domain.catalogue import MONOGRAM_KEY, DesignError
+from .domain.design import Design
+from .domain.flow import DONE
+from .extensions import db
+from .forms import (ChangeForm, ConsentForm, DecisionForm, StepForm, WithdrawForm, checks_form, closeness_form,
+                    demographics_form, design_form, evaluation_form, likert_form)
+from . import journey
+from .models import Participant, Study, Suggestion, utcnow
+from .studies import study_by_slug
+
+bp = Blueprint("participant", __name__, url_prefix="/s/<slug>")
+
+STEP_ENDPOINTS = {
+    "consent": "participant.entry", "thinking_style": "participant.thinking_style",
+    "design": "participant.design", "review": "participant.review", "suggestions": "participant.suggestions",
+    "revise": "participant.revise", "closeness": "participant.closeness", "evaluation": "participant.evaluation",
+    "checks": "participant.checks", "demographics": "participant.demographics", DONE: "participant.done",
+}
+RECRUIT_PARAMS = {"PROLIFIC_PID": ("prolific", "pid"), "SESSION_ID": ("prolific", "session"),
+                  "STUDY_ID": ("prolific", "study"), "workerId": ("mturk", "pid"), "assignmentId": ("mturk", "session")}
+RECRUIT_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@bp.after_request
+def no_store(response):
+    """Participant pages are never cached, so the back button asks the server again."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------- helpers
+def get_study(slug: str) -> Study:
+    study = study_by_slug(slug)
+    if study is None or study.current_version_id is None:
+        abort(404, "There is no study at this address. Please check the link you were given.")
+    return study
+
+
+def session_participant(study: Study) -> Participant | None:
+    token = session.get("participants", {}).get(study.slug)
+    if not token:
+        return None
+    return db.session.execute(select(Participant).where(
+        Participant.token == token, Participant.study_id == study.id)).scalar_one_or_none()
+
+
+def remember(study: Study, participant: Participant) -> None:
+    tokens = dict(session.get("participants", {}))
+    tokens[study.slug] = participant.token
+    session["participants"] = tokens
+    session.permanent = True
+
+
+def forget(study: Study) -> None:
+    tokens = dict(session.get("participants", {}))
+    tokens.pop(study.slug, None)
+    session["participants"] = tokens
+
+
+def step_url(participant: Participant) -> str:
+    return url_for(STEP_ENDPOINTS[participant.step], slug=participant.study.slug)
+
+
+def see_other(url: str):
+    return redirect(url, code=303)
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def step_view(step: str):
+    """Load the participant, enforce their deadline and step, lock on POST, log GETs as page views."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(slug: str, **kwargs):
+            study = get_study(slug)
+            participant = session_participant(study)
+            if participant is None:
+                if wants_json():
+                    abort(403, "Your session has ended. Reload the page to start again.")
+                return see_other(url_for(".entry", slug=slug))
+            if request.method == "POST":
+                participant = lock(Participant, participant.id)
+            if participant.status == "active" and participant.deadline_at < utcnow():
+                journey.time_out(participant)
+                db.session.commit()
+            if participant.status != "active":
+                return see_other(url_for(".done", slug=slug))
+            if participant.step != step:
+                if wants_json():
+                    return jsonify(error="step", redirect=step_url(participant)), 409
+                return see_other(step_url(participant))
+            if request.method == "GET":
+                journey.record(participant, "page_view")
+            response = view(study, participant, **kwargs)
+            db.session.commit()
+            return response
+
+        return wrapper
+
+    return decorate
+
+
+def proceed(participant: Participant):
+    journey.advance(participant)
+    db.session.commit()
+    return see_other(step_url(participant))
+
+
+def progress(participant: Participant) -> dict:
+    flow = participant.definition.flow
+    index = flow.index(participant.step) if participant.step in flow else len(flow)
+    return {"current": index + 1, "total": len(flow)}
+
+
+def render_step(template: str, participant: Participant, status: int = 200, **context):
+    return render_template(template, participant=participant, study=participant.study,
+                           definition=participant.definition, progress=progress(participant),
+                           **context), status
+
+
+# ---------------------------------------------------------------- entering
+@bp.get("")
+def entry(slug: str):
+    study = get_study(slug)
+    incoming = {k: v for k, v in request.args.items() if k in RECRUIT_PARAMS}
+    if incoming:
+        if not all(RECRUIT_VALUE.match(v) for v in incoming.values()):
+            abort(400, "The link you followed carries an identifier we cannot read. "
+                       "Please use the study link from the recruiting site unchanged.")
+        recruit = {}
+        for key, value in incoming.items():
+            source, role = RECRUIT_PARAMS[key]
+            recruit[role] = value
+            recruit["source"] = source
+        pending = dict(session.get("recruit", {}))
+        pending[slug] = recruit
+        session["recruit"] = pending
+        return see_other(url_for(".entry", slug=slug))  # never keep the identifier in the address bar
+    participant = session_participant(study)
+    if participant is not None:
+        return see_other(step_url(participant) if participant.status == "active" else url_for(".done", slug=slug))
+    if study.status != "open" and not session.get("pilot", {}).get(slug):
+        return render_template("participant/closed.html", study=study), 200
+    nonce = secrets.token_urlsafe(24)
+    nonces = dict(session.get("nonces", {}))
+    nonces[slug] = nonce
+    session["nonces"] = nonces
+    form = ConsentForm(nonce=nonce)
+    return render_template("participant/consent.html", study=study, definition=study.current_version.definition,
+                           form=form)
+
+
+@bp.post("")
+def consent(slug: str):
+    study = get_study(slug)
+    existing = session_participant(study)
+    if existing is not None:
+        return see_other(step_url(existing) if existing.status == "active" else url_for(".done", slug=slug))
+    form = ConsentForm()
+    if not form.validate_on_submit() or form.nonce.data != session.get("nonces", {}).get(slug):
+        abort(400, "This consent form has expired. Please open the study link again.")
+    if form.decline.data and not form.agree.data:
+        locked = lock(Study, study.id)
+        locked.declines = (locked.declines or 0) + 1  # a bare count: a decline keeps no personal data
+        db.session.commit()
+        session.get("recruit", {}).pop(slug, None)
+        session.modified = True
+        return see_other(url_for(".declined", slug=slug))
+    if not form.agree.data:
+        abort(400, "Please choose whether you want to take part.")
+    pilot = session.get("pilot", {}).get(slug)
+    recruit = session.get("recruit", {}).get(slug)
+    entry_result = journey.enter(study, form.nonce.data, recruit, pilot_cell=pilot,
+                                 simulated=bool(session.get("simulated")))
+    if entry_result.outcome in ("full", "closed"):
+        db.session.rollback()
+        template = "participant/full.html" if entry_result.outcome == "full" else "participant/closed.html"
+        return render_template(template, study=study), 200
+    if entry_result.outcome == "duplicate":
+        db.session.rollback()
+        return render_template("participant/duplicate.html", study=study), 409
+    db.session.commit()
+    remember(study, entry_result.participant)
+    return see_other(step_url(entry_result.participant))
+
+
+@bp.get("/declined")
+def declined(slug: str):
+    study = get_study(slug)
+    return render_template("participant/declined.html", study=study, definition=study.current_version.definition,
+                           outcome=study.current_version.definition.outcomes.get("declined"))
+
+
+# ---------------------------------------------------------------- questionnaires
+def questionnaire_step(participant: Participant, form_class, block_name: str, template: str, score, **context):
+    form = form_class()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            answers = {name: field.data for name, field in form._fields.items()
+                       if name not in ("csrf_token", "submit")}
+            answers = {k: (float(v) if hasattr(v, "as_tuple") else v) for k, v in answers.items()}
+            journey.save_answers(participant, block_name, answers)
+            if score is not None:
+                score(participant, answers)
+            return proceed(participant)
+        journey.record(participant, "validation_failed", fields=sorted(form.errors))
+        return render_step(template, participant, 400, form=form, **context)
+    return render_step(template, participant, form=form, **context)
+
+
+@bp.route("/thinking-style", methods=["GET", "POST"])
+@step_view("thinking_style")
+def thinking_style(study, participant):
+    block = participant.definition.thinking_style
+    return questionnaire_step(participant, likert_form(block), "thinking_style", "participant/likert.html",
+                              journey.score_thinking_style, block=block)
+
+
+@bp.route("/closeness", methods=["GET", "POST"])
+@step_view("closeness")
+def closeness(study, participant):
+    people = journey.suggesters(participant)
+    keys = [f"ios_{s.persona_key}" for s in people]
+    return questionnaire_step(participant, closeness_form(keys), "closeness", "participant/closeness.html",
+                              journey.score_closeness, people=people)
+
+
+@bp.route("/evaluation", methods=["GET", "POST"])
+@step_view("evaluation")
+def evaluation(study, participant):
+    return questionnaire_step(participant, evaluation_form(participant.definition), "evaluation",
+                              "participant/evaluation.html", journey.score_evaluation,
+                              block=participant.definition.evaluation, design=journey.current_design(participant))
+
+
+@bp.route("/checks", methods=["GET", "POST"])
+@step_view("checks")
+def checks(study, participant):
+    return questionnaire_step(participant, checks_form(participant.definition.checks), "checks",
+                              "participant/checks.html", journey.score_checks, checks=participant.definition.checks)
+
+
+@bp.route("/demographics", methods=["GET", "POST"])
+@step_view("demographics")
+def demographics(study, participant):
+    return questionnaire_step(participant, demographics_form(participant.definition.demographics), "demographics",
+                              "participant/demographics.html", None)
+
+
+# ---------------------------------------------------------------- designing
+def editor_context(participant: Participant, form=None, error: str | None = None) -> dict:
+    design = journey.current_design(participant)
+    catalogue = participant.definition.catalogue()
+    if form is None:
+        form = design_form(catalogue)(formdata=None, data={**design.mapping, MONOGRAM_KEY: design.monogram})
+    journey.remember_design(design)
+    return {"design": design, "catalogue": catalogue, "form": form, "error": error,
+            "preview_url": url_for("previews.full", digest=design.digest())}
+
+
+def save_whole_form(participant: Participant):
+    """The no-JavaScript path: the form carries every attribute; validate it through the domain."""
+    catalogue = participant.definition.catalogue()
+    form = design_form(catalogue)()
+    if not form.validate_on_submit():
+        return form, "Please choose one option for every part of the shirt."
+    data = {name: field.data for name, field in form._fields.items() if name in catalogue or name == MONOGRAM_KEY}
+    try:
+        design = Design.parse(data, catalogue, base=journey.current_design(participant))
+    except DesignError as error:
+        return form, str(error)
+    journey.change_design(participant, design, via="form")
+    return form, None
+
+
+@bp.route("/design", methods=["GET", "POST"])
+@step_view("design")
+def design(study, participant):
+    if request.method == "POST":
+        form, error = save_whole_form(participant)
+        if error:
+            journey.record(participant, "validation_failed", error=error)
+            return render_step("participant/design.html", participant, 400, **editor_context(participant, form, error))
+        if form.submit.data:
+            journey.submit_initial_design(participant)
+            return proceed(participant)
+        db.session.commit()
+        return see_other(url_for(".design", slug=study.slug))
+    return render_step("participant/design.html", participant, **editor_context(participant))
+
+
+@bp.post("/design/change")
+def change(slug: str):
+    """The live editor: one attribute at a time, saved as it happens; answers JSON or redirects."""
+    study = get_study(slug)
+    participant = session_participant(study)
+    if participant is None:
+        abort(403, "Your session has ended. Reload the page to start again.")
+    participant = lock(Participant, participant.id)
+    if participant.status != "active" or participant.step not in ("design", "revise"):
+        if wants_json():
+            return jsonify(error="step", redirect=step_url(participant)), 409
+        return see_other(step_url(participant))
+    form = ChangeForm()
+    if not form.validate_on_submit():
+        abort(400, "That change could not be read.")
+    catalogue = participant.definition.catalogue()
+    try:
+        new = Design.parse({form.attribute.data: form.level.data or ""}, catalogue,
+                           base=journey.current_design(participant))
+    except DesignError as error:
+        db.session.rollback()
+        if wants_json():
+            return jsonify(error=str(error), field=error.field), 400
+        abort(400, str(error))
+    journey.change_design(participant, new, via="live")
+    db.session.commit()
+    if wants_json():
+        return jsonify(digest=new.digest(), preview_url=url_for("previews.full", digest=new.digest()),
+                       design=dict(new.mapping), monogram=new.monogram)
+    return see_other(step_url(participant))
+
+
+# ---------------------------------------------------------------- suggestions and revising
+@bp.route("/suggestions", methods=["GET", "POST"])
+@step_view("suggestions")
+def suggestions(study, participant):
+    if not participant.suggestions:
+        journey.assign_suggestions(participant)
+    if request.method == "POST":
+        if StepForm().validate_on_submit():
+            return proceed(participant)
+        abort(400, "This page has expired. Please reload it.")
+    initial = Design.from_json(participant.initial_design_json)
+    return render_step("participant/suggestions.html", participant, form=StepForm(),
+                       suggestions=participant.suggestions, initial=initial, catalogue=participant.definition.catalogue())
+
+
+@bp.route("/revise", methods=["GET", "POST"])
+@step_view("revise")
+def revise(study, participant):
+    if request.method == "POST":
+        form, error = save_whole_form(participant)
+        if error:
+            journey.record(participant, "validation_failed", error=error)
+            return render_step("participant/revise.html", participant, 400,
+                               **editor_context(participant, form, error), suggestions=participant.suggestions,
+                               decision_form=DecisionForm())
+        if form.submit.data:
+            journey.submit_final_design(participant)
+            return proceed(participant)
+        db.session.commit()
+        return see_other(url_for(".revise", slug=study.slug))
+    return render_step("participant/revise.html", participant, **editor_context(participant),
+                       suggestions=participant.suggestions, decision_form=DecisionForm())
+
+
+@bp.post("/revise/suggestions/<int:suggestion_id>")
+@step_view("revise")
+def decide(study, participant, suggestion_id: int):
+    suggestion = db.session.get(Suggestion, suggestion_id)
+    if suggestion is None or suggestion.participant_id != participant.id:
+        abort(404, "There is no such suggestion.")
+    form = DecisionForm()
+    if not form.validate_on_submit() or form.decision.data not in ("adopt", "reject"):
+        abort(400, "Please choose to adopt or reject the suggestion.")
+    new = journey.decide(participant, suggestion, form.decision.data == "adopt")
+    db.session.commit()
+    if wants_json():
+        return jsonify(digest=new.digest(), preview_url=url_for("previews.full", digest=new.digest()),
+                       design=dict(new.mapping), decision=suggestion.decision)
+    return see_other(url_for(".revise", slug=study.slug) + f"#suggestion-{suggestion.id}")
+
+
+# ---------------------------------------------------------------- the end
+@bp.get("/done")
+def done(slug: str):
+    study = get_study(slug)
+    participant = session_participant(study)
+    if participant is None:
+        return see_other(url_for(".entry", slug=slug))
+    if participant.status == "active":
+        if participant.deadline_at < utcnow():
+            journey.time_out(participant)
+            db.session.commit()
+        else:
+            return see_other(step_url(participant))
+    definition = participant.definition
+    outcome = definition.outcomes.get(participant.outcome or participant.status) or (
+        definition.outcomes["completed"] if participant.status == "completed" else None)
+    return render_template("participant/done.html", study=study, participant=participant, outcome=outcome)
+
+
+@bp.route("/withdraw", methods=["GET", "POST"])
+def withdraw(slug: str):
+    study = get_study(slug)
+    participant = session_participant(study)
+    form = WithdrawForm()
+    if participant is None:
+        return render_template("participant/withdrawn.html", study=study, had_data=False)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, "This page has expired. Please reload it and try again.")
+        participant = lock(Participant, participant.id)
+        journey.withdraw(participant)
+        db.session.commit()
+        forget(study)
+        return render_template("participant/withdrawn.html", study=study, had_data=True)
+    return render_template("participant/withdraw.html", study=study, form=form, participant=participant)

@@ -1,0 +1,124 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+  // Progress bar width (inline styles are blocked by our Content-Security-Policy).
+  document.querySelectorAll(".progress .fill").forEach((el) => {
+    el.style.width = (el.dataset.progress || 0) + "%";
+  });
+
+  // A second click on a submit button while the first request runs is ignored.
+  document.querySelectorAll("form").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      const button = event.submitter;
+      if (!button || !button.hasAttribute("data-once")) return;
+      if (form.dataset.sending === "1") { event.preventDefault(); return; }
+      form.dataset.sending = "1";
+      button.classList.add("is-busy");
+    });
+  });
+
+  const form = document.getElementById("design-form");
+  if (!form) return;
+  document.body.classList.add("js");
+  const preview = document.getElementById("preview");
+  const status = document.getElementById("preview-status");
+  const errorBox = form.querySelector(".js-error");
+  const changeUrl = form.dataset.changeUrl;
+  let serverDesign = currentChoices();
+
+  function currentChoices() {
+    const data = {};
+    form.querySelectorAll('input[type="radio"]:checked').forEach((input) => { data[input.name] = input.value; });
+    return data;
+  }
+
+  function showError(message) {
+    errorBox.textContent = message || "";
+    errorBox.hidden = !message;
+  }
+
+  function applyDesign(design) {
+    Object.entries(design).forEach(([attribute, level]) => {
+      const input = form.querySelector(`input[name="${attribute}"][value="${level}"]`);
+      if (input) input.checked = true;
+    });
+    serverDesign = Object.assign({}, serverDesign, design);
+    document.querySelectorAll(".suggestion").forEach((card) => {
+      card.classList.toggle("applied", serverDesign[card.dataset.attribute] === card.dataset.level);
+    });
+  }
+
+  function showPreview(url) {
+    status.textContent = "Updating preview…";
+    const img = new Image();
+    img.onload = () => { preview.src = url; status.textContent = "Preview up to date."; };
+    img.onerror = () => { status.textContent = "The preview could not be loaded; your choice is saved."; };
+    img.src = url;
+  }
+
+  async function post(url, fields) {
+    const body = new FormData();
+    body.append("csrf_token", csrf);
+    Object.entries(fields).forEach(([k, v]) => body.append(k, v));
+    const response = await fetch(url, {
+      method: "POST", body, credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": csrf },
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { /* an HTML error page */ }
+    if (response.status === 409 && data.redirect) { window.location.assign(data.redirect); return null; }
+    if (!response.ok) throw new Error(data.message || data.error || "Your change could not be saved. Please reload the page.");
+    return data;
+  }
+
+  async function change(attribute, level) {
+    try {
+      const data = await post(changeUrl, { attribute, level });
+      if (!data) return;
+      showError("");
+      applyDesign(data.design);
+      showPreview(data.preview_url);
+    } catch (error) {
+      showError(error.message);
+      applyDesign(serverDesign);
+    }
+  }
+
+  form.addEventListener("change", (event) => {
+    const input = event.target;
+    if (input.type === "radio") change(input.name, input.value);
+  });
+
+  const monogram = form.querySelector('input[name="monogram"]');
+  if (monogram) {
+    let timer = null;
+    monogram.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => change("monogram", monogram.value), 400);
+    });
+    monogram.addEventListener("change", (event) => { event.stopPropagation(); });
+  }
+
+  document.querySelectorAll("form.js-decision").forEach((decisionForm) => {
+    decisionForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const card = decisionForm.closest(".suggestion");
+      const decision = decisionForm.querySelector('input[name="decision"]').value;
+      try {
+        const data = await post(decisionForm.action, { decision });
+        if (!data) return;
+        showError("");
+        applyDesign(data.design);
+        showPreview(data.preview_url);
+        const badge = card.querySelector("[data-badge]");
+        badge.textContent = data.decision === "adopted" ? "Adopted" : "Rejected";
+        badge.className = "badge " + data.decision;
+      } catch (error) {
+        showError(error.message);
+      }
+    });
+  });
+  applyDesign(serverDesign);
+})();

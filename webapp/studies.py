@@ -1,0 +1,47 @@
+"""Studies in the database: loading a definition file creates a new version when it changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from experiments.definition import StudyDefinition, load_study
+
+from .extensions import db
+from .models import Experimenter, Study, StudyMember, StudyVersion
+
+
+def install_definition(definition: StudyDefinition, source_name: str = "",
+                       owner: Experimenter | None = None) -> tuple[Study, StudyVersion, bool]:
+    """Create the study or add a version; unchanged files add nothing. Returns (study, version, created)."""
+    study = db.session.execute(select(Study).where(Study.slug == definition.slug)).scalar_one_or_none()
+    if study is None:
+        study = Study(slug=definition.slug, title=definition.title, status="open")
+        db.session.add(study)
+        db.session.flush()
+    current = study.current_version
+    if current is not None and current.fingerprint == definition.fingerprint():
+        created = False
+        version = current
+    else:
+        number = (db.session.scalar(select(func.max(StudyVersion.number)).where(StudyVersion.study_id == study.id)) or 0) + 1
+        version = StudyVersion(study_id=study.id, number=number, definition_json=definition.to_json(),
+                               fingerprint=definition.fingerprint(), source_name=source_name)
+        db.session.add(version)
+        db.session.flush()
+        study.current_version_id = version.id
+        study.title = definition.title
+        created = True
+    if owner is not None and db.session.get(StudyMember, (study.id, owner.id)) is None:
+        db.session.add(StudyMember(study_id=study.id, experimenter_id=owner.id, role="owner"))
+    return study, version, created
+
+
+def load_study_file(path: str | Path, owner: Experimenter | None = None) -> tuple[Study, StudyVersion, bool]:
+    definition = load_study(path)
+    return install_definition(definition, Path(path).name, owner)
+
+
+def study_by_slug(slug: str) -> Study | None:
+    return db.session.execute(select(Study).where(Study.slug == slug)).scalar_one_or_none()
