@@ -14,7 +14,6 @@ import numpy as np
 from analysis.bootstrap import bootstrap_moderation
 from analysis.load import StudyData, read_participants, read_suggestions
 from analysis.models import ModerationResult, fit_h1, fit_h2
-from analysis.robustness import adoption_binomial, suggestion_logit
 
 
 @dataclass
@@ -75,6 +74,8 @@ def analyse(path, options: AnalysisOptions | None = None) -> Analysis:
 
 def robustness_checks(analysis: Analysis, suggestions_path=None) -> dict:
     """Suggestion-level logistic and binomial adopted-out-of-k models for H1."""
+    from analysis.robustness import adoption_binomial, suggestion_logit  # statsmodels loads slowly
+
     participants = analysis.study.data
     moderator = analysis.options.moderator
     if suggestions_path is None:
