@@ -46,5 +46,7 @@ def default_config(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SEED_DEMO": True,
+        # Requests carrying this key in X-Simulation-Key create participants marked as simulated.
+        "SIMULATION_KEY": os.environ.get("SCL_SIMULATION_KEY") or _instance_secret(instance, "simulation_key"),
         "PREVIEW_CACHE_SIZE": 512,
     }

@@ -106,6 +106,9 @@ class DecisionForm(FlaskForm):
 
 
 class PeerSuggestionForm(FlaskForm):
-    attribute = StringField(validators=[InputRequired(), Length(max=30)])
-    level = StringField(validators=[InputRequired(), Length(max=30)])
+    """One change proposed for another participant's shirt: 'attribute:level' plus a comment."""
+
+    suggestion = StringField(validators=[Optional(), Length(max=62)])
     comment = StringField(validators=[Optional(), Length(max=1000)])
+    submit = SubmitField("Send my suggestion")
+    skip = SubmitField("Continue")

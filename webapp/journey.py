@@ -180,6 +180,7 @@ def change_design(participant: Participant, new: Design, via: str) -> list:
 def submit_initial_design(participant: Participant) -> None:
     design = current_design(participant)
     participant.initial_design_json = design.to_json()
+    participant.initial_submitted_at = utcnow()
     record(participant, "design_submitted", kind_of_design="initial", design=json.loads(design.to_json()))
     if "review" not in participant.definition.flow:
         assign_suggestions(participant)
@@ -271,6 +272,10 @@ def submit_final_design(participant: Participant) -> None:
     for suggestion in participant.suggestions:
         suggestion.final_level = final[suggestion.attribute]
     result = conformity(initial, final, participant.suggestions)
+    participant.n_suggestions = result.n_suggestions
+    participant.n_adopted = result.n_adopted
+    participant.conformity = result.share
+    participant.conformity_distance = result.distance
     record(participant, "design_submitted", kind_of_design="final", design=json.loads(final.to_json()),
            n_adopted=result.n_adopted, conformity=result.share, conformity_distance=result.distance)
 
@@ -350,3 +355,54 @@ def withdraw(participant: Participant) -> None:
     db.session.execute(update(PeerSuggestion).where(PeerSuggestion.reviewer_id == participant.id)
                        .values(reviewer_id=None, comment=None))
     db.session.delete(participant)
+
+
+# ---------------------------------------------------------------- reviewing a peer's design
+def review_target(participant: Participant) -> Participant | None:
+    """The earlier design this participant reviews, chosen once and kept across reloads.
+
+    Targets come from the same cell (so a public designer's shirt is reviewed as a gallery
+    post and a private one on a private page); the least-reviewed design goes first.
+    """
+    if participant.review_target_id is not None:
+        target = db.session.get(Participant, participant.review_target_id)
+        if target is not None:
+            return target
+    received = (select(PeerSuggestion.target_id, func.count().label("n"))
+                .where(PeerSuggestion.study_id == participant.study_id)
+                .group_by(PeerSuggestion.target_id).subquery())
+    target = db.session.execute(
+        select(Participant)
+        .outerjoin(received, received.c.target_id == Participant.id)
+        .where(Participant.study_id == participant.study_id, Participant.id != participant.id,
+               Participant.visibility == participant.visibility, Participant.relation == participant.relation,
+               Participant.initial_design_json.is_not(None), Participant.is_pilot == participant.is_pilot,
+               Participant.status.in_(OCCUPYING))
+        .order_by(func.coalesce(received.c.n, 0), Participant.id.desc()).limit(1)).scalar_one_or_none()
+    if target is not None:
+        participant.review_target_id = target.id
+        record(participant, "review_assigned", target=target.id)
+    return target
+
+
+def submit_review(participant: Participant, target: Participant, attribute: str, level: str,
+                  comment: str | None) -> PeerSuggestion:
+    peer = PeerSuggestion(study_id=participant.study_id, reviewer_id=participant.id, target_id=target.id,
+                          attribute=attribute, suggested_level=level, comment=comment or None)
+    db.session.add(peer)
+    record(participant, "peer_suggestion_made", target=target.id, attribute=attribute, suggested_level=level,
+           has_comment=bool(comment))
+    return peer
+
+
+def peer_wait_remaining(participant: Participant) -> int:
+    """Seconds still worth waiting for peers' suggestions (0 when enough arrived or time is up)."""
+    plan = participant.definition.suggestions
+    if plan.source == "scripted" or participant.suggestions or participant.initial_submitted_at is None:
+        return 0
+    wanted = plan.count if plan.source == "peer" else round(plan.count * plan.peer_share)
+    initial = Design.from_json(participant.initial_design_json)
+    if len(_usable_peer_suggestions(participant, initial)) >= wanted:
+        return 0
+    waited = (utcnow() - participant.initial_submitted_at).total_seconds()
+    return max(0, int(plan.peer_wait_seconds - waited))

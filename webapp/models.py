@@ -110,6 +110,14 @@ class Participant(db.Model):
     attention_passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
     suggestions_ready_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    initial_submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Conformity, computed once when the final design is submitted (see domain.conformity).
+    n_suggestions: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    n_adopted: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    conformity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    conformity_distance: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    review_target_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"), nullable=True)
 
     study: Mapped[Study] = relationship()
     version: Mapped[StudyVersion] = relationship()

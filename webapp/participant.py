@@ -20,7 +20,7 @@ from .domain.catalogue import MONOGRAM_KEY, DesignError
 from .domain.design import Design
 from .domain.flow import DONE
 from .extensions import db
-from .forms import (ChangeForm, ConsentForm, DecisionForm, StepForm, WithdrawForm, checks_form, closeness_form,
+from .forms import (ChangeForm, ConsentForm, DecisionForm, PeerSuggestionForm, StepForm, WithdrawForm, checks_form, closeness_form,
                     demographics_form, design_form, evaluation_form, likert_form)
 from . import journey
 from .models import Participant, Study, Suggestion, utcnow
@@ -73,6 +73,12 @@ def forget(study: Study) -> None:
     tokens = dict(session.get("participants", {}))
     tokens.pop(study.slug, None)
     session["participants"] = tokens
+
+
+def is_simulation() -> bool:
+    """Simulated participants identify themselves with the instance's simulation key."""
+    key = current_app.config.get("SIMULATION_KEY")
+    return bool(key) and secrets.compare_digest(request.headers.get("X-Simulation-Key", ""), key)
 
 
 def step_url(participant: Participant) -> str:
@@ -192,7 +198,7 @@ def consent(slug: str):
     pilot = session.get("pilot", {}).get(slug)
     recruit = session.get("recruit", {}).get(slug)
     entry_result = journey.enter(study, form.nonce.data, recruit, pilot_cell=pilot,
-                                 simulated=bool(session.get("simulated")))
+                                 simulated=is_simulation())
     if entry_result.outcome in ("full", "closed"):
         db.session.rollback()
         template = "participant/full.html" if entry_result.outcome == "full" else "participant/closed.html"
@@ -343,10 +349,53 @@ def change(slug: str):
 
 
 # ---------------------------------------------------------------- suggestions and revising
+@bp.route("/review", methods=["GET", "POST"])
+@step_view("review")
+def review(study, participant):
+    """Suggest one change to an earlier participant's design (studies with real peer input)."""
+    target = journey.review_target(participant)
+    catalogue = participant.definition.catalogue()
+    plan = participant.definition.suggestions
+    form = PeerSuggestionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, "This page has expired. Please reload it.")
+        if target is None or form.skip.data:
+            if target is not None:
+                journey.record(participant, "review_skipped", target=target.id)
+            else:
+                journey.record(participant, "review_skipped", reason="no design to review yet")
+            return proceed(participant)
+        error = None
+        attribute, _, level = (form.suggestion.data or "").partition(":")
+        target_design = Design.from_json(target.initial_design_json)
+        comment = (form.comment.data or "").strip()
+        if attribute not in plan.attributes or attribute not in catalogue:
+            error = "Please choose one of the suggested changes from the list."
+        elif level not in catalogue.attribute(attribute).level_keys:
+            error = "Please choose one of the suggested changes from the list."
+        elif target_design[attribute] == level:
+            error = "The shirt already has that. Please suggest a change."
+        elif len(comment) > plan.comment_max_length:
+            error = f"Please keep your comment to {plan.comment_max_length} characters."
+        if error:
+            journey.record(participant, "validation_failed", error=error)
+            return render_step("participant/review.html", participant, 400, form=form, target=target,
+                               target_design=target_design, catalogue=catalogue, plan=plan, error=error)
+        journey.submit_review(participant, target, attribute, level, comment)
+        return proceed(participant)
+    target_design = Design.from_json(target.initial_design_json) if target else None
+    return render_step("participant/review.html", participant, form=form, target=target,
+                       target_design=target_design, catalogue=catalogue, plan=plan, error=None)
+
+
 @bp.route("/suggestions", methods=["GET", "POST"])
 @step_view("suggestions")
 def suggestions(study, participant):
     if not participant.suggestions:
+        remaining = journey.peer_wait_remaining(participant)
+        if remaining > 0:
+            return render_step("participant/waiting.html", participant, remaining=remaining)
         journey.assign_suggestions(participant)
     if request.method == "POST":
         if StepForm().validate_on_submit():
