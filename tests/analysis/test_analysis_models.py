@@ -237,3 +237,15 @@ def test_bad_options_are_refused(generic):
         fit_moderation(generic, "y", "x", "m", center="some")
     with pytest.raises(ValueError, match="singular"):
         fit_moderation(generic.assign(m=1.0), "y", "x", "m")
+
+
+def test_predictions_hold_covariates_at_their_means(generic):
+    result = fit_moderation(generic, "y", "x", "m", covariates=["age", "group"], cov_type="HC3", center="all")
+    fitted, se = result.predict(0.7, [1.0, 3.0])
+    b, v = result.params, result.cov
+    means = [generic["age"].mean(), (generic["group"] == "b").mean(), (generic["group"] == "c").mean()]
+    for w, value, error in zip([1.0, 3.0], fitted, se):
+        xc, wc = 0.7 - generic["x"].mean(), w - generic["m"].mean()
+        row = np.array([1.0, xc, wc, xc * wc, *means])
+        assert value == pytest.approx(row @ b, rel=1e-10)
+        assert error == pytest.approx(np.sqrt(row @ v @ row), rel=1e-10)
