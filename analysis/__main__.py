@@ -119,13 +119,13 @@ def options_from(args) -> AnalysisOptions:
 
 
 def run_fit(args) -> int:
-    from analysis.report import render_text, terminal_sections
-
     analysis = analyse(args.data, options_from(args))
     results = analysis.results()
     if args.json:
         sys.stdout.write(json.dumps(results, allow_nan=False) + "\n")
     else:
+        from analysis.report import render_text, terminal_sections  # loads matplotlib
+
         sys.stdout.write(render_text(terminal_sections(results)))
     return 0
 

@@ -84,7 +84,7 @@ def bootstrap_moderation(result, n_boot: int = 5000, seed=None, progress: bool =
                             "ci_high": float(e_high[j])})
     summary = {
         "n_boot": int(n_boot),
-        "seed": seed,
+        "seed": int(seed) if isinstance(seed, (int, np.integer)) else None,
         "n_failed": failed,
         "ci_level": 1.0 - result.alpha,
         "method": "percentile",

@@ -62,6 +62,9 @@ def coefficient_covariance(
         sigma2 = float(resid @ resid) / (n - p)
         return sigma2 * xtx_inv
     hat = leverage(design, xtx_inv)
+    if kind in ("HC2", "HC3", "HC4") and np.any(hat > 1.0 - 1e-10):
+        raise ValueError(f"a case has leverage 1 (it alone determines a coefficient), so {kind} "
+                         "is undefined; use HC0 or HC1, or check the data")
     omega = residual_weights(kind, resid, hat, n, p)
     meat = (design * omega[:, None]).T @ design
     cov = xtx_inv @ meat @ xtx_inv

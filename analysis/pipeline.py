@@ -61,8 +61,14 @@ def analyse(path, options: AnalysisOptions | None = None) -> Analysis:
     options = options or AnalysisOptions()
     study = read_participants(path, moderator=options.moderator, covariates=options.covariates,
                               keep_failed_attention=options.keep_failed_attention)
-    h1 = fit_h1(study.data, moderator=options.moderator, **options.model_options())
-    h2 = fit_h2(study.data, **options.model_options())
+    fitted = []
+    for label, fit in (("H1", lambda: fit_h1(study.data, moderator=options.moderator, **options.model_options())),
+                       ("H2", lambda: fit_h2(study.data, **options.model_options()))):
+        try:
+            fitted.append(fit())
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            raise ValueError(f"{label} cannot be fitted on {path}: {exc}") from None
+    h1, h2 = fitted
     if options.bootstrap > 0:
         # Separate, fixed sub-seeds keep each model's resamples reproducible on their own.
         seeds = np.random.SeedSequence(options.seed).spawn(2) if options.seed is not None else [None, None]

@@ -183,3 +183,11 @@ def test_power_command(capsys):
                  "--quiet"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert [row["n"] for row in document["rows"]] == [50] and 0 <= document["rows"][0]["power"] <= 1
+
+
+def test_data_that_cannot_support_a_model_exits_1(participants_frame, tmp_path, capsys):
+    path = tmp_path / "everyone_public.csv"
+    participants_frame.assign(condition="public").to_csv(path, index=False)
+    assert main(["fit", str(path), "--quiet"]) == 1
+    message = capsys.readouterr().err
+    assert "H1 cannot be fitted" in message and "singular" in message

@@ -249,3 +249,12 @@ def test_predictions_hold_covariates_at_their_means(generic):
         row = np.array([1.0, xc, wc, xc * wc, *means])
         assert value == pytest.approx(row @ b, rel=1e-10)
         assert error == pytest.approx(np.sqrt(row @ v @ row), rel=1e-10)
+
+
+def test_leverage_one_makes_hc2_to_hc4_undefined():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"x": rng.normal(size=12), "m": rng.normal(size=12), "y": rng.normal(size=12),
+                          "site": ["a"] * 11 + ["b"]})  # one case alone in its category
+    with pytest.raises(ValueError, match="leverage 1"):
+        fit_moderation(frame, "y", "x", "m", covariates=["site"], cov_type="HC3")
+    assert fit_moderation(frame, "y", "x", "m", covariates=["site"], cov_type="HC1").n == 12
