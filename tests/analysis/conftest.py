@@ -90,7 +90,10 @@ def reference_dir() -> Path:
     override = os.environ.get("SCL_REFERENCE_DIR")
     directory = Path(override) if override else REPO_ROOT.parent / "shared" / "reference"
     if not (directory / "Data_Model1.csv").is_file() or not (directory / "disaster.csv").is_file():
-        pytest.skip(f"reference data not found in {directory} (set SCL_REFERENCE_DIR)")
+        reason = f"reference data not found in {directory} (set SCL_REFERENCE_DIR)"
+        if os.environ.get("SCL_REQUIRE_ALL") == "1":  # CI: a missing component fails, never skips
+            pytest.fail(reason)
+        pytest.skip(reason)
     return directory
 
 
