@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (DecimalField, HiddenField, IntegerField, RadioField, SelectField, StringField,
                      SubmitField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 
@@ -25,7 +26,7 @@ class WithdrawForm(FlaskForm):
 
 
 def _scale_choices(low: int, high: int) -> list[tuple[int, str]]:
-    return [(value, str(value)) for value in range(low, high + 1)]
+    return [SelectChoice(value, str(value)) for value in range(low, high + 1)]
 
 
 def likert_form(block, extra: dict | None = None) -> type[FlaskForm]:
@@ -62,7 +63,7 @@ def checks_form(checks) -> type[FlaskForm]:
         choices=_scale_choices(checks.manipulation_scale.min, checks.manipulation_scale.max),
         validators=[InputRequired("Please choose an answer.")])}
     for check in checks.attention:
-        fields[check.key] = RadioField(check.text, choices=[(o, o) for o in check.options],
+        fields[check.key] = RadioField(check.text, choices=[SelectChoice(o, o) for o in check.options],
                                        validators=[InputRequired("Please choose an answer.")])
     fields["submit"] = SubmitField("Continue")
     return type("ChecksForm", (FlaskForm,), fields)
@@ -74,7 +75,8 @@ def demographics_form(demographics) -> type[FlaskForm]:
             Optional(), NumberRange(demographics.age_min, demographics.age_max,
                                     f"Please enter an age from {demographics.age_min} to {demographics.age_max}, or leave it blank.")]),
         "gender": SelectField(demographics.gender_text,
-                              choices=[("", "Prefer not to say")] + list(demographics.gender_options)),
+                              choices=[SelectChoice("", "Prefer not to say")]
+                              + [SelectChoice(key, label) for key, label in demographics.gender_options]),
         "submit": SubmitField("Finish"),
     })
 
@@ -82,7 +84,7 @@ def demographics_form(demographics) -> type[FlaskForm]:
 def design_form(catalogue) -> type[FlaskForm]:
     """The full editor as a plain form, so the design page works without JavaScript."""
     fields = {
-        attribute.key: RadioField(attribute.label, choices=[(lv.key, lv.label) for lv in attribute.levels],
+        attribute.key: RadioField(attribute.label, choices=[SelectChoice(lv.key, lv.label) for lv in attribute.levels],
                                   validators=[InputRequired()])
         for attribute in catalogue.attributes
     }

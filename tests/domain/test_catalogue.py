@@ -1,0 +1,61 @@
+"""The shirt catalogue: enough realistic levels, restrictable by a study, strict about input."""
+
+import pytest
+
+from webapp.domain.catalogue import CatalogueError, DesignError, shirt_catalogue
+
+
+def test_catalogue_offers_the_attributes_and_level_counts_the_studies_need():
+    catalogue = shirt_catalogue()
+    for key in ("fit", "collar", "cuffs", "placket", "back", "pocket", "hem", "colour", "pattern", "buttons", "lining"):
+        assert key in catalogue
+    counts = {a.key: len(a.levels) for a in catalogue.attributes}
+    assert counts["collar"] >= 6 and counts["cuffs"] >= 5 and counts["colour"] >= 12
+    assert {"solid", "pinstripe", "gingham"} <= set(catalogue.attribute("pattern").level_keys)
+    assert catalogue.monogram_max_length == 3
+
+
+def test_every_colour_level_has_a_hex_colour():
+    for level in shirt_catalogue().attribute("colour").levels:
+        assert level.rgb and level.rgb.startswith("#") and len(level.rgb) == 7
+
+
+def test_restrict_drops_attributes_and_keeps_only_allowed_levels_in_the_given_order():
+    restricted = shirt_catalogue().restrict(exclude=["lining"], levels={"collar": ["spread", "kent"]})
+    assert "lining" not in restricted
+    assert restricted.attribute("collar").level_keys == ("spread", "kent")
+    assert restricted.default_choices()["collar"] == "spread"
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"exclude": ["sleeves"]}, "unknown attribute 'sleeves'"),
+    ({"levels": {"collar": ["kent", "ruffled"]}}, "unknown level(s) 'ruffled'"),
+    ({"levels": {"collar": []}}, "at least one level"),
+])
+def test_restrict_names_what_is_wrong(kwargs, fragment):
+    with pytest.raises(CatalogueError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        shirt_catalogue().restrict(**kwargs)
+
+
+@pytest.mark.parametrize("raw, cleaned", [
+    ("jd", "JD"), (" a b ", "AB"), ("ＪＤＫ", "JDK"), ("", ""), (None, ""),
+])
+def test_monogram_is_normalised_to_latin_capitals(raw, cleaned):
+    assert shirt_catalogue().clean_monogram(raw) == cleaned
+
+
+@pytest.mark.parametrize("raw, fragment", [
+    ("ABCD", "at most 3"), ("É", "only the letters"), ("J\u200bD", "only the letters"),
+    ("😀", "only the letters"), ("A1", "only the letters"), ("<b>", "only the letters"), ("<script>", "at most 3"),
+])
+def test_monogram_rejects_odd_unicode_and_long_input(raw, fragment):
+    with pytest.raises(DesignError, match=fragment) as caught:
+        shirt_catalogue().clean_monogram(raw)
+    assert caught.value.field == "monogram"
+
+
+def test_a_study_without_monogram_refuses_one():
+    catalogue = shirt_catalogue().restrict(monogram=False)
+    assert catalogue.clean_monogram("") == ""
+    with pytest.raises(DesignError, match="does not offer"):
+        catalogue.clean_monogram("AB")
