@@ -221,3 +221,26 @@ class Journey:
 def journey(app):
     """Factory: journey() is a fresh browser on the demo study."""
     return lambda slug="demo", query="": Journey(app, slug, query)
+
+
+class LiveServer:
+    """The app served on 127.0.0.1 by a threaded Werkzeug server, for browsers and races."""
+
+    def __init__(self, app):
+        import threading
+        from werkzeug.serving import make_server
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server(app):
+    server = LiveServer(app)
+    yield server
+    server.stop()
