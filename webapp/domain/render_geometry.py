@@ -18,33 +18,33 @@ CX = 300.0  # centre front of the shirt
 
 # Vertical landmarks of the front view.
 NECK_SIDE_Y = 106.0  # where the shoulder line meets the collar
-SHOULDER_Y = 136.0  # shoulder point (top of the armhole seam)
-ARMPIT_Y = 254.0
-WAIST_Y = 462.0
-HIP_Y = 598.0
-WRIST_Y = 590.0  # top of the cuff
+SHOULDER_Y = 138.0  # shoulder point (top of the armhole seam)
+ARMPIT_Y = 250.0
+WAIST_Y = 420.0
+HIP_Y = 530.0
+WRIST_Y = 546.0  # top of the cuff
 CUFF_H = 50.0
 FRENCH_CUFF_H = 62.0
-SHORT_SLEEVE_Y = 346.0  # centre of a short sleeve's opening
+SHORT_SLEEVE_Y = 330.0  # centre of a short sleeve's opening
 
 # The neck seen through the collar (a ghost-mannequin view): three ellipses (cx, cy, rx, ry).
-NECK_OPENING = (CX, 106.0, 44.0, 18.0)  # top edge of the collar band
-BAND_BACK_EDGE = (CX, 128.0, 48.0, 22.0)  # lower edge of the band's back, seen from inside
-BAND_FRONT = (CX, 120.0, 58.0, 30.0)  # outer face of the band at the front
-COLLAR_RING = (CX, 120.0, 68.0, 36.0)  # outer edge of the collar fall around the neck
+NECK_OPENING = (CX, 104.0, 46.0, 18.0)  # top edge of the collar band
+BAND_BACK_EDGE = (CX, 127.0, 50.0, 22.0)  # lower edge of the band's back, seen from inside
+BAND_FRONT = (CX, 118.0, 60.0, 30.0)  # outer face of the band at the front
+COLLAR_RING = (CX, 120.0, 74.0, 38.0)  # outer edge of the collar fall around the neck
 
 PLACKET_HALF = 15.0
 PLACKET_TOP = 146.0
 BUTTON_R = 5.6
-PLACKET_BUTTON_YS = (186.0, 256.0, 326.0, 396.0, 466.0, 536.0, 606.0, 676.0)
+PLACKET_BUTTON_YS = (180.0, 244.0, 308.0, 372.0, 436.0, 500.0, 564.0, 628.0)
 TOP_BUTTON_Y = 136.0
 
-POCKET_BOX = (CX + 38.0, 268.0, CX + 94.0, 334.0)  # wearer's left chest = viewer's right
-MONOGRAM_AT = (CX + 66.0, 252.0)
+POCKET_BOX = (CX + 44.0, 258.0, CX + 104.0, 324.0)  # wearer's left chest = viewer's right
+MONOGRAM_AT = (CX + 74.0, 241.0)
 
 # The back-view inset: a rounded card in the lower right corner.
-INSET_BOX = (458.0, 628.0, 590.0, 790.0)
-INSET_SCALE = 0.2
+INSET_BOX = (446.0, 652.0, 590.0, 790.0)
+INSET_SCALE = 0.185
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,10 @@ class Fit:
 
 
 FITS = {
-    "regular": Fit(shoulder=150, chest=124, waist=118, hip=124, bicep=24, wrist=54),
-    "slim": Fit(shoulder=144, chest=114, waist=101, hip=109, bicep=18, wrist=48, swing=30),
-    "tailored": Fit(shoulder=146, chest=120, waist=94, hip=114, bicep=20, wrist=48, swing=32),
-    "relaxed": Fit(shoulder=160, chest=140, waist=142, hip=148, bicep=30, wrist=60, drop=10, swing=40),
+    "regular": Fit(shoulder=170, chest=142, waist=136, hip=142, bicep=38, wrist=58, swing=16),
+    "slim": Fit(shoulder=164, chest=134, waist=120, hip=128, bicep=32, wrist=52, swing=14),
+    "tailored": Fit(shoulder=166, chest=136, waist=110, hip=130, bicep=34, wrist=52, swing=14),
+    "relaxed": Fit(shoulder=178, chest=154, waist=156, hip=160, bicep=44, wrist=64, drop=10, swing=18),
 }
 
 
@@ -80,9 +80,9 @@ class Hem:
 
 
 HEMS = {
-    "curved": Hem(side_y=664, centre_y=724, sweep=0.55),
-    "straight": Hem(side_y=710, centre_y=716, sweep=0.1, vent=18),
-    "tails": Hem(side_y=630, centre_y=762, sweep=0.8),
+    "curved": Hem(side_y=590, centre_y=648, sweep=0.55),
+    "straight": Hem(side_y=632, centre_y=638, sweep=0.1, vent=18),
+    "tails": Hem(side_y=560, centre_y=688, sweep=0.8),
 }
 
 
@@ -270,7 +270,8 @@ def sleeve_outline(fit: str, short: bool) -> list[Point]:
     outer_end = add(fr.end, fr.out, fr.width / 2)
     inner_end = add(fr.end, fr.out, -fr.width / 2)
     reach = outer_end[1] - s[1]
-    outer = bezier(s, (s[0] - f.bicep, s[1] + 30), add(outer_end, fr.down, -reach * 0.45), outer_end, 22)
+    outer = bezier(s, (s[0] - f.bicep * 0.9, s[1] + 8), add(add(outer_end, fr.down, -reach * 0.55), fr.out, 6),
+                   outer_end, 24)
     if short:
         # the opening bows slightly downwards in the middle
         mid = add(add(fr.end, fr.down, 6), fr.out, 0)
@@ -339,14 +340,14 @@ class CollarSpec:
 
 
 COLLARS = {
-    "kent": CollarSpec(gap=5, tip=(CX - 42, 204), outer=(CX - 74, 134)),
-    "spread": CollarSpec(gap=7, tip=(CX - 68, 190), outer=(CX - 82, 130)),
-    "cutaway": CollarSpec(gap=9, tip=(CX - 90, 168), outer=(CX - 88, 126), bow=14),
-    "button_down": CollarSpec(gap=5, tip=(CX - 48, 218), outer=(CX - 76, 136), tip_round=6),
-    "club": CollarSpec(gap=6, tip=(CX - 48, 198), outer=(CX - 76, 134), tip_round=17),
+    "kent": CollarSpec(gap=5, tip=(CX - 48, 214), outer=(CX - 82, 140)),
+    "spread": CollarSpec(gap=7, tip=(CX - 78, 196), outer=(CX - 90, 134)),
+    "cutaway": CollarSpec(gap=9, tip=(CX - 100, 170), outer=(CX - 96, 128), bow=16),
+    "button_down": CollarSpec(gap=5, tip=(CX - 54, 228), outer=(CX - 84, 142), tip_round=7),
+    "club": CollarSpec(gap=6, tip=(CX - 54, 206), outer=(CX - 84, 140), tip_round=19),
     "wing": CollarSpec(gap=5, tip=(CX - 30, 152), outer=(CX - 60, 128), leaves=False),
     "band": CollarSpec(gap=4, tip=(CX, 150), outer=(CX - 58, 128), leaves=False),
-    "tab": CollarSpec(gap=4, tip=(CX - 32, 206), outer=(CX - 70, 136)),
+    "tab": CollarSpec(gap=4, tip=(CX - 36, 216), outer=(CX - 78, 142)),
 }
 
 

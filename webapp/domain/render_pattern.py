@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 # Period and thread width in design units (scaled with the output size).
-PINSTRIPE = (13.0, 1.4)
+PINSTRIPE = (12.0, 1.0)
 BENGAL = (12.0, 6.0)
 GINGHAM = (12.0, 6.0)
 WINDOWPANE = (46.0, 2.0)
@@ -41,16 +41,18 @@ def _dots(u: np.ndarray, v: np.ndarray, period: float, radius: float) -> np.ndar
     return np.clip(radius + 0.5 - d, 0.0, 1.0)
 
 
-def pattern_inks(pattern: str, shape: tuple[int, int], scale: float, angle_deg: float) -> list[np.ndarray]:
-    """Ink coverage masks (float32, 0…1) for a pattern over a frame of `shape` (h, w).
+def pattern_inks(pattern: str, shape: tuple[int, int], scale: float, angle_deg: float,
+                 origin: tuple[int, int] = (0, 0)) -> list[np.ndarray]:
+    """Ink coverage masks (float32, 0…1) for a window of `shape` (h, w) at `origin`.
 
-    The pattern is rotated by `angle_deg` so sleeves and cuffs can follow the cloth.
+    Coordinates are absolute, so windows of the same angle line up; the pattern is
+    rotated by `angle_deg` so sleeves and cuffs can follow the cloth.
     """
     h, w = shape
     a = math.radians(angle_deg)
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    xs += 0.5
-    ys += 0.5
+    xs += 0.5 + origin[0]
+    ys += 0.5 + origin[1]
     u = xs * math.cos(a) + ys * math.sin(a)
     v = -xs * math.sin(a) + ys * math.cos(a)
 
@@ -58,7 +60,7 @@ def pattern_inks(pattern: str, shape: tuple[int, int], scale: float, angle_deg: 
         return value * scale
 
     if pattern == "pinstripe":
-        return [_stripes(u, s(PINSTRIPE[0]), s(PINSTRIPE[1]))]
+        return [_stripes(u, s(PINSTRIPE[0]), s(PINSTRIPE[1])) * 0.8]
     if pattern == "bengal":
         return [_stripes(u, s(BENGAL[0]), s(BENGAL[1])) * 0.9]
     if pattern == "gingham":
