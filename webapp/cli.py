@@ -23,6 +23,9 @@ def seed_demo() -> None:
 
 
 def register(app: Flask) -> None:
+    from .export import register_cli as register_export_cli; register_export_cli(app)
+    from .accounts import register_cli as register_account_cli; register_account_cli(app)
+
     @app.cli.command("init-db")
     def init_db():
         """Create the tables and seed the demo study (safe to run again)."""

@@ -1,20 +1,494 @@
-"""The experimenters' studio (accounts, studies, pilot, monitor, export)."""
+"""The experimenters' studio: log in, see and steer one's studies, pilot, monitor, export, delete on request.
+
+Every page needs a logged-in experimenter, and a study is only found for its members:
+for anyone else it does not exist (404), so the studio never tells who runs what.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+import logging
+import re
+import time
+import tomllib
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
-from .extensions import db, login_manager
-from .models import Experimenter
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_file, session, url_for)
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import DateTime, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length
+
+from . import journey, monitor
+from .accounts import authenticate, find_experimenter, normalise_email
+from .database import lock
+from .extensions import db, limiter, login_manager
+from .models import Experimenter, Participant, Study, StudyMember, StudyVersion, utcnow
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
+LOGIN_LIMIT_PER_ACCOUNT = "5 per minute"   # per IP and e-mail
+LOGIN_LIMIT_PER_ADDRESS = "30 per minute"  # per IP, whatever e-mail is tried
+PROLIFIC_QUERY = "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}"
+STATUS_ACTIONS = {"open": "open", "pause": "paused", "close": "closed"}
 
+
+class StudioAction(db.Model):
+    """What experimenters did to a study (status changes, members, deletions), never whom it concerned."""
+
+    __tablename__ = "studio_action"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    experimenter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("experimenter.id", ondelete="SET NULL"), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+# ---------------------------------------------------------------- forms
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[InputRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=1024)])
+    submit = SubmitField("Log in")
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token travels."""
+
+    submit = SubmitField("Go")
+
+
+class MemberForm(FlaskForm):
+    email = EmailField("E-mail of the experimenter", validators=[InputRequired(), Length(max=254)])
+    submit = SubmitField("Add as member")
+
+
+class LookupForm(FlaskForm):
+    identifier = StringField("Participant id (from the export) or recruiting id (e.g. Prolific ID)",
+                             validators=[InputRequired(), Length(max=64)])
+    submit = SubmitField("Find")
+
+
+class ConfirmDeleteForm(FlaskForm):
+    reference = HiddenField(validators=[InputRequired(), Length(min=16, max=16)])
+    submit = SubmitField("Delete this participant's data")
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Study file (.toml)", validators=[FileRequired()])
+    submit = SubmitField("Validate and load")
+
+
+# ---------------------------------------------------------------- login plumbing
 @login_manager.user_loader
 def load_experimenter(user_id: str):
     return db.session.get(Experimenter, int(user_id)) if user_id.isdigit() else None
 
 
-@bp.get("/login")
+@login_manager.unauthorized_handler
+def unauthorized():
+    if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
+        return jsonify(error="login required", login=url_for("studio.login")), 401
+    flash("Please log in to open the studio.", "info")
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("studio.login", next=target) if target else url_for("studio.login"))
+
+
+def login_key() -> str:
+    return f"{get_remote_address()}|{normalise_email(request.form.get('email', ''))[:254]}"
+
+
+@bp.after_request
+def no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(429)
+def too_many(error):
+    reset_at = None
+    current = getattr(limiter, "current_limit", None)
+    if current is not None:
+        reset_at = current.reset_at
+    wait = max(1, int((reset_at or time.time() + 60) - time.time()))
+    when = datetime.fromtimestamp(time.time() + wait, timezone.utc).strftime("%H:%M:%S UTC")
+    message = (f"Too many login attempts. Please wait {wait} seconds and try again at {when}. "
+               "Nothing is locked: after that you can log in as usual.")
+    if request.accept_mimetypes.best == "application/json":
+        response = jsonify(error="Too many attempts", message=message, retry_after=wait)
+    else:
+        response = current_app.make_response(
+            render_template("error.html", status=429, title="Too many attempts", message=message))
+    response.status_code = 429
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path inside the studio, never another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/studio") or "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT_PER_ACCOUNT, key_func=login_key, methods=["POST"], scope="studio-login-account")
+@limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"], scope="studio-login-address")
 def login():
-    return "The studio is not built yet.", 501
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for(".index"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        experimenter = authenticate(form.email.data, form.password.data)
+        if experimenter is not None and login_user(experimenter):
+            db.session.commit()  # a rehashed password
+            log.info("experimenter %s logged in", experimenter.id)
+            return redirect(safe_next(request.args.get("next")) or url_for(".index"), code=303)
+        db.session.rollback()
+        error = "The e-mail or password is not right."
+    elif request.method == "POST":
+        error = "Please enter your e-mail and password."
+    status = 401 if error and request.method == "POST" else 200
+    return render_template("studio/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    if not ActionForm().validate_on_submit():
+        abort(400, "This form has expired. Reload the page and try again.")
+    logout_user()
+    session.pop("pilot", None)
+    flash("You are logged out.", "info")
+    return redirect(url_for(".login"), code=303)
+
+
+# ---------------------------------------------------------------- helpers
+def member_study(slug: str) -> tuple[Study, str]:
+    """The study and the current experimenter's role in it; 404 when they are not a member."""
+    row = db.session.execute(
+        select(Study, StudyMember.role).join(StudyMember, StudyMember.study_id == Study.id)
+        .where(Study.slug == slug, StudyMember.experimenter_id == current_user.id)).first()
+    if row is None:
+        abort(404, "There is no study at this address.")
+    return row[0], row[1]
+
+
+def note(study: Study, action: str, detail: str = "") -> None:
+    db.session.add(StudioAction(study_id=study.id, experimenter_id=current_user.id, at=utcnow(),
+                                action=action, detail=detail[:200]))
+
+
+def require_form(form: FlaskForm) -> FlaskForm:
+    if not form.validate_on_submit():
+        abort(400, "This form has expired or is incomplete. Reload the page and try again.")
+    return form
+
+
+def include_pilot_arg() -> bool:
+    return request.args.get("include_pilot") in ("1", "true", "yes", "on")
+
+
+def pilot_cell_in_session(slug: str) -> str | None:
+    return session.get("pilot", {}).get(slug)
+
+
+def export_id(study: Study, participant_id: int) -> str:
+    """The pseudonymous participant id of the export."""
+    return journey.pseudonym(study.slug, "participant", str(participant_id))[:16]
+
+
+# ---------------------------------------------------------------- studies
+@bp.get("/")
+@login_required
+def index():
+    return render_template("studio/index.html", rows=monitor.studies_overview(current_user.id),
+                           logout_form=ActionForm())
+
+
+@bp.get("/studies/<slug>", endpoint="study")
+@login_required
+def study_page(slug: str):
+    study, role = member_study(slug)
+    definition = study.current_version.definition if study.current_version is not None else None
+    occupied = journey.occupied_counts(study)
+    cells = [{"key": c.key, "visibility": c.visibility, "relation": c.relation, "target_n": c.target_n,
+              "occupied": occupied.get(c.key, 0)} for c in definition.cells] if definition else []
+    versions = db.session.execute(select(StudyVersion.number, StudyVersion.loaded_at, StudyVersion.source_name)
+                                  .where(StudyVersion.study_id == study.id)
+                                  .order_by(StudyVersion.number.desc())).all()
+    members = db.session.execute(select(Experimenter.email, StudyMember.role)
+                                 .join(StudyMember, StudyMember.experimenter_id == Experimenter.id)
+                                 .where(StudyMember.study_id == study.id).order_by(Experimenter.email)).all()
+    actions = db.session.execute(select(StudioAction.at, StudioAction.action, StudioAction.detail, Experimenter.email)
+                                 .outerjoin(Experimenter, Experimenter.id == StudioAction.experimenter_id)
+                                 .where(StudioAction.study_id == study.id)
+                                 .order_by(StudioAction.id.desc()).limit(20)).all()
+    entry_url = url_for("participant.entry", slug=study.slug, _external=True)
+    return render_template("studio/study.html", study=study, role=role, definition=definition, cells=cells,
+                           versions=versions, members=members, actions=actions, entry_url=entry_url,
+                           prolific_url=entry_url + PROLIFIC_QUERY, action_form=ActionForm(),
+                           member_form=MemberForm(), logout_form=ActionForm(),
+                           piloting=pilot_cell_in_session(study.slug))
+
+
+@bp.post("/studies/<slug>/status/<action>")
+@login_required
+def change_status(slug: str, action: str):
+    study, _ = member_study(slug)
+    if action not in STATUS_ACTIONS:
+        abort(404)
+    require_form(ActionForm())
+    study = lock(Study, study.id)
+    before, after = study.status, STATUS_ACTIONS[action]
+    if before != after:
+        study.status = after
+        note(study, "status", f"{before} -> {after}")
+        log.info("study %s: %s -> %s by experimenter %s", study.slug, before, after, current_user.id)
+    db.session.commit()
+    flash(f"The study is {after} now." if before != after else f"The study was {after} already.", "info")
+    return redirect(url_for(".study", slug=slug), code=303)
+
+
+@bp.post("/studies/<slug>/members")
+@login_required
+def add_member(slug: str):
+    study, role = member_study(slug)
+    if role != "owner":
+        abort(403, "Only an owner of the study can add experimenters.")
+    form = require_form(MemberForm())
+    other = find_experimenter(form.email.data)
+    if other is None:
+        flash("There is no experimenter with that e-mail. Accounts are created with "
+              "`flask --app webapp create-experimenter EMAIL`.", "error")
+    elif db.session.get(StudyMember, (study.id, other.id)) is not None:
+        flash(f"{other.email} is a member already.", "info")
+    else:
+        db.session.add(StudyMember(study_id=study.id, experimenter_id=other.id, role="member"))
+        note(study, "member_added", other.email)
+        db.session.commit()
+        flash(f"{other.email} can now see and change this study.", "info")
+    return redirect(url_for(".study", slug=slug), code=303)
+
+
+# ---------------------------------------------------------------- piloting
+@bp.post("/studies/<slug>/pilot/<visibility>/<relation>")
+@login_required
+def pilot(slug: str, visibility: str, relation: str):
+    study, _ = member_study(slug)
+    cell = f"{visibility}/{relation}"
+    if study.current_version is None or cell not in {c.key for c in study.current_version.definition.cells}:
+        abort(404, "This study has no such cell.")
+    require_form(ActionForm())
+    pilots = dict(session.get("pilot", {}))
+    pilots[slug] = cell
+    session["pilot"] = pilots
+    tokens = dict(session.get("participants", {}))
+    tokens.pop(slug, None)  # start a fresh pilot participant, in this cell
+    session["participants"] = tokens
+    return redirect(url_for("participant.entry", slug=slug), code=303)
+
+
+@bp.post("/studies/<slug>/pilot/stop")
+@login_required
+def stop_pilot(slug: str):
+    study, _ = member_study(slug)
+    require_form(ActionForm())
+    pilots = dict(session.get("pilot", {}))
+    was = pilots.pop(slug, None)
+    session["pilot"] = pilots
+    if was:
+        tokens = dict(session.get("participants", {}))
+        tokens.pop(slug, None)
+        session["participants"] = tokens
+    flash("Piloting stopped in this browser." if was else "You were not piloting this study.", "info")
+    return redirect(url_for(".study", slug=study.slug), code=303)
+
+
+# ---------------------------------------------------------------- monitoring
+@bp.get("/studies/<slug>/monitor")
+@login_required
+def monitor_page(slug: str):
+    study, _ = member_study(slug)
+    include_pilot = include_pilot_arg()
+    summary = monitor.study_summary(study, include_pilot)
+    return render_template("studio/monitor.html", study=study, summary=summary, include_pilot=include_pilot,
+                           chart=conformity_chart(summary["conformity_by_cell"]), logout_form=ActionForm())
+
+
+@bp.get("/studies/<slug>/monitor.json")
+@login_required
+def monitor_json(slug: str):
+    study, _ = member_study(slug)
+    summary = monitor.study_summary(study, include_pilot_arg())
+    summary["chart"] = conformity_chart(summary["conformity_by_cell"])
+    return jsonify(summary)
+
+
+CHART_WIDTH = 320
+
+
+def conformity_chart(by_cell: dict) -> list[dict]:
+    """Bar geometry for the inline SVG (and for studio.js, which updates it in place)."""
+    bars = []
+    for index, (key, value) in enumerate(by_cell.items()):
+        mean = value["mean"]
+        bars.append({"key": key, "n": value["n"], "mean": mean, "y": 8 + index * 30,
+                     "width": round(CHART_WIDTH * max(0.0, min(1.0, mean or 0.0)), 1),
+                     "label": "–" if mean is None else f"{mean:.2f}"})
+    return bars
+
+
+# ---------------------------------------------------------------- export
+@bp.get("/studies/<slug>/export.zip")
+@login_required
+def export_zip(slug: str):
+    study, _ = member_study(slug)
+    try:
+        from .export import export_zip_bytes
+    except ImportError:
+        abort(503, "The export is not available on this installation yet.")
+    include_pilot = include_pilot_arg()
+    data = export_zip_bytes(study, include_pilot=include_pilot)
+    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    log.info("study %s exported by experimenter %s (pilot included: %s)", study.slug, current_user.id, include_pilot)
+    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
+                     download_name=f"{study.slug}-export-{day}.zip", max_age=0)
+
+
+# ---------------------------------------------------------------- deletion on request
+def find_participant(study: Study, identifier: str) -> Participant | None:
+    """By recruiting id (hashed as at entry) or by the export's participant id."""
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    by_recruit = db.session.execute(select(Participant).where(
+        Participant.study_id == study.id,
+        Participant.recruit_id_hash == journey.pseudonym(study.slug, "recruit", identifier))).scalar_one_or_none()
+    if by_recruit is not None:
+        return by_recruit
+    if not re.fullmatch(r"[0-9a-f]{16}", identifier.lower()):
+        return None
+    wanted = identifier.lower()
+    ids = db.session.execute(select(Participant.id).where(Participant.study_id == study.id)).scalars()
+    for participant_id in ids:
+        if export_id(study, participant_id) == wanted:
+            return db.session.get(Participant, participant_id)
+    return None
+
+
+@bp.route("/studies/<slug>/delete", methods=["GET", "POST"])
+@login_required
+def delete(slug: str):
+    study, _ = member_study(slug)
+    form = LookupForm()
+    if request.method == "POST":
+        require_form(form)
+        participant = find_participant(study, form.identifier.data)
+        if participant is None:
+            return render_template("studio/delete.html", study=study, form=form, logout_form=ActionForm(),
+                                   not_found=True), 404
+        confirm = ConfirmDeleteForm(formdata=None, reference=export_id(study, participant.id))
+        return render_template("studio/delete_confirm.html", study=study, participant=participant,
+                               reference=confirm.reference.data, form=confirm, logout_form=ActionForm())
+    return render_template("studio/delete.html", study=study, form=form, logout_form=ActionForm(), not_found=False)
+
+
+@bp.post("/studies/<slug>/delete/confirm")
+@login_required
+def delete_confirm(slug: str):
+    study, _ = member_study(slug)
+    form = require_form(ConfirmDeleteForm())
+    participant = find_participant(study, form.reference.data)
+    if participant is None:
+        flash("That participant's data are gone already.", "info")
+        return redirect(url_for(".study", slug=slug), code=303)
+    participant = lock(Participant, participant.id)
+    journey.withdraw(participant)
+    note(study, "participant_deleted", "on request")
+    db.session.commit()
+    forget_here = session.get("participants", {}).get(slug)
+    if forget_here:  # the experimenter deleted their own pilot participant
+        if db.session.execute(select(Participant.id).where(Participant.token == forget_here)).first() is None:
+            tokens = dict(session["participants"])
+            tokens.pop(slug, None)
+            session["participants"] = tokens
+    flash("The participant's data were deleted; the study's withdrawal count went up by one.", "info")
+    return redirect(url_for(".study", slug=slug), code=303)
+
+
+# ---------------------------------------------------------------- uploading a study file
+INSTRUMENT_NAME = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.toml$")
+
+
+def _unsafe_instruments(data, path: str = "") -> list[tuple[str, str]]:
+    """Uploaded files may only name the shipped instruments, never paths elsewhere on the server."""
+    problems = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            here = f"{path}.{key}" if path else key
+            if key == "instrument" and not (isinstance(value, str) and INSTRUMENT_NAME.match(value)):
+                problems.append((here, "an uploaded study can only use the instruments shipped under experiments/"))
+            else:
+                problems.extend(_unsafe_instruments(value, here))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            problems.extend(_unsafe_instruments(value, f"{path}[{index}]"))
+    return problems
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@login_required
+def upload():
+    from experiments.definition import EXPERIMENTS_DIR, StudyFileError, parse_study
+    from .studies import install_definition, study_by_slug
+
+    form = UploadForm()
+    problems: list[tuple[str, str]] = []
+    if request.method == "POST":
+        require_form(form)
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", form.file.data.filename or "upload.toml")[:100]
+        try:
+            data = tomllib.loads(form.file.data.read().decode("utf-8"))
+        except UnicodeDecodeError:
+            problems = [("(file)", "is not UTF-8 text")]
+        except tomllib.TOMLDecodeError as error:
+            problems = [("(syntax)", str(error))]
+        else:
+            problems = _unsafe_instruments(data)
+        definition = None
+        if not problems:
+            try:
+                definition = parse_study(data, source=name, base=EXPERIMENTS_DIR)
+            except StudyFileError as error:
+                problems = error.problems
+        if definition is not None:
+            existing = study_by_slug(definition.slug)
+            if existing is not None and db.session.get(StudyMember, (existing.id, current_user.id)) is None:
+                problems = [("study.slug", f"{definition.slug!r} is taken by a study you are not a member of; "
+                                           "choose another slug")]
+            else:
+                study, version, created = install_definition(
+                    definition, name, owner=current_user._get_current_object() if existing is None else None)
+                if created:
+                    note(study, "version_loaded", f"version {version.number} from {name}")
+                db.session.commit()
+                flash(f"Version {version.number} loaded from {name}." if created
+                      else f"Unchanged: version {version.number} is this file already.", "info")
+                return redirect(url_for(".study", slug=study.slug), code=303)
+        db.session.rollback()
+    status = 400 if problems else 200
+    return render_template("studio/upload.html", form=form, problems=problems, logout_form=ActionForm()), status

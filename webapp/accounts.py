@@ -1,0 +1,142 @@
+"""Experimenter accounts: argon2id password hashes, look-up by e-mail, and the CLI that creates them."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import click
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import Flask
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Experimenter
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024  # argon2 accepts more; nobody types this much, and it bounds the work per attempt
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_dummy_hash: str | None = None
+
+
+class AccountError(ValueError):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def check_email(email: str) -> str:
+    email = normalise_email(email)
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise AccountError(f"{email!r} is not an e-mail address")
+    return email
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
+    return password
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def find_experimenter(email: str) -> Experimenter | None:
+    return db.session.execute(
+        select(Experimenter).where(Experimenter.email == normalise_email(email))).scalar_one_or_none()
+
+
+def create_experimenter(email: str, password: str) -> Experimenter:
+    """Add an account (the caller commits); refuses duplicates and weak passwords."""
+    email = check_email(email)
+    check_password(password)
+    if find_experimenter(email) is not None:
+        raise AccountError(f"an experimenter {email!r} exists already")
+    experimenter = Experimenter(email=email, password_hash=hash_password(password), active=True)
+    db.session.add(experimenter)
+    db.session.flush()
+    return experimenter
+
+
+def set_password(experimenter: Experimenter, password: str) -> None:
+    experimenter.password_hash = hash_password(check_password(password))
+
+
+def authenticate(email: str, password: str) -> Experimenter | None:
+    """The experimenter whose e-mail and password match, else None.
+
+    An unknown e-mail still costs one hash verification, so response times do not tell
+    which addresses have accounts. A hash made with older parameters is replaced on
+    success (the caller commits).
+    """
+    global _dummy_hash
+    experimenter = find_experimenter(email) if email else None
+    if len(password or "") > MAX_PASSWORD_LENGTH:
+        return None
+    if experimenter is None:
+        if _dummy_hash is None:
+            _dummy_hash = hasher.hash("not a password of anyone")
+        try:
+            hasher.verify(_dummy_hash, password or "")
+        except VerificationError:
+            pass
+        return None
+    try:
+        hasher.verify(experimenter.password_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if hasher.check_needs_rehash(experimenter.password_hash):
+        experimenter.password_hash = hasher.hash(password)
+    return experimenter
+
+
+# ---------------------------------------------------------------- command line
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("create-experimenter")
+    @click.argument("email")
+    @click.option("--password-stdin", is_flag=True,
+                  help="Read the password from the first line of standard input (for scripts).")
+    def create_experimenter_command(email, password_stdin):
+        """Create an experimenter account; the password is asked twice and not echoed."""
+        try:
+            email = check_email(email)
+            if find_experimenter(email) is not None:
+                raise AccountError(f"an experimenter {email!r} exists already")
+            experimenter = create_experimenter(email, _read_password(password_stdin))
+        except AccountError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        click.echo(f"Experimenter {experimenter.email} created. Log in at /studio/login; "
+                   f"load a study with: flask --app webapp study load FILE --owner {experimenter.email}")
+
+    @app.cli.command("set-experimenter-password")
+    @click.argument("email")
+    @click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+    def set_password_command(email, password_stdin):
+        """Replace an experimenter's password (asked twice, not echoed)."""
+        experimenter = find_experimenter(email)
+        if experimenter is None:
+            raise click.ClickException(f"no experimenter {normalise_email(email)!r}")
+        try:
+            set_password(experimenter, _read_password(password_stdin))
+        except AccountError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        click.echo(f"Password of {experimenter.email} changed.")
