@@ -1,0 +1,590 @@
+"""Walk the participant pages over HTTP, like a browser without JavaScript would.
+
+A ``Transport`` sends requests and follows redirects; there are two: ``FlaskTransport``
+(Flask's test client, in process) and ``UrlTransport`` (the standard library's urllib with
+a cookie jar, against a running server). A ``Bot`` is one participant with its own
+transport (its own cookies): it looks at the path it landed on after redirects and acts on
+that page — answering with a :class:`~experiments.behaviour.SimulatedParticipant` — until
+it reaches ``/done`` or a page it cannot get past (study full or closed, an error).
+
+``Bot.steps()`` is a generator that yields after every request; it yields a number of
+seconds when it has to wait (the page collecting peer suggestions), so a scheduler can run
+many bots interleaved in one thread while some of them wait.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any, Iterator, Mapping, Protocol
+
+from .behaviour import SimulatedParticipant
+
+SIMULATION_HEADER = "X-Simulation-Key"
+MAX_REQUESTS = 400  # a participant needs about 20; more means the bot is going in circles
+
+
+class SimulationError(RuntimeError):
+    """A bot met a page it cannot act on (the message names the page and what was wrong)."""
+
+
+# ---------------------------------------------------------------- transports
+@dataclass
+class Page:
+    status: int
+    path: str  # the path after following redirects, without query string
+    text: str
+    content_type: str = "text/html"
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+class Transport(Protocol):
+    requests: int
+
+    def get(self, path: str, headers: Mapping[str, str] | None = None) -> Page: ...
+
+    def post(self, path: str, data: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Page: ...
+
+
+class FlaskTransport:
+    """In process, through ``app.test_client()``: one client (one cookie jar) per transport."""
+
+    def __init__(self, app, simulation_key: str | None = None):
+        self.client = app.test_client()
+        key = simulation_key if simulation_key is not None else app.config.get("SIMULATION_KEY")
+        self.headers = {SIMULATION_HEADER: key} if key else {}
+        self.requests = 0
+
+    def _page(self, response) -> Page:
+        self.requests += 1 + len(response.history)
+        text = response.get_data(as_text=True)
+        response.close()
+        return Page(response.status_code, response.request.path, text, response.mimetype or "")
+
+    def get(self, path, headers=None):
+        return self._page(self.client.get(path, headers={**self.headers, **(headers or {})}, follow_redirects=True))
+
+    def post(self, path, data, headers=None):
+        return self._page(self.client.post(path, data=dict(data), headers={**self.headers, **(headers or {})},
+                                           follow_redirects=True))
+
+
+class _CountingRedirects(urllib.request.HTTPRedirectHandler):
+    def __init__(self, transport: "UrlTransport"):
+        self.transport = transport
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        # urllib turns a 303 after a POST into a GET and keeps our headers (not the body's).
+        self.transport.requests += 1
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+class UrlTransport:
+    """Against a running server: urllib with its own cookie jar; redirects are followed."""
+
+    def __init__(self, base_url: str, simulation_key: str | None = None, timeout: float = 30.0):
+        self.base = base_url.rstrip("/")
+        self.prefix = urllib.parse.urlsplit(self.base).path.rstrip("/")
+        self.headers = {SIMULATION_HEADER: simulation_key} if simulation_key else {}
+        self.timeout = timeout
+        self.requests = 0
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
+                                                  _CountingRedirects(self))
+
+    def _open(self, request: urllib.request.Request) -> Page:
+        self.requests += 1
+        try:
+            response = self.opener.open(request, timeout=self.timeout)
+            status = response.status
+        except urllib.error.HTTPError as error:  # 4xx/5xx still carry a page to read
+            response = error
+            status = error.code
+        with response:
+            body = response.read().decode(response.headers.get_content_charset() or "utf-8", "replace")
+            url = response.geturl()
+            content_type = response.headers.get_content_type()
+        path = urllib.parse.urlsplit(url).path
+        if self.prefix and path.startswith(self.prefix):
+            path = path[len(self.prefix):] or "/"
+        return Page(status, path, body, content_type)
+
+    def get(self, path, headers=None):
+        return self._open(urllib.request.Request(self.base + path, headers={**self.headers, **(headers or {})}))
+
+    def post(self, path, data, headers=None):
+        body = urllib.parse.urlencode(list(_pairs(data))).encode()
+        request = urllib.request.Request(self.base + path, data=body, method="POST", headers={
+            **self.headers, "Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
+        return self._open(request)
+
+
+def _pairs(data: Mapping[str, Any]):
+    for key, value in data.items():
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                yield key, str(item)
+        elif value is not None:
+            yield key, str(value)
+
+
+# ---------------------------------------------------------------- reading pages
+@dataclass
+class Suggestion:
+    id: int
+    attribute: str
+    level: str
+
+
+@dataclass
+class Form:
+    action: str | None
+    method: str
+    fields: dict[str, str] = field(default_factory=dict)  # hidden and text inputs
+    radios: dict[str, list[str]] = field(default_factory=dict)  # name -> values, page order
+    checked: dict[str, str] = field(default_factory=dict)
+    selects: dict[str, list[str]] = field(default_factory=dict)
+    submits: dict[str, str] = field(default_factory=dict)
+
+
+class PageReader(HTMLParser):
+    """Everything a bot needs from a participant page, read with the standard library."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[Form] = []
+        self.suggestions: list[Suggestion] = []
+        self.legends: dict[str, str] = {}  # radio name -> text of its fieldset legend
+        self.refresh: float | None = None
+        self.csrf_meta: str | None = None
+        self.h1 = ""
+        self.completion_code: str | None = None
+        self.visibility: str | None = None
+        self._form: Form | None = None
+        self._select: str | None = None
+        self._capture: str | None = None  # "h1" | "code" | "legend"
+        self._text: list[str] = []
+        self._legend = ""
+        self._fieldset_names: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        classes = a.get("class", "").split()
+        if tag == "meta":
+            if a.get("http-equiv", "").lower() == "refresh":
+                match = re.match(r"\s*([\d.]+)", a.get("content", ""))
+                self.refresh = float(match.group(1)) if match else 0.0
+            elif a.get("name") == "csrf-token":
+                self.csrf_meta = a.get("content")
+        elif tag == "form":
+            self._form = Form(a.get("action") or None, a.get("method", "get").lower())
+            self.forms.append(self._form)
+        elif tag == "input" and self._form is not None:
+            kind = a.get("type", "text").lower()
+            name = a.get("name")
+            if not name:
+                return
+            if kind == "radio":
+                self._form.radios.setdefault(name, []).append(a.get("value", ""))
+                if "checked" in a:
+                    self._form.checked[name] = a.get("value", "")
+                self._fieldset_names.append(name)
+            elif kind == "submit":
+                self._form.submits[name] = a.get("value", "")
+            elif kind in ("hidden", "text", "number"):
+                self._form.fields[name] = a.get("value", "")
+        elif tag == "select" and self._form is not None:
+            self._select = a.get("name")
+            self._form.selects.setdefault(self._select, [])
+        elif tag == "option" and self._select is not None and self._form is not None:
+            self._form.selects[self._select].append(a.get("value", ""))
+        elif tag == "button" and self._form is not None and a.get("name"):
+            self._form.submits[a["name"]] = a.get("value", "")
+        elif tag == "article" and "suggestion" in classes:
+            match = re.match(r"suggestion-(\d+)$", a.get("id", ""))
+            if match:
+                self.suggestions.append(Suggestion(int(match.group(1)), a.get("data-attribute", ""),
+                                                   a.get("data-level", "")))
+        elif tag == "p" and "notice" in classes:
+            for value in ("public", "private"):
+                if value in classes:
+                    self.visibility = value
+        elif tag == "fieldset":
+            self._fieldset_names = []
+            self._legend = ""
+        if tag == "h1":
+            self._start("h1")
+        elif a.get("id") == "completion-code":
+            self._start("code")
+        elif tag == "legend":
+            self._start("legend")
+
+    def _start(self, what):
+        self._capture = what
+        self._text = []
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "fieldset":
+            for name in self._fieldset_names:
+                self.legends.setdefault(name, self._legend)
+            self._fieldset_names = []
+        if self._capture and ((tag == "h1" and self._capture == "h1") or (tag == "legend" and self._capture == "legend")
+                              or (tag == "p" and self._capture == "code")):
+            text = " ".join("".join(self._text).split())
+            if self._capture == "h1":
+                self.h1 = self.h1 or text
+            elif self._capture == "code":
+                self.completion_code = text
+            else:
+                self._legend = text
+            self._capture = None
+
+    def handle_data(self, data):
+        if self._capture:
+            self._text.append(data)
+
+    # conveniences ---------------------------------------------------
+    def main_form(self) -> Form:
+        """The page's form with the most fields (the step's own form, not e.g. a decision button)."""
+        forms = [f for f in self.forms if f.method == "post"]
+        if not forms:
+            raise SimulationError("no form on the page")
+        return max(forms, key=lambda f: len(f.radios) + len(f.selects) + len(f.fields) + len(f.submits))
+
+    @property
+    def csrf(self) -> str | None:
+        for form in self.forms:
+            if "csrf_token" in form.fields:
+                return form.fields["csrf_token"]
+        return self.csrf_meta
+
+
+# ---------------------------------------------------------------- one participant
+@dataclass
+class BotResult:
+    index: int
+    outcome: str  # completed | attention_failed | timed_out | full | closed | duplicate | error
+    visibility: str | None = None
+    relation: str | None = None
+    completion_code: str | None = None
+    requests: int = 0
+    error: str | None = None
+    person: SimulatedParticipant | None = None
+
+    @property
+    def cell(self) -> str:
+        return f"{self.visibility or '?'}/{self.relation or '?'}"
+
+
+STEP_PATHS = {
+    "": "consent", "/thinking-style": "thinking_style", "/design": "design", "/review": "review",
+    "/suggestions": "suggestions", "/revise": "revise", "/closeness": "closeness", "/evaluation": "evaluation",
+    "/checks": "checks", "/demographics": "demographics", "/done": "done",
+}
+
+
+class Bot:
+    """One simulated participant walking a study through its pages."""
+
+    def __init__(self, transport: Transport, slug: str, person: SimulatedParticipant, definition=None,
+                 index: int = 0, max_wait: float = 600.0):
+        self.t = transport
+        self.slug = slug
+        self.base = f"/s/{slug}"
+        self.person = person
+        self.definition = definition
+        self.result = BotResult(index=index, outcome="error", person=person)
+        self.max_wait = max_wait
+        self.suggestions: list[Suggestion] = []
+        self.page: Page | None = None
+
+    # public ---------------------------------------------------------
+    def run(self, sleep=time.sleep) -> BotResult:
+        """Walk the whole study now, sleeping whenever the bot has to wait."""
+        for wait in self.steps():
+            if wait:
+                sleep(wait)
+        return self.result
+
+    def steps(self) -> Iterator[float]:
+        try:
+            yield from self._walk()
+        except SimulationError as error:
+            self.result.outcome = "error"
+            self.result.error = str(error)
+        finally:
+            self.result.requests = self.t.requests
+
+    # the walk ---------------------------------------------------------
+    def _walk(self) -> Iterator[float]:
+        self.page = self.t.get(self.base)
+        yield 0.0
+        waited = 0.0
+        last_step, repeats = None, 0
+        while True:
+            if self.t.requests > MAX_REQUESTS:
+                raise SimulationError(f"gave up after {self.t.requests} requests (last page {self.page.path})")
+            page = self.page
+            step = self._step_of(page)
+            if step == "done":
+                self._finish(page)
+                return
+            if page.status >= 400:
+                reader = PageReader(page.text)
+                if page.status == 409 and step == "consent":
+                    self.result.outcome = "duplicate"
+                    return
+                raise SimulationError(f"{page.status} at {page.path}: {reader.h1 or page.text[:200]!r}")
+            repeats = repeats + 1 if step == last_step else 0
+            last_step = step
+            if repeats > 5 and step not in ("suggestions",):
+                raise SimulationError(f"stuck on {page.path} ({self._h1(page)!r})")
+            handler = getattr(self, f"_on_{step}")
+            outcome = handler(PageReader(page.text))
+            if outcome == "stop":
+                return
+            if isinstance(outcome, float):  # wait, then look again
+                waited += outcome
+                if waited > self.max_wait:
+                    raise SimulationError(f"waited {waited:.0f}s at {page.path} without getting further")
+                yield outcome
+                self.page = self.t.get(page.path)
+            yield 0.0
+
+    def _step_of(self, page: Page) -> str:
+        if not page.path.startswith(self.base):
+            raise SimulationError(f"left the study: landed on {page.path}")
+        rest = page.path[len(self.base):].rstrip("/")
+        if rest not in STEP_PATHS:
+            raise SimulationError(f"unknown page {page.path}")
+        return STEP_PATHS[rest]
+
+    @staticmethod
+    def _h1(page: Page) -> str:
+        return PageReader(page.text).h1
+
+    def _post(self, path: str, data: Mapping[str, Any], json_answer: bool = False) -> Page:
+        headers = {"Accept": "application/json"} if json_answer else None
+        return self.t.post(path, data, headers)
+
+    def _submit(self, reader: PageReader, answers: Mapping[str, Any], button: str = "submit",
+                form: Form | None = None) -> None:
+        form = form or reader.main_form()
+        data = {"csrf_token": form.fields.get("csrf_token") or reader.csrf or "", **answers}
+        label = form.submits.get(button, "")
+        data[button] = label or "1"
+        self.page = self._post(form.action or self.page.path, data)
+
+    # each page ----------------------------------------------------------
+    def _on_consent(self, reader: PageReader):
+        form = next((f for f in reader.forms if "nonce" in f.fields), None)
+        if form is None:
+            heading = reader.h1.lower()
+            if "full" in heading:
+                self.result.outcome = "full"
+            elif "not taking participants" in heading:
+                self.result.outcome = "closed"
+            elif "already started" in heading:
+                self.result.outcome = "duplicate"
+            else:
+                raise SimulationError(f"no consent form at {self.page.path} ({reader.h1!r})")
+            return "stop"
+        self._submit(reader, {"nonce": form.fields["nonce"]}, "agree", form)
+
+    def _on_thinking_style(self, reader: PageReader):
+        form = reader.main_form()
+        block = self.definition.thinking_style if self.definition else None
+        if block is not None:
+            items = [i for i in block.items if i.key in form.radios]
+            low, high = block.scale.min, block.scale.max
+        else:
+            items = [_Item(name) for name in form.radios]
+            low, high = _scale_of(form)
+        answers = self.person.thinking_style(items, low, high)
+        self._submit(reader, answers, form=form)
+
+    def _editor_state(self, form: Form) -> tuple[dict[str, list[str]], dict[str, str]]:
+        levels = {name: values for name, values in form.radios.items()}
+        return levels, {name: form.checked.get(name, values[0]) for name, values in levels.items()}
+
+    def _on_design(self, reader: PageReader):
+        form = reader.main_form()
+        levels, current = self._editor_state(form)
+        csrf = form.fields.get("csrf_token") or reader.csrf or ""
+        for attribute, level in self.person.design_changes(levels, current):
+            answer = self._post(f"{self.base}/design/change", {"csrf_token": csrf, "attribute": attribute,
+                                                               "level": level}, json_answer=True)
+            if answer.status != 200:
+                raise SimulationError(f"live change {attribute}={level} refused: {answer.status} {answer.text[:200]}")
+            current[attribute] = level
+        data = dict(current)
+        if "monogram" in form.fields:
+            monogram = self.person.monogram()
+            data["monogram"] = form.fields["monogram"] if monogram is None else monogram
+        self._submit(reader, data, form=form)
+
+    def _on_review(self, reader: PageReader):
+        form = reader.main_form()
+        options = [v for v in form.selects.get("suggestion", []) if v]
+        if not options:
+            if "skip" in form.submits:
+                self._submit(reader, {}, "skip", form)
+                return
+            raise SimulationError("review page with neither suggestions to choose nor a skip button")
+        data = {"suggestion": self.person.review_choice(options)}
+        comment = self.person.review_comment() if "comment" in form.fields else None
+        if comment:
+            data["comment"] = comment
+        self._submit(reader, data, form=form)
+
+    def _on_suggestions(self, reader: PageReader):
+        if reader.refresh is not None and not reader.suggestions:  # waiting for peers
+            return max(0.05, float(reader.refresh))
+        self.suggestions = reader.suggestions
+        self.result.visibility = reader.visibility or self.result.visibility
+        self._submit(reader, {})
+
+    def _on_revise(self, reader: PageReader):
+        suggestions = reader.suggestions or self.suggestions
+        if not suggestions:
+            raise SimulationError("revise page without suggestions")
+        public = self._public(reader)
+        form = reader.main_form()
+        levels, current = self._editor_state(form)
+        csrf = reader.csrf or ""
+        decisions = self.person.decide(len(suggestions), public)
+        for suggestion, adopt in zip(suggestions, decisions):
+            answer = self._post(f"{self.base}/revise/suggestions/{suggestion.id}",
+                                {"csrf_token": csrf, "decision": "adopt" if adopt else "reject"}, json_answer=True)
+            if answer.status != 200:
+                raise SimulationError(f"decision on suggestion {suggestion.id} refused: {answer.status} "
+                                      f"{answer.text[:200]}")
+            current.update(answer.json().get("design", {}))
+        suggested = {s.attribute for s in suggestions}
+        for attribute, level in self.person.design_changes(levels, current, self.person.params.revise_edits,
+                                                           exclude=suggested):
+            current[attribute] = level
+        data = dict(current)
+        if "monogram" in form.fields:
+            data["monogram"] = form.fields["monogram"]
+        self._submit(reader, data, form=form)
+
+    def _public(self, reader: PageReader) -> bool:
+        if self.result.visibility is None:
+            if reader.visibility:
+                self.result.visibility = reader.visibility
+            elif re.search(r"public gallery", self.page.text):
+                self.result.visibility = "public"
+            else:
+                self.result.visibility = "private"
+        return self.result.visibility == "public"
+
+    def _relation_of(self, keys: list[str]) -> str | None:
+        if self.definition is None:
+            return None
+        for relation, people in self.definition.personas.items():
+            if {p.key for p in people} >= set(keys):
+                return relation
+        return None
+
+    def _on_closeness(self, reader: PageReader):
+        form = reader.main_form()
+        names = [n for n in form.radios if n.startswith("ios_")]
+        relation = self._relation_of([n[len("ios_"):] for n in names])
+        if relation is None:
+            text = " ".join(reader.legends.get(n, "") for n in names).lower()
+            relation = "friend" if "friend" in text else "stranger"
+        self.result.relation = relation
+        self._submit(reader, self.person.closeness_answers(names, relation), form=form)
+
+    def _on_evaluation(self, reader: PageReader):
+        form = reader.main_form()
+        if self.definition is not None:
+            block = self.definition.evaluation
+            items = [i for i in block.items if i.key in form.radios]
+            low, high = block.scale.min, block.scale.max
+            wtp_range = (self.definition.wtp.min, self.definition.wtp.max)
+        else:
+            items = [_Item(name, reverse="regret" in name) for name in form.radios]
+            low, high = _scale_of(form)
+            wtp_range = (0.0, 500.0)
+        answers = self.person.evaluation_answers(items, low, high)
+        if "wtp" in form.fields:
+            answers["wtp"] = f"{self.person.wtp(*wtp_range):.2f}"
+        self._submit(reader, answers, form=form)
+
+    def _on_checks(self, reader: PageReader):
+        form = reader.main_form()
+        checks = self.definition.checks if self.definition else None
+        expected = {c.key: c.expected for c in checks.attention} if checks else {}
+        answers: dict[str, Any] = {}
+        for name, values in form.radios.items():
+            if checks is not None and name == checks.manipulation_key:
+                scale = checks.manipulation_scale
+                answers[name] = self.person.manipulation_answer(self._visibility_known(), scale.min, scale.max)
+            elif name in expected:
+                answers[name] = self.person.choice_answer(values, expected[name])
+            elif all(v.lstrip("-").isdigit() for v in values):
+                answers[name] = self.person.manipulation_answer(self._visibility_known(), int(values[0]),
+                                                                int(values[-1]))
+            else:  # an attention choice without a known answer: the option the question quotes
+                quoted = [v for v in values if f'"{v}"' in reader.legends.get(name, "")]
+                answers[name] = self.person.choice_answer(values, quoted[0] if quoted else None)
+        self._submit(reader, answers, form=form)
+
+    def _visibility_known(self) -> bool | None:
+        return None if self.result.visibility is None else self.result.visibility == "public"
+
+    def _on_demographics(self, reader: PageReader):
+        form = reader.main_form()
+        genders = [v for v in form.selects.get("gender", []) if v]
+        age = (18, 100)
+        if self.definition is not None:
+            age = (self.definition.demographics.age_min, self.definition.demographics.age_max)
+        answers = self.person.demographics(age, genders)
+        if "gender" not in form.selects:
+            answers.pop("gender", None)
+        self._submit(reader, answers, form=form)
+
+    def _finish(self, page: Page) -> None:
+        reader = PageReader(page.text)
+        self.result.completion_code = reader.completion_code
+        heading = reader.h1.lower()
+        if "time is up" in heading:
+            self.result.outcome = "timed_out"
+        elif self.person.attentive:
+            self.result.outcome = "completed"
+        else:
+            self.result.outcome = "attention_failed"
+        if self.definition is not None and reader.completion_code:
+            for name, outcome in self.definition.outcomes.items():
+                if outcome.code and outcome.code == reader.completion_code:
+                    self.result.outcome = name
+                    break
+
+
+@dataclass(frozen=True)
+class _Item:
+    key: str
+    reverse: bool = False
+    attention: int | None = None
+
+
+def _scale_of(form: Form) -> tuple[int, int]:
+    values = [int(v) for vs in form.radios.values() for v in vs if v.lstrip("-").isdigit()]
+    return (min(values), max(values)) if values else (1, 7)
