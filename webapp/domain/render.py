@@ -25,7 +25,7 @@ from PIL import Image
 from . import render_layers as L
 from .catalogue import shirt_catalogue
 from .design import Design
-from .render_pattern import hex_rgb, ink_colours, is_dark
+from .render_pattern import hex_rgb, ink_colours, is_dark, twill_ink
 
 __all__ = [
     "SIZES",
@@ -125,8 +125,11 @@ def plan(design: Design, size: str = "full") -> list[Op]:
     _fill(ops, fabric, L.cuffs_mask(s, fit, cuffs))
     _inks(ops, inks, L.pattern_piece(s, pattern, "cuffs", fit, cuffs))
     _fill(ops, lining_ground, L.cuffs_lining(s, fit, cuffs))
-    if d["lining"] == "gingham" and lining:
-        _inks(ops, (lining, lining), L.pattern_piece(s, "gingham", "lining", collar, fit, cuffs, placket, hem))
+    if lining:
+        # a contrast lining is its own cloth: checks for gingham, a fine twill otherwise,
+        # so even a white lining in a white shirt reads as a different fabric
+        weave, ink = ("gingham", lining) if d["lining"] == "gingham" else ("twill", twill_ink(lining))
+        _inks(ops, (ink,), L.pattern_piece(s, weave, "lining", collar, fit, cuffs, placket, hem))
     _over(ops, L.collar_shade(s, collar))
     _over(ops, L.collar_trim(s, collar, buttons))
     _over(ops, L.cuffs_shade(s, fit, cuffs))

@@ -21,6 +21,7 @@ GINGHAM = (12.0, 6.0)
 WINDOWPANE = (46.0, 2.0)
 TATTERSALL = (22.0, 1.6)
 DOTS = (14.0, 1.7)  # period, dot radius
+TWILL = (3.4, 1.3)  # the fine diagonal weave of a contrast lining
 
 PATTERNS = ("pinstripe", "bengal", "gingham", "windowpane", "tattersall", "dots")
 
@@ -74,9 +75,16 @@ def pattern_inks(pattern: str, shape: tuple[int, int], scale: float, angle_deg: 
         first = np.maximum(_stripes(u, p, t), _stripes(v, p, t))
         second = np.maximum(_stripes(u + p / 2, p, t), _stripes(v + p / 2, p, t))
         return [first, second * (1 - first)]
+    if pattern == "twill":
+        return [_stripes((u + v) * math.sqrt(0.5), s(TWILL[0]), s(TWILL[1])) * 0.6]
     if pattern == "dots":
         return [_dots(u, v, s(DOTS[0]), s(DOTS[1]))]
     return []
+
+
+def twill_ink(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    """The shadowed thread of a twill weave: the cloth's own colour, a little deeper."""
+    return tuple(round(c * 0.8) for c in rgb)  # type: ignore[return-value]
 
 
 def _luma(rgb: tuple[int, int, int]) -> float:
