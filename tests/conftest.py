@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 import uuid
 
 import pytest
 
+from scl_testing import Journey, LiveServer, csrf_from, missing  # noqa: F401 - re-exported for tests
+
 POSTGRES_ADMIN_URL = os.environ.get("SCL_TEST_POSTGRES_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REQUIRE_ALL = os.environ.get("SCL_REQUIRE_ALL") == "1"  # set by .ci/run: a missing component fails, never skips
-
-
-def missing(reason: str):
-    """Skip with a clear reason, or fail in CI where every component must be present."""
-    if REQUIRE_ALL:
-        pytest.fail(f"required component missing in CI: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -93,150 +86,10 @@ def client(app):
     return app.test_client()
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf-token" content="([^"]+)"')
-
-
-def csrf_from(html: str) -> str:
-    match = CSRF_RE.search(html)
-    assert match, "no CSRF token on the page"
-    return match.group(1) or match.group(2)
-
-
-HIDDEN_RE = re.compile(r'name="(\w+)" type="hidden" value="([^"]*)"')
-CHECKED_RE = re.compile(r'<input type="radio" name="(\w+)" value="([^"]+)" checked>')
-SUGGESTION_RE = re.compile(r'/revise/suggestions/(\d+)"')
-ITEM_RE = re.compile(r'<input[^>]*name="((?:ts|eval|ios)_\w+)"')
-
-
-class Journey:
-    """Walks one participant through a study with Flask's test client, as a browser would.
-
-    Every request goes through the real routes, forms and CSRF checks; tests use the
-    step methods to reach the state they need and then assert on what was recorded.
-    """
-
-    def __init__(self, app, slug="demo", query=""):
-        self.app, self.slug = app, slug
-        self.client = app.test_client()
-        self.query = query
-        self.page = ""
-        self.last = None
-
-    def get(self, path="", **kwargs):
-        response = self.client.get(f"/s/{self.slug}{path}", follow_redirects=True, **kwargs)
-        self.page, self.last = response.get_data(as_text=True), response
-        return response
-
-    def post(self, path, data, **kwargs):
-        data = {"csrf_token": csrf_from(self.page), **data}
-        response = self.client.post(f"/s/{self.slug}{path}", data=data, **kwargs)
-        self.last = response
-        return response
-
-    def follow(self, response):
-        assert response.status_code in (302, 303), (response.status_code, response.get_data(as_text=True)[:500])
-        page = self.client.get(response.location)
-        self.page, self.last = page.get_data(as_text=True), page
-        return page
-
-    @property
-    def path(self) -> str:
-        return self.last.request.path
-
-    def consent(self):
-        self.get(self.query)
-        nonce = HIDDEN_RE.findall(self.page)
-        nonce = dict(nonce)["nonce"]
-        return self.follow(self.post("", {"nonce": nonce, "agree": "yes"}))
-
-    def items(self) -> list[str]:
-        return sorted(set(ITEM_RE.findall(self.page)))
-
-    def thinking_style(self, answer=4, attention=2):
-        data = {k: (attention if k == "ts_attention" else answer) for k in self.items()}
-        return self.follow(self.post("/thinking-style", data))
-
-    def design_choices(self) -> dict:
-        return dict(CHECKED_RE.findall(self.page))
-
-    def change(self, attribute, level):
-        return self.post("/design/change", {"attribute": attribute, "level": level},
-                         headers={"Accept": "application/json"})
-
-    def submit_design(self, path="/design", **changes):
-        data = {**self.design_choices(), **changes, "submit": "Submit"}
-        return self.follow(self.post(path, data))
-
-    def suggestion_ids(self) -> list[int]:
-        return [int(i) for i in dict.fromkeys(SUGGESTION_RE.findall(self.page))]
-
-    def see_suggestions(self):
-        return self.follow(self.post("/suggestions", {"submit": "Revise my design"}))
-
-    def decide(self, suggestion_id, decision="adopt"):
-        return self.post(f"/revise/suggestions/{suggestion_id}", {"decision": decision},
-                         headers={"Accept": "application/json"})
-
-    def closeness(self, value=5):
-        return self.follow(self.post("/closeness", {k: value for k in self.items()}))
-
-    def evaluation(self, value=6, wtp="40"):
-        return self.follow(self.post("/evaluation", {**{k: value for k in self.items()}, "wtp": wtp}))
-
-    def checks(self, manipulation=6, attention="Orange"):
-        return self.follow(self.post("/checks", {"mc_visibility": manipulation, "ac_colour": attention}))
-
-    def demographics(self, age="", gender=""):
-        return self.follow(self.post("/demographics", {"age": age, "gender": gender}))
-
-    def complete(self, adopt=1, **design_changes):
-        """The whole journey with plain answers; adopts the first `adopt` suggestions."""
-        self.consent()
-        self.thinking_style()
-        self.submit_design(**design_changes)
-        self.see_suggestions()
-        for suggestion_id in self.suggestion_ids()[:adopt]:
-            assert self.decide(suggestion_id).status_code == 200
-        self.get("/revise")
-        self.submit_design("/revise")
-        self.closeness()
-        self.evaluation()
-        self.checks()
-        return self.demographics()
-
-    def participant(self):
-        from sqlalchemy import select
-        from webapp.extensions import db
-        from webapp.models import Participant
-        with self.client.session_transaction() as session:
-            token = session.get("participants", {}).get(self.slug)
-        with self.app.app_context():
-            found = db.session.execute(select(Participant).where(Participant.token == token)).scalar_one_or_none()
-            if found is not None:
-                db.session.expunge(found)
-            return found
-
-
 @pytest.fixture
 def journey(app):
     """Factory: journey() is a fresh browser on the demo study."""
     return lambda slug="demo", query="": Journey(app, slug, query)
-
-
-class LiveServer:
-    """The app served on 127.0.0.1 by a threaded Werkzeug server, for browsers and races."""
-
-    def __init__(self, app):
-        import threading
-        from werkzeug.serving import make_server
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.thread.join(5)
 
 
 @pytest.fixture

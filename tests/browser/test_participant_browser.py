@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import missing
+from scl_testing import missing
 
 CHROMIUM = os.environ.get("SCL_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(os.environ.get("SCL_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "test-output"))

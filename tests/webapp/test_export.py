@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import csrf_from
+from scl_testing import csrf_from
 
 TS_ITEMS = ("ts_cause_context", "ts_cause_person", "ts_contra_both", "ts_contra_one", "ts_change_turn",
             "ts_change_trend", "ts_attn_whole", "ts_attn_focus")
