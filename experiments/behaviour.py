@@ -69,8 +69,8 @@ class BehaviourParams:
     # H1: linear probability of adopting each suggestion (see module docstring)
     adopt_base: float = 0.45
     adopt_public: float = 0.05
-    adopt_holism: float = -0.05
-    h1: float = 0.10
+    adopt_holism: float = -0.06
+    h1: float = 0.12
     # closeness (IOS 1-7) by the suggesters' relation to the participant
     closeness_friend: float = 5.0
     closeness_stranger: float = 3.0
