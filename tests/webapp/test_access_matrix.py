@@ -1,0 +1,230 @@
+"""Who may open what: every viewer against every protected resource, with the exact status expected.
+
+Study X is the demo study, owned by one experimenter; study Y (visibility.toml) is owned by
+another. Participant A of X is in the private condition, participant B of X in the public one;
+both are at the revise step with their suggestions. A's suggestion texts are replaced by a
+unique marker, which must never reach anyone but A (and X's owner through the export).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from conftest import csrf_from
+
+PASSWORD = "correct horse battery"
+X, Y = "demo", "visibility"
+X_MARKER = "Study-X-Title-7d41"
+Y_MARKER = "Study-Y-Title-2c9f"
+VIEWERS = ("anonymous", "participant_a", "participant_b", "owner_x", "experimenter_y")
+
+
+@dataclass
+class World:
+    app: object
+    clients: dict
+    a_id: int
+    b_id: int
+    a_suggestion_id: int
+    a_reference: str
+    secrets: list[str] = field(default_factory=list)
+    attribute: str = ""
+    level: str = ""
+
+
+def _participant_at_revise(app, slug: str) -> int:
+    from webapp import journey
+    from webapp.extensions import db
+    from webapp.studies import study_by_slug
+    with app.app_context():
+        entry = journey.enter(study_by_slug(slug), secrets.token_urlsafe(18))
+        participant = entry.participant
+        while participant.step != "revise":
+            if participant.step == "design":
+                journey.submit_initial_design(participant)
+            journey.advance(participant)
+        db.session.commit()
+        return participant.id
+
+
+def _login(client, email: str) -> None:
+    html = client.get("/studio/login").get_data(as_text=True)
+    response = client.post("/studio/login", data={"csrf_token": csrf_from(html), "email": email, "password": PASSWORD})
+    assert response.status_code == 303
+
+
+@pytest.fixture
+def world(app, monkeypatch) -> World:
+    import webapp.accounts as accounts
+    from experiments.definition import load_study
+    from webapp import journey
+    from webapp.accounts import create_experimenter
+    from webapp.extensions import db
+    from webapp.models import Participant, StudyMember
+    from webapp.studies import install_definition, study_by_slug
+
+    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    with app.app_context():
+        install_definition(load_study("experiments/visibility.toml"), "visibility.toml")
+        x, y = study_by_slug(X), study_by_slug(Y)
+        x.title, y.title = X_MARKER, Y_MARKER
+        owner = create_experimenter("owner-x@lab.example", PASSWORD)
+        other = create_experimenter("owner-y@lab.example", PASSWORD)
+        db.session.add_all([StudyMember(study_id=x.id, experimenter_id=owner.id, role="owner"),
+                            StudyMember(study_id=y.id, experimenter_id=other.id, role="owner")])
+        db.session.commit()
+
+    first, second = _participant_at_revise(app, X), _participant_at_revise(app, X)
+    with app.app_context():
+        rows = {p.visibility: p for p in db.session.execute(select(Participant)).scalars()}
+        assert set(rows) == {"public", "private"}  # balanced assignment: one in each condition
+        a, b = rows["private"], rows["public"]
+        assert {a.id, b.id} == {first, second} and a.suggestions and b.suggestions
+        markers = []
+        for suggestion in a.suggestions:
+            suggestion.text = f"PRIVATE-A-{secrets.token_hex(6)} try another {suggestion.attribute}"
+            markers.append(suggestion.text.split()[0])
+        catalogue = a.definition.catalogue()
+        attribute = catalogue.attributes[0]
+        world = World(app=app, clients={}, a_id=a.id, b_id=b.id, a_suggestion_id=a.suggestions[0].id,
+                      a_reference=journey.pseudonym(X, "participant", str(a.id))[:16], secrets=markers,
+                      attribute=attribute.key, level=attribute.levels[-1].key)
+        tokens = {"participant_a": a.token, "participant_b": b.token}
+        db.session.commit()
+
+    for viewer in VIEWERS:
+        client = app.test_client()
+        if viewer in tokens:
+            with client.session_transaction() as session:
+                session["participants"] = {X: tokens[viewer]}
+        elif viewer == "owner_x":
+            _login(client, "owner-x@lab.example")
+        elif viewer == "experimenter_y":
+            _login(client, "owner-y@lab.example")
+        world.clients[viewer] = client
+    return world
+
+
+# ---------------------------------------------------------------- the matrix
+# resource: (method, url template, form data, JSON?)
+RESOURCES = {
+    "studio_list": ("GET", "/studio/", None, False),
+    "studio_study": ("GET", "/studio/studies/{x}", None, False),
+    "studio_monitor": ("GET", "/studio/studies/{x}/monitor", None, False),
+    "studio_monitor_json": ("GET", "/studio/studies/{x}/monitor.json?include_pilot=1", None, False),
+    "studio_export": ("GET", "/studio/studies/{x}/export.zip?include_pilot=1", None, False),
+    "studio_delete_form": ("GET", "/studio/studies/{x}/delete", None, False),
+    "studio_delete_confirm": ("POST", "/studio/studies/{x}/delete/confirm", {"reference": "{a_reference}"}, False),
+    "studio_close": ("POST", "/studio/studies/{x}/status/close", {}, False),
+    "studio_pilot": ("POST", "/studio/studies/{x}/pilot/private/friend", {}, False),
+    "x_revise": ("GET", "/s/{x}/revise", None, False),
+    "x_gallery": ("GET", "/s/{x}/gallery", None, False),
+    "x_decide_a": ("POST", "/s/{x}/revise/suggestions/{a_suggestion}", {"decision": "adopt"}, False),
+    "x_decide_a_json": ("POST", "/s/{x}/revise/suggestions/{a_suggestion}", {"decision": "adopt"}, True),
+    "x_change_json": ("POST", "/s/{x}/design/change", {"attribute": "{attribute}", "level": "{level}"}, True),
+    "y_gallery": ("GET", "/s/{y}/gallery", None, False),
+    "y_studio_study": ("GET", "/studio/studies/{y}", None, False),
+}
+
+LOGIN = {"anonymous": 302, "participant_a": 302, "participant_b": 302}
+EXPECTED = {
+    #                        anonymous, A,   B,   owner of X, experimenter owning Y only
+    "studio_list":           (302, 302, 302, 200, 200),
+    "studio_study":          (302, 302, 302, 200, 404),
+    "studio_monitor":        (302, 302, 302, 200, 404),
+    "studio_monitor_json":   (401, 401, 401, 200, 404),
+    "studio_export":         (302, 302, 302, 200, 404),
+    "studio_delete_form":    (302, 302, 302, 200, 404),
+    "studio_delete_confirm": (302, 302, 302, 303, 404),
+    "studio_close":          (302, 302, 302, 303, 404),
+    "studio_pilot":          (302, 302, 302, 303, 404),
+    "x_revise":              (303, 200, 200, 303, 303),
+    "x_gallery":             (404, 200, 200, 200, 404),
+    "x_decide_a":            (303, 303, 404, 303, 303),
+    "x_decide_a_json":       (403, 200, 404, 403, 403),
+    "x_change_json":         (403, 200, 200, 403, 403),
+    "y_gallery":             (404, 404, 404, 404, 200),
+    "y_studio_study":        (302, 302, 302, 404, 200),
+}
+CASES = [(viewer, resource, EXPECTED[resource][index])
+         for resource in RESOURCES for index, viewer in enumerate(VIEWERS)]
+
+
+def _request(world: World, viewer: str, resource: str):
+    method, template, data, as_json = RESOURCES[resource]
+    values = {"x": X, "y": Y, "a_suggestion": world.a_suggestion_id, "a_reference": world.a_reference,
+              "attribute": world.attribute, "level": world.level}
+    url = template.format(**values)
+    client = world.clients[viewer]
+    headers = {"Accept": "application/json"} if as_json else {}
+    if method == "GET":
+        return client.get(url, headers=headers)
+    form = {key: value.format(**values) for key, value in data.items()}
+    form["csrf_token"] = csrf_from(client.get("/").get_data(as_text=True))  # a valid token of this session
+    return client.post(url, data=form, headers=headers)
+
+
+@pytest.mark.parametrize("viewer, resource, expected", CASES, ids=[f"{v}-{r}" for v, r, _ in CASES])
+def test_access_matrix(world, viewer, resource, expected):
+    from webapp.extensions import db
+    from webapp.models import Participant, Suggestion
+    from webapp.studies import study_by_slug
+
+    response = _request(world, viewer, resource)
+    assert response.status_code == expected, response.get_data(as_text=True)[:300]
+    if expected in (302, 303) and resource.startswith("studio_"):
+        landing = "/s/demo" if resource == "studio_pilot" else "/studio/studies/demo"
+        assert response.headers["Location"].startswith("/studio/login" if viewer in LOGIN else landing)
+    body = response.get_data(as_text=True) if response.mimetype != "application/zip" else ""
+
+    # A's private suggestions reach nobody but A (and X's owner, who may see every participant's data).
+    if viewer not in ("participant_a", "owner_x"):
+        for marker in world.secrets:
+            assert marker not in body
+    # Another study's existence and data do not leak to whoever is not its member (a redirect
+    # naming the address that was asked for tells nothing new, so links count on 200 pages only).
+    if viewer != "experimenter_y":
+        assert Y_MARKER not in body
+        assert response.status_code != 200 or "/studio/studies/visibility" not in body
+    if viewer == "experimenter_y":
+        assert X_MARKER not in body
+        assert response.status_code != 200 or "/studio/studies/demo" not in body
+
+    # Nothing changed except what this viewer is allowed to change.
+    with world.app.app_context():
+        a = db.session.get(Participant, world.a_id)
+        decision = db.session.get(Suggestion, world.a_suggestion_id).decision if a is not None else None
+        status = study_by_slug(X).status
+    deleted = viewer == "owner_x" and resource == "studio_delete_confirm"
+    assert (a is None) == deleted
+    if not deleted:
+        assert decision == ("adopted" if viewer == "participant_a" and resource.startswith("x_decide") else None)
+    assert status == ("closed" if viewer == "owner_x" and resource == "studio_close" else "open")
+
+
+def test_b_never_sees_a_private_suggestion_anywhere(world):
+    """B walks every page and JSON answer open to them; A's private input appears in none."""
+    client = world.clients["participant_b"]
+    pages = ["/s/demo", "/s/demo/revise", "/s/demo/gallery", "/s/demo/suggestions", "/s/demo/done",
+             "/s/demo/withdraw", "/s/visibility", "/s/visibility/gallery", "/"]
+    bodies = [client.get(url, follow_redirects=True).get_data(as_text=True) for url in pages]
+    bodies += [client.get(url, headers={"Accept": "application/json"}).get_data(as_text=True) for url in pages]
+    csrf = csrf_from(client.get("/").get_data(as_text=True))
+    bodies.append(client.post(f"/s/demo/revise/suggestions/{world.a_suggestion_id}", data={
+        "csrf_token": csrf, "decision": "adopt"}, headers={"Accept": "application/json"}).get_data(as_text=True))
+    bodies.append(client.post("/s/demo/design/change", data={"csrf_token": csrf, "attribute": world.attribute,
+                                                             "level": world.level},
+                              headers={"Accept": "application/json"}).get_data(as_text=True))
+    assert bodies[1].count("suggestion-") >= 3  # B sees B's own suggestions
+    for body in bodies:
+        for marker in world.secrets:
+            assert marker not in body
+    # A does see them.
+    assert all(marker in world.clients["participant_a"].get("/s/demo/revise").get_data(as_text=True)
+               for marker in world.secrets)
