@@ -1,6 +1,7 @@
 """The shirt preview: right sizes, every choice visible, deterministic, true to the colour."""
 
 import io
+import random
 
 import numpy as np
 import pytest
@@ -107,6 +108,17 @@ def test_thumbnail_keeps_the_choices_visible():
     for attribute, level in (("collar", "band"), ("pocket", "flap"), ("colour", "navy"), ("pattern", "bengal")):
         changed = pixels(Design.default().with_level(attribute, level), "thumb")
         assert _visibly_different(changed, plain) >= 10, f"{attribute}={level} lost in the thumbnail"
+
+
+def test_random_combinations_render(default_pixels):
+    """Parts must fit together in any combination, not only one change from the default."""
+    rng = random.Random(11)
+    catalogue = shirt_catalogue()
+    for _ in range(25):
+        choices = {a.key: rng.choice(a.level_keys) for a in catalogue.attributes}
+        design = Design.build(choices, rng.choice(["", "Q", "WMW"]))
+        image = render.render_image(design, rng.choice(["full", "thumb"]))
+        assert image.size == render.SIZES["full" if image.width == 600 else "thumb"]
 
 
 def test_layer_count_follows_the_design():

@@ -113,12 +113,31 @@ def shift(arr: Array, dx: float, dy: float, size: str) -> Array:
     return out
 
 
+def erode(arr: Array, radius_px: int) -> Array:
+    """Grey-level erosion by a square of the given pixel radius (separable running min).
+
+    Plain numpy: Pillow's MinFilter is a general rank filter and far slower on a frame.
+    """
+    if radius_px <= 0:
+        return arr
+    across = arr.copy()
+    for d in range(1, radius_px + 1):
+        np.minimum(across[:, d:], arr[:, :-d], out=across[:, d:])
+        np.minimum(across[:, :-d], arr[:, d:], out=across[:, :-d])
+        across[:, :d] = 0
+        across[:, -d:] = 0
+    out = across.copy()
+    for d in range(1, radius_px + 1):
+        np.minimum(out[d:], across[:-d], out=out[d:])
+        np.minimum(out[:-d], across[d:], out=out[:-d])
+        out[:d] = 0
+        out[-d:] = 0
+    return out
+
+
 def edge(arr: Array, size: str, width: float = 1.0) -> Array:
     """A thin anti-aliased outline just inside a mask's edge."""
-    px = max(3, 2 * round(width * scale_of(size) * 1.4) + 1)
-    im = Image.fromarray((arr * 255 + 0.5).astype(np.uint8), "L")
-    eroded = np.asarray(im.filter(ImageFilter.MinFilter(px)), dtype=np.float32) / 255.0
-    return np.clip(arr - eroded, 0, 1)
+    return np.clip(arr - erode(arr, max(1, round(width * scale_of(size) * 1.4))), 0, 1)
 
 
 def cylinder(mask: Array, lit_at: float = 0.34, dark: float = 0.30, light: float = 0.14,
@@ -437,9 +456,8 @@ def cuffs_shade(size: str, fit: str, cuffs: str) -> Piece | None:
 
 
 def _erode(arr: Array, amount: float, size: str) -> Array:
-    px = max(3, 2 * round(amount * scale_of(size)) + 1)
-    im = Image.fromarray((arr * 255 + 0.5).astype(np.uint8), "L")
-    return np.asarray(im.filter(ImageFilter.MinFilter(px)), dtype=np.float32) / 255.0
+    """Shrink a mask by `amount` design units (to run stitching inside an edge)."""
+    return erode(arr, max(1, round(amount * scale_of(size))))
 
 
 @lru_cache(maxsize=4)
@@ -770,22 +788,37 @@ MONOGRAM_PT = 15.0
 
 @lru_cache(maxsize=512)
 def monogram_masks(size: str, text: str) -> tuple[Piece | None, Piece | None]:
-    """(thread, shadow) masks of embroidered initials on the chest above the pocket."""
+    """(thread, shadow) masks of embroidered initials on the chest above the pocket.
+
+    Drawn on a small patch around the spot, since any initials may come in.
+    """
     if not text:
         return None, None
     s = scale_of(size)
     font = ImageFont.load_default(size=max(6.0, MONOGRAM_PT * s))
-    w, h = SIZES[size]
     spaced = " ".join(text) if size == "full" else text
-    im = Image.new("L", (w, h), 0)
-    draw = ImageDraw.Draw(im)
+    pw, ph = round(120 * s), round(40 * s)
     cx, cy = g.MONOGRAM_AT
-    draw.text((cx * s, cy * s), spaced, font=font, fill=255, anchor="mm", stroke_width=0)
+    ox, oy = round(cx * s) - pw // 2, round(cy * s) - ph // 2
+    im = Image.new("L", (pw, ph), 0)
+    ImageDraw.Draw(im).text((pw / 2, ph / 2), spaced, font=font, fill=255, anchor="mm")
     thread = np.asarray(im, dtype=np.float32) / 255
     # satin stitch: a touch bolder than the font, with a soft shadow below
     bold = np.asarray(im.filter(ImageFilter.MaxFilter(3)), dtype=np.float32) / 255 if size == "full" else thread
-    shadow = blur(shift(bold, 0.6, 1.2, size), 0.8, size) * (1 - bold) * 0.55
-    return mask_piece(np.clip(thread * 0.6 + bold * 0.4, 0, 1)), mask_piece(shadow)
+    sim = Image.fromarray((bold * 255).astype(np.uint8), "L").filter(ImageFilter.GaussianBlur(0.8 * s))
+    shadow = np.zeros_like(bold)
+    dy = max(1, round(1.2 * s))
+    shadow[dy:] = (np.asarray(sim, dtype=np.float32) / 255)[:-dy]
+    shadow = shadow * (1 - bold) * 0.55
+
+    def placed(arr: Array) -> Piece | None:
+        piece = mask_piece(arr)
+        if piece is None:
+            return None
+        x0, y0, x1, y1 = piece.box
+        return Piece(piece.image, (x0 + ox, y0 + oy, x1 + ox, y1 + oy))
+
+    return placed(np.clip(thread * 0.6 + bold * 0.4, 0, 1)), placed(shadow)
 
 
 # --- back view inset --------------------------------------------------------------------
@@ -909,6 +942,8 @@ def pattern_piece(size: str, pattern: str, part: str, *key) -> tuple[Piece, ...]
         return _pattern_piece(size, pattern, [(left, a), (right, -a)])
     if part == "cuffs":
         fit, cuffs = key
+        if cuffs == "short_sleeve":
+            return ()
         a = g.sleeve_frame(fit, False).angle_deg
         left, right = cuff_pair(size, fit, cuffs)
         return _pattern_piece(size, pattern, [(left, 90 + a), (right, 90 - a)])
