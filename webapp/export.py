@@ -469,30 +469,45 @@ def guard_formula(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def _cell(value, kind: str) -> str:
+def _text_cell(value) -> str:
     if value is None:
         return ""
-    if kind == "boolean":
-        return "true" if value else "false"
-    if kind == "datetime":
-        return _iso(value)
-    if kind == "integer":
-        return str(int(value))
-    if kind == "number":
-        value = float(value)
-        if value != value:  # NaN
-            return ""
-        return repr(value)
-    return guard_formula(str(value))
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text[:1] in _FORMULA_STARTS else text
+
+
+_FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
+
+
+def _number_cell(value) -> str:
+    if value is None:
+        return ""
+    value = float(value)
+    return "" if value != value else repr(value)  # NaN is missing
+
+
+_CELL = {
+    "boolean": lambda v: "" if v is None else ("true" if v else "false"),
+    "datetime": lambda v: "" if v is None else _iso(v),
+    "integer": lambda v: "" if v is None else str(int(v)),
+    "number": _number_cell,
+    "string": _text_cell,
+    "json": _text_cell,
+}
+
+
+def _cell(value, kind: str) -> str:
+    """One CSV cell: empty for missing, true/false, ISO times with Z, guarded text."""
+    return _CELL[kind](value)
 
 
 def table_csv(table: Table) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(table.names)
-    kinds = [c.type for c in table.columns]
-    pairs = list(enumerate(kinds))
-    writer.writerows([_cell(row[i], k) for i, k in pairs] for row in table.rows)
+    if table.rows:
+        columns = [list(map(_CELL[c.type], values)) for c, values in zip(table.columns, zip(*table.rows))]
+        writer.writerows(zip(*columns))
     return buffer.getvalue().encode("utf-8")
 
 

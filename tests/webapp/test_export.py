@@ -38,13 +38,16 @@ def _checked_design(html: str) -> dict[str, str]:
 
 def walk(app, slug: str = "demo", *, pid: str | None = None, ts: int | dict = 4, adopt: int = 0,
          closeness: int = 4, evaluation: int | dict = 5, wtp: str = "40", mc: int = 6, attention: str = "Orange",
-         age: str = "30", gender: str = "woman", pilot_cell: str | None = None, change: dict | None = None):
+         age: str = "30", gender: str = "woman", pilot_cell: str | None = None, change: dict | None = None,
+         simulated: bool = False):
     """One participant from the entry link to the end; returns the session's participant row id."""
     from webapp.extensions import db
     from webapp.models import Participant
 
     client = app.test_client()
     environ = {"REMOTE_ADDR": "203.0.113.77", "HTTP_USER_AGENT": SECRET_UA}
+    if simulated:
+        environ["HTTP_X_SIMULATION_KEY"] = app.config["SIMULATION_KEY"]
     client.environ_base.update(environ)
     if pilot_cell:
         with client.session_transaction() as session:
@@ -407,3 +410,35 @@ def test_round_trip_into_the_analysis(app, tmp_path):
     assert result.returncode == 0, result.stderr
     results = json.loads(result.stdout)
     assert results["h1"]["n"] == 12 and results["h2"]["n"] == 12
+
+
+def test_empty_study_and_a_second_version(app, tmp_path):
+    import tomllib
+    from experiments.definition import EXPERIMENTS_DIR, parse_study
+    from webapp.extensions import db
+    from webapp.studies import install_definition
+    manifest = export(app, tmp_path / "empty")
+    assert manifest["row_counts"] == {"participants.csv": 0, "suggestions.csv": 0, "events.csv": 0}
+    assert "participant_id" in header(tmp_path / "empty" / "participants.csv")
+    assert len((tmp_path / "empty" / "participants.csv").read_text().splitlines()) == 1
+
+    first = walk(app)
+    data = tomllib.loads((EXPERIMENTS_DIR / "demo.toml").read_text("utf-8"))
+    data["study"]["title"] = "Design your own dress shirt (revised)"
+    with app.app_context():
+        install_definition(parse_study(data, base=EXPERIMENTS_DIR), "demo-v2.toml")
+        db.session.commit()
+    second = walk(app)
+    manifest = export(app, tmp_path / "two")
+    rows = {r["participant_id"]: r for r in read_csv(tmp_path / "two" / "participants.csv")}
+    assert rows[expected_pid(app, "demo", first)]["study_version"] == "1"
+    assert rows[expected_pid(app, "demo", second)]["study_version"] == "2"
+    assert manifest["study"]["current_version"] == 2 and manifest["study"]["versions_exported"] == [1, 2]
+
+
+def test_simulated_participants_are_marked(app, tmp_path):
+    real = walk(app)
+    bot = walk(app, simulated=True)
+    export(app, tmp_path / "out")
+    rows = {r["participant_id"]: r["simulated"] for r in read_csv(tmp_path / "out" / "participants.csv")}
+    assert rows == {expected_pid(app, "demo", real): "false", expected_pid(app, "demo", bot): "true"}
