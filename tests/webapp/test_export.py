@@ -442,3 +442,16 @@ def test_simulated_participants_are_marked(app, tmp_path):
     export(app, tmp_path / "out")
     rows = {r["participant_id"]: r["simulated"] for r in read_csv(tmp_path / "out" / "participants.csv")}
     assert rows == {expected_pid(app, "demo", real): "false", expected_pid(app, "demo", bot): "true"}
+
+
+def test_event_payloads_refer_to_participants_by_pseudonym_only(app):
+    from webapp.export import REDACTED, _scrub_payload, participant_id
+    with app.app_context():
+        def pid_of(n):
+            return participant_id("demo", n)
+        assert json.loads(_scrub_payload('{"target": 17}', pid_of)) == {"target": pid_of(17)}
+        assert json.loads(_scrub_payload('{"attribute": "monogram", "before": "AB", "after": ""}', pid_of)) == {
+            "attribute": "monogram", "before": REDACTED, "after": ""}
+        design = '{"design": {"choices": {"collar": "kent"}, "monogram": "XYZ"}}'
+        assert json.loads(_scrub_payload(design, pid_of))["design"]["monogram"] == REDACTED
+        assert _scrub_payload('{"seconds": 1.5}', pid_of) == '{"seconds": 1.5}'
