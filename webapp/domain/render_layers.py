@@ -29,7 +29,8 @@ SHADOW_RGB = (22, 24, 32)  # a slightly cool black reads as shade, not dirt
 BACKGROUND_TOP = (238, 236, 232)
 BACKGROUND_BOTTOM = (222, 219, 214)
 FLOOR_SHADOW_RGB = (70, 64, 58)
-STITCH_DARK = 0.30  # how dark tone-on-tone stitching reads
+STITCH_DARK = 0.30  # tone-on-tone stitching: darken and lighten the same pixels, so the
+STITCH_LIGHT = 0.17  # thread reads as a mid tone on white and on navy cloth alike
 OUTLINE_DARK = 0.34
 
 Array = np.ndarray
@@ -178,6 +179,10 @@ class Shade:
         self.light = self.light + arr * amount
         return self
 
+    def stitch(self, arr: Array, amount: float = 1.0) -> "Shade":
+        """Thread lines that stay visible on pale and on dark cloth."""
+        return self.darken(arr, STITCH_DARK * amount).lighten(arr, STITCH_LIGHT * amount)
+
     def clip(self, mask: Array) -> "Shade":
         self.dark *= mask
         self.light *= mask
@@ -266,7 +271,7 @@ def body_shade(size: str, fit: str, hem: str) -> Piece | None:
     hem_line = g.offset_y(g.hem_curve(fit, hem), -7)
     stitches = Sketch(size).dashes(hem_line, 0.9).dashes(g.mirror(hem_line), 0.9)
     seam = Sketch(size).line(g.yoke_seam(fit), 1.0).line(g.mirror(g.yoke_seam(fit)), 1.0)
-    sh.darken(stitches.array(), STITCH_DARK).darken(seam.array(), 0.22)
+    sh.stitch(stitches.array()).darken(seam.array(), 0.22)
     sh.lighten(shift(seam.array(), 0, 1.5, size), 0.10)
     hem_shadow = blur(Sketch(size).line(g.hem_curve(fit, hem), 6).line(g.mirror(g.hem_curve(fit, hem)), 6).array(), 3, size)
     sh.darken(hem_shadow, 0.10)
@@ -330,7 +335,7 @@ def sleeves_shade(size: str, fit: str, short: bool) -> Piece | None:
         b = g.add(fr.end, fr.out, -fr.width / 2)
         hem = [g.add(a, fr.down, -10), g.add(g.lerp(a, b, 0.5), fr.down, -4), g.add(b, fr.down, -10)]
         stitch = Sketch(size).dashes(hem, 0.9).dashes(g.mirror(hem), 0.9).array()
-        sh.darken(stitch, STITCH_DARK)
+        sh.stitch(stitch)
         creases.line([g.add(g.lerp(a, b, 0.3), fr.down, -36), g.add(g.lerp(a, b, 0.45), fr.down, -14)], 3)
     else:
         w = fr.width
@@ -363,6 +368,9 @@ def g_mirror_array(arr: Array) -> Array:
 
 
 # --- cuffs ------------------------------------------------------------------------------
+
+
+CUFF_CLOSURE = 0.34  # where the cuff's ends overlap, measured from its outer edge
 
 
 @lru_cache(maxsize=32)
@@ -412,8 +420,8 @@ def cuffs_lining(size: str, fit: str, cuffs: str) -> Piece | None:
     band = left * (1 - shift(left, -dx, -dy, size)) + right * (1 - shift(right, dx, -dy, size))
 
     def closure(s: Sketch, f):
-        a = g.cuff_point(fit, cuffs, 0.30, 0.06)
-        b = g.cuff_point(fit, cuffs, 0.30, 0.97)
+        a = g.cuff_point(fit, cuffs, CUFF_CLOSURE, 0.06)
+        b = g.cuff_point(fit, cuffs, CUFF_CLOSURE, 0.97)
         s.polygon(f([a, b, g.add(b, fr.out, -1.8), g.add(a, fr.out, -1.8)]))
     cl = _both_sides(closure, size) * cuffs_array(size, fit, cuffs)
     return mask_piece(np.clip(band + cl, 0, 1))
@@ -433,16 +441,17 @@ def cuffs_shade(size: str, fit: str, cuffs: str) -> Piece | None:
         sh.darken(d).lighten(li)
     sh.darken(edge(both, size, 1.0), OUTLINE_DARK + 0.08)
     inner = edge(_erode(both, 4.0, size), size, 0.7)
-    sh.darken(inner * _dash_field(size), STITCH_DARK)
+    sh.stitch(inner * _dash_field(size))
 
     def details(s: Sketch, f):
-        a = g.cuff_point(fit, cuffs, 0.30, 0.02)
-        b = g.cuff_point(fit, cuffs, 0.30, 0.98)
+        a = g.cuff_point(fit, cuffs, CUFF_CLOSURE, 0.02)
+        b = g.cuff_point(fit, cuffs, CUFF_CLOSURE, 0.98)
         s.line(f([a, b]), 1.4)
         if cuffs == "french":
             # the turned-back edge of the folded cuff
             s.line(f([g.cuff_point(fit, cuffs, 0.0, 0.16), g.cuff_point(fit, cuffs, 1.0, 0.16)]), 1.1)
-            s.line(f([g.cuff_point(fit, cuffs, 0.36, 0.02), g.cuff_point(fit, cuffs, 0.36, 0.98)]), 1.2)
+            s.line(f([g.cuff_point(fit, cuffs, CUFF_CLOSURE + 0.06, 0.02),
+                      g.cuff_point(fit, cuffs, CUFF_CLOSURE + 0.06, 0.98)]), 1.2)
     det = _both_sides(details, size)
     sh.darken(det, 0.42)
     sh.darken(blur(shift(det, -fr.out[0] * 2, 0, size), 2.5, size) * both, 0.18)
@@ -551,11 +560,11 @@ def cuffs_trim(size: str, fit: str, cuffs: str, button_rgb: tuple[int, int, int]
         return None
     trim = Trim(size)
     if cuffs == "french":
-        spots = [(0.30, 0.55)]
+        spots = [(CUFF_CLOSURE + 0.03, 0.55)]
         sprite = cufflink_sprite(size)
     else:
-        spots = [(0.12, 0.52), (0.22, 0.52)] if cuffs == "two_button" else [(0.16, 0.52)]
-        sprite = button_sprite(size, button_rgb, g.BUTTON_R * 0.9)
+        spots = [(0.085, 0.52), (0.255, 0.52)] if cuffs == "two_button" else [(0.17, 0.52)]
+        sprite = button_sprite(size, button_rgb, g.BUTTON_R * (0.8 if cuffs == "two_button" else 0.9))
     for across, along in spots:
         p = g.cuff_point(fit, cuffs, across, along)
         trim.put(sprite, p).put(sprite, g.mirror_each([p])[0])
@@ -636,12 +645,12 @@ def collar_shade(size: str, collar: str) -> Piece | None:
     if c.leaves or collar == "wing":
         sh.darken(edge(p["leaves"], size, 1.0) * (1 - edge(whole, size, 1.0)), 0.30)
         stitch = edge(_erode(p["leaves"], 4.5, size), size, 0.6) * _dash_field(size)
-        sh.darken(stitch * p["leaves"], STITCH_DARK)
+        sh.stitch(stitch * p["leaves"])
         sh.darken(p["leaves"] * np.clip((y - 130) / 120, 0, 1), 0.10)
     roll = blur(Sketch(size).line(g.ellipse_arc(g.NECK_OPENING, 200, 340, 20), 3).array(), 1.5, size)
     sh.lighten(roll * whole, 0.22)
     stitch_band = edge(_erode(p["band"], 4.0, size), size, 0.6) * _dash_field(size)
-    sh.darken(stitch_band * p["band"] * (1 - p["leaves"]), STITCH_DARK * 0.8)
+    sh.stitch(stitch_band * p["band"] * (1 - p["leaves"]), 0.8)
     if collar == "band":
         notch = Sketch(size).line([(g.CX, 124), (g.CX, 150)], 1.3).array()
         sh.darken(notch * p["band"], 0.45)
@@ -711,7 +720,7 @@ def placket_shade(size: str, placket: str, fit: str, hem: str) -> Piece | None:
         fold = Sketch(size).polygon([(edge_x - 6, top), (edge_x, top), (edge_x, bottom), (edge_x - 6, bottom)]).array()
         sh.darken(blur(fold, 3, size), 0.22)
         sh.lighten(Sketch(size).line([(edge_x + 2, top), (edge_x + 2, bottom)], 2).array(), 0.14)
-    sh.darken(edges.array(), 0.38).darken(stitches.array(), STITCH_DARK).darken(holes.array(), 0.45)
+    sh.darken(edges.array(), 0.38).stitch(stitches.array()).darken(holes.array(), 0.45)
     return sh.clip(body).piece()
 
 
@@ -746,24 +755,29 @@ def pocket_shade(size: str, pocket: str) -> Piece | None:
     if not sides:
         return None
     sh = Shade(size)
+    flaps = Shade(size)
+    cover = np.zeros(shape_of(size), np.float32)
     for side in sides:
         bag = Sketch(size).polygon(g.pocket_outline(pocket, side)).array()
         sh.darken(blur(shift(bag, 1.5, 3, size), 2.5, size) * (1 - bag), 0.35)
         sh.darken(edge(bag, size, 0.9), 0.42)
-        sh.darken(edge(_erode(bag, 3.2, size), size, 0.6) * _dash_field(size), STITCH_DARK)
+        sh.stitch(edge(_erode(bag, 3.2, size), size, 0.6) * _dash_field(size))
         x0, y0, x1, _ = g.POCKET_BOX
         if side == -1:
             x0, x1 = 2 * g.CX - x1, 2 * g.CX - x0
         hem_line = Sketch(size).line([(x0, y0 + 10), (x1, y0 + 10)], 0.9).array() * bag
-        sh.darken(hem_line * _dash_field(size), STITCH_DARK)
-        sh.lighten(blur(shift(bag, -1, -1, size), 1.2, size) * bag * (1 - _erode(bag, 3, size)), 0.12)
-        sh.darken(bag * np.linspace(0, 1, bag.shape[0], dtype=np.float32)[:, None] * 0.0)
+        sh.stitch(hem_line * _dash_field(size))
+        sh.lighten(bag * (1 - shift(bag, 1.2, 1.2, size)), 0.30)
         if pocket in ("flap", "two_flaps"):
             flap = Sketch(size).polygon(g.pocket_flap(side)).array()
-            sh.darken(blur(shift(flap, 1, 3.5, size), 2.5, size) * (1 - flap), 0.40)
-            sh.darken(edge(flap, size, 0.9), 0.42)
-            sh.darken(edge(_erode(flap, 3.2, size), size, 0.6) * _dash_field(size), STITCH_DARK)
-            sh.lighten(flap * (1 - _erode(flap, 2, size)), 0.10)
+            cover = np.maximum(cover, flap)
+            flaps.darken(blur(shift(flap, 1, 3.5, size), 2.5, size) * (1 - flap), 0.40)
+            flaps.darken(edge(flap, size, 0.9), 0.42)
+            flaps.stitch(edge(_erode(flap, 3.2, size), size, 0.6) * _dash_field(size))
+            flaps.lighten(flap * (1 - shift(flap, 1.2, 1.2, size)), 0.30)
+    # the flap lies over the pocket bag: hide the bag's details under it
+    sh.clip(1 - cover)
+    sh.darken(flaps.dark).lighten(flaps.light)
     return sh.piece()
 
 
@@ -874,33 +888,46 @@ def inset_mask(size: str, fit: str, hem: str, short: bool) -> Piece | None:
 
 @lru_cache(maxsize=128)
 def inset_shade(size: str, fit: str, hem: str, short: bool, back: str) -> Piece | None:
-    """The back view: yoke seam, collar, and the pleats or darts that set the backs apart."""
+    """The back view: yoke seam, collar, and the pleats or darts that set the backs apart.
+
+    Line widths here are in pixels of the full preview: the inset is small.
+    """
     m = inset_array(size, fit, hem, short)
     sh = Shade(size)
     d, li = cylinder(m, dark=0.22, light=0.10)
     sh.darken(d).lighten(li)
-    sh.darken(edge(m, size, 0.8), 0.45)
-    lines = Sketch(size)
-    lines.line(_inset(g.back_yoke(fit)), 3.5)
-    lines.line(_inset(g.bezier((g.CX - 70, 132), (g.CX - 40, 122), (g.CX + 40, 122), (g.CX + 70, 132), 12)), 4)
+    sh.darken(edge(m, size, 0.7), 0.45)
+    seams = Sketch(size)
+    seams.line(_inset(g.back_yoke(fit)), 1.0)
+    collar_foot = g.bezier((g.CX - 70, 132), (g.CX - 40, 122), (g.CX + 40, 122), (g.CX + 70, 132), 12)
+    seams.line(_inset(collar_foot), 1.0)
     sleeve = g.armhole(fit)
-    lines.line(_inset(sleeve), 3).line(_inset(g.mirror(sleeve)), 3)
-    folds = Sketch(size)
-    yoke_y = 196
+    seams.line(_inset(sleeve), 0.8).line(_inset(g.mirror(sleeve)), 0.8)
+    collar = Sketch(size).polygon(_inset(g.back_collar())).array()
+    sh.darken(blur(shift(collar, 0, 1.5, size), 1.2, size) * (1 - collar), 0.35)
+    sh.darken(seams.array(), 0.42)
+    sh.lighten(shift(Sketch(size).line(_inset(g.back_yoke(fit)), 1.0).array(), 0, 1, size), 0.25)
+
+    folds, pleats = Sketch(size), Sketch(size)
+    top = 196.0
     if back == "box_pleat":
-        for x in (g.CX - 22, g.CX + 22):
-            lines.line(_inset([(x, yoke_y - 2), (x, yoke_y + 130)]), 5)
-        folds.polygon(_inset([(g.CX - 22, yoke_y), (g.CX + 22, yoke_y), (g.CX + 8, yoke_y + 260), (g.CX - 8, yoke_y + 260)]))
+        for x in (g.CX - 18, g.CX + 18):
+            pleats.line(_inset([(x, top), (x, top + 150)]), 0.9)
+        folds.polygon(_inset([(g.CX - 18, top), (g.CX + 18, top), (g.CX + 4, top + 330), (g.CX - 4, top + 330)]))
     elif back == "side_pleats":
-        for x in (g.CX - 80, g.CX + 80):
-            lines.line(_inset([(x, yoke_y - 4), (x, yoke_y + 90)]), 5)
-            folds.polygon(_inset([(x - 14, yoke_y), (x + 14, yoke_y), (x + 4, yoke_y + 200), (x - 4, yoke_y + 200)]))
+        for side in (1, -1):
+            x = g.CX - side * 96
+            pleats.line(_inset([(x, top - 4), (x + side * 4, top + 110)]), 0.9)
+            folds.polygon(_inset([(x - side * 16, top), (x, top), (x + side * 6, top + 240), (x + side * 2, top + 240)]))
     elif back == "darts":
-        for x in (g.CX - 58, g.CX + 58):
-            dart = g.bezier((x, 360), (x - 14, 460), (x - 14, 520), (x, 620), 12) + g.bezier((x, 620), (x + 14, 520), (x + 14, 460), (x, 360), 12)
-            lines.polygon(_inset(dart), 0).line(_inset(dart), 4)
-    sh.darken(lines.array() * m, 0.50)
-    sh.darken(blur(folds.array(), 3, size) * m, 0.28)
+        for x in (g.CX - 62, g.CX + 62):
+            dart = (g.bezier((x, 330), (x - 12, 420), (x - 12, 500), (x, 590), 14)
+                    + g.bezier((x, 590), (x + 12, 500), (x + 12, 420), (x, 330), 14))
+            pleats.line(_inset(dart), 0.8)
+            folds.polygon(_inset(dart))
+    sh.darken(pleats.array() * m, 0.55)
+    fade = np.clip(1.2 - np.linspace(0, 1, m.shape[0], dtype=np.float32)[:, None] * 1.3, 0, 1)
+    sh.darken(blur(folds.array(), 1.6, size) * m * fade, 0.30)
     return sh.clip(m).piece()
 
 

@@ -34,7 +34,7 @@ def _stripes(u: np.ndarray, period: float, width: float) -> np.ndarray:
 
 def _dots(u: np.ndarray, v: np.ndarray, period: float, radius: float) -> np.ndarray:
     """Coverage of round dots on a staggered (half-drop) grid."""
-    row = np.floor(v / period)
+    row = np.floor(v / period + 0.5)
     uu = u + (np.mod(row, 2) * period / 2)
     du = np.mod(uu + period / 2, period) - period / 2
     dv = np.mod(v + period / 2, period) - period / 2
