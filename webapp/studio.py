@@ -341,6 +341,15 @@ def monitor_json(slug: str):
 CHART_WIDTH = 320
 
 
+@bp.app_template_filter("studio_duration")
+def format_duration(seconds: float | None) -> str:
+    """12 min 05 s (or – when nobody has finished yet); studio.js formats the same way."""
+    if seconds is None:
+        return "–"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
 def conformity_chart(by_cell: dict) -> list[dict]:
     """Bar geometry for the inline SVG (and for studio.js, which updates it in place)."""
     bars = []

@@ -13,7 +13,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from conftest import csrf_from
+from scl_testing import csrf_from
 
 PASSWORD = "correct horse battery"
 
@@ -406,7 +406,7 @@ def test_the_monitor_counts_match_the_participants(app, fast_hashes):
     assert client.get("/studio/studies/demo/monitor.json?include_pilot=1").get_json()["totals"]["completed"] == 3
     html = client.get("/studio/studies/demo/monitor").get_data(as_text=True)
     assert 'data-key="totals.completed">2<' in html and 'data-key="totals.declines">1<' in html
-    assert "15.0 min" in html and "<svg" in html and 'class="chart-bar"' in html
+    assert "15 min 00 s" in html and "<svg" in html and 'class="chart-bar"' in html
     assert 'style="' not in html and "<script>" not in html
     assert "studio.js" in html and 'http-equiv="refresh"' in html
     assert 'data-key="totals.completed">3<' in client.get("/studio/studies/demo/monitor?include_pilot=1").get_data(as_text=True)

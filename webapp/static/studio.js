@@ -15,7 +15,10 @@
   function show(el, value) {
     const format = el.dataset.format;
     if (value == null) { el.textContent = "–"; return; }
-    if (format === "duration") el.textContent = (Math.round(value / 6) / 10) + " min";
+    if (format === "duration") {
+      const total = Math.round(value);
+      el.textContent = Math.floor(total / 60) + " min " + String(total % 60).padStart(2, "0") + " s";
+    }
     else if (format === "share") el.textContent = Number(value).toFixed(2);
     else el.textContent = String(value);
   }
