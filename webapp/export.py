@@ -123,8 +123,10 @@ def _participant_filter(study: Study, include_pilot: bool) -> list:
 
 
 def _load(study: Study, include_pilot: bool) -> dict:
+    """Five queries in all; column tuples through Core, no ORM objects per row."""
     where = _participant_filter(study, include_pilot)
-    people = db.session.execute(
+    execute = db.session.connection().execute
+    people = execute(
         select(Participant.id, Participant.version_id, Participant.visibility, Participant.relation,
                Participant.status, Participant.outcome, Participant.is_pilot, Participant.is_simulated,
                Participant.entered_at, Participant.consented_at, Participant.completed_at,
@@ -132,17 +134,17 @@ def _load(study: Study, include_pilot: bool) -> dict:
                Participant.n_suggestions, Participant.n_adopted, Participant.conformity,
                Participant.conformity_distance, Participant.initial_design_json, Participant.final_design_json)
         .where(*where).order_by(Participant.id)).all()
-    responses = db.session.execute(
+    responses = execute(
         select(Response.participant_id, Response.item_key, Response.value_num, Response.value_text)
         .join(Participant, Participant.id == Response.participant_id).where(*where)).all()
-    suggestions = db.session.execute(
+    suggestions = execute(
         select(Suggestion.participant_id, Suggestion.position, Suggestion.attribute, Suggestion.initial_level,
                Suggestion.suggested_level, Suggestion.final_level, Suggestion.decision, Suggestion.source,
                Suggestion.suggester_id, Suggestion.persona_key, Suggestion.relation, Suggestion.text,
                Suggestion.comment)
         .join(Participant, Participant.id == Suggestion.participant_id).where(*where)
         .order_by(Suggestion.participant_id, Suggestion.position)).all()
-    events = db.session.execute(
+    events = execute(
         select(Event.participant_id, Event.id, Event.at, Event.step, Event.kind, Event.payload)
         .join(Participant, Participant.id == Event.participant_id).where(*where)
         .order_by(Event.participant_id, Event.id)).all()
@@ -366,7 +368,7 @@ def _build(study: Study, include_pilot: bool = False) -> tuple[dict[str, Table],
     if not definitions:
         raise ExportError(f"study {study.slug!r} has no definition loaded")
 
-    pids: dict[int, str] = {}
+    pids: dict[int, str] = {p.id: participant_id(study.slug, p.id) for p in people}
 
     def pid_of(internal: int) -> str:
         if internal not in pids:
@@ -382,12 +384,15 @@ def _build(study: Study, include_pilot: bool = False) -> tuple[dict[str, Table],
     seconds: dict[int, dict[str, float]] = {}
     event_rows = []
     for pid, event_id, at, step, kind, payload in loaded["events"]:
+        payload = payload or "{}"
         if kind == "step_completed":
-            value = json.loads(payload or "{}").get("seconds")
+            value = json.loads(payload).get("seconds")
             if isinstance(value, (int, float)):
                 per = seconds.setdefault(pid, {})
                 per[step] = round(per.get(step, 0.0) + float(value), 3)
-        event_rows.append((pid_of(pid), event_id, at, step, kind, _scrub_payload(payload or "{}", pid_of)))
+        elif '"target"' in payload or MONOGRAM_KEY in payload:
+            payload = _scrub_payload(payload, pid_of)
+        event_rows.append((pids[pid], event_id, at, step, kind, payload))
 
     columns, meta = _participant_columns(study, definitions, include_pilot)
     participants = Table("participants", columns)
