@@ -63,6 +63,7 @@ def make_app(tmp_path, database_url):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "RATELIMIT_ENABLED": True,
+            "DATABASE_SETUP": "create_all",  # fast; test_migrations proves the migrations give the same schema
         }
         settings.update(config)
         app = create_app(settings)

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from .config import default_config
 from .database import configure_engine
-from .extensions import csrf, db, limiter, login_manager
+from .extensions import csrf, db, limiter, login_manager, migrate
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -105,9 +106,19 @@ def register_response_headers(app: Flask) -> None:
 
 
 def prepare_database(app: Flask) -> None:
-    """Create the tables and seed the demo study on first start (idempotent)."""
+    """Bring the schema up to date and seed the demo study on first start (idempotent).
+
+    Deployments and the local site run the Alembic migrations; the test suite builds a
+    fresh schema from the models ("create_all"), and a test proves both give the same schema.
+    """
+    from flask_migrate import upgrade
+
     from .cli import seed_demo
     with app.app_context():
-        db.create_all()
+        setup = app.config.get("DATABASE_SETUP", "migrate")  # migrate | create_all | none
+        if setup == "migrate":
+            upgrade()
+        elif setup == "create_all":
+            db.create_all()
         if app.config.get("SEED_DEMO"):
             seed_demo()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 

@@ -211,3 +211,16 @@ class DesignRecord(db.Model):
 
     digest: Mapped[str] = mapped_column(String(20), primary_key=True)
     design_json: Mapped[str] = mapped_column(Text)
+
+
+class StudioAction(db.Model):
+    """What experimenters did to a study (status changes, members, deletions), never whom it concerned."""
+
+    __tablename__ = "studio_action"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    experimenter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("experimenter.id", ondelete="SET NULL"), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str] = mapped_column(String(200), default="")

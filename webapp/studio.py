@@ -20,8 +20,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import DateTime, ForeignKey, Integer, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
@@ -29,7 +28,7 @@ from . import journey, monitor
 from .accounts import authenticate, find_experimenter, normalise_email
 from .database import lock
 from .extensions import db, limiter, login_manager
-from .models import Experimenter, Participant, Study, StudyMember, StudyVersion, utcnow
+from .models import Experimenter, Participant, Study, StudioAction, StudyMember, StudyVersion, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +38,6 @@ LOGIN_LIMIT_PER_ACCOUNT = "5 per minute"   # per IP and e-mail
 LOGIN_LIMIT_PER_ADDRESS = "30 per minute"  # per IP, whatever e-mail is tried
 PROLIFIC_QUERY = "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}"
 STATUS_ACTIONS = {"open": "open", "pause": "paused", "close": "closed"}
-
-
-class StudioAction(db.Model):
-    """What experimenters did to a study (status changes, members, deletions), never whom it concerned."""
-
-    __tablename__ = "studio_action"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
-    experimenter_id: Mapped[int | None] = mapped_column(
-        ForeignKey("experimenter.id", ondelete="SET NULL"), nullable=True)
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    action: Mapped[str] = mapped_column(String(30))
-    detail: Mapped[str] = mapped_column(String(200), default="")
 
 
 # ---------------------------------------------------------------- forms
