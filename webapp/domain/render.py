@@ -99,7 +99,7 @@ def plan(design: Design, size: str = "full") -> list[Op]:
     s = size
     ops: list[Op] = []
 
-    _fill(ops, L.FLOOR_SHADOW_RGB, L.floor_shadow(s, fit, hem, cuffs))
+    _fill(ops, L.FLOOR_SHADOW_RGB, L.floor_shadow(s, fit, hem, short))
 
     # body, then the sleeves over it
     _fill(ops, fabric, L.body_mask(s, fit, hem))
@@ -129,7 +129,8 @@ def plan(design: Design, size: str = "full") -> list[Op]:
         # a contrast lining is its own cloth: checks for gingham, a fine twill otherwise,
         # so even a white lining in a white shirt reads as a different fabric
         weave, ink = ("gingham", lining) if d["lining"] == "gingham" else ("twill", twill_ink(lining))
-        _inks(ops, (ink,), L.pattern_piece(s, weave, "lining", collar, fit, cuffs, placket, hem))
+        for key in (("collar", collar), ("cuffs", fit, cuffs), ("placket", placket, fit, hem)):
+            _inks(ops, (ink,), L.pattern_piece(s, weave, "lining", *key))
     _over(ops, L.collar_shade(s, collar))
     _over(ops, L.collar_trim(s, collar, buttons))
     _over(ops, L.cuffs_shade(s, fit, cuffs))

@@ -250,10 +250,10 @@ def sleeve_frame(fit: str, short: bool) -> SleeveFrame:
     down = unit((wrist[0] - top[0], wrist[1] - top[1]))
     if short:
         # a short sleeve flares out more and stops above the elbow
-        down = unit((down[0] * 2.2, down[1]))
+        down = unit((down[0] * 1.8, down[1]))
         t = (SHORT_SLEEVE_Y - top[1]) / down[1]
         end = add(top, down, t)
-        width = f.wrist + f.bicep + 22
+        width = f.wrist + 36
     else:
         end, width = wrist, f.wrist
     out = (down[1], -down[0])  # rotate 'down' by +90° → points left for the left sleeve

@@ -35,6 +35,18 @@ OUTLINE_DARK = 0.34
 
 Array = np.ndarray
 
+WORK_CACHE = 24  # full-frame arrays kept while parts are being built (≈2 MB each)
+
+
+def part_cache(fn):
+    """Cache a finished, cropped layer for good: its key space is small and finite."""
+    return lru_cache(maxsize=None)(fn)
+
+
+def work_cache(fn):
+    """Cache a full-frame intermediate array briefly; it is rebuilt if ever needed again."""
+    return lru_cache(maxsize=WORK_CACHE)(fn)
+
 
 @dataclass(frozen=True)
 class Piece:
@@ -219,7 +231,7 @@ def rgba_piece(rgba: Array) -> Piece | None:
 # --- background and floor shadow --------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@part_cache
 def background(size: str) -> Image.Image:
     """A soft studio backdrop: a vertical gradient with a gentle glow behind the shirt."""
     h, w = shape_of(size)
@@ -232,12 +244,12 @@ def background(size: str) -> Image.Image:
     return Image.fromarray(np.clip(rgb + 0.5, 0, 255).astype(np.uint8), "RGB")
 
 
-@lru_cache(maxsize=64)
-def floor_shadow(size: str, fit: str, hem: str, cuffs: str) -> Piece | None:
+@part_cache
+def floor_shadow(size: str, fit: str, hem: str, short: bool) -> Piece | None:
     """The soft shadow the garment throws on the backdrop, for depth."""
-    sil = np.maximum(body_array(size, fit, hem), sleeves_array(size, fit, cuffs == "short_sleeve"))
-    if cuffs != "short_sleeve":
-        sil = np.maximum(sil, cuffs_array(size, fit, cuffs))
+    sil = np.maximum(body_array(size, fit, hem), sleeves_array(size, fit, short))
+    if not short:
+        sil = np.maximum(sil, cuffs_array(size, fit, "one_button"))
     soft = blur(shift(sil, 7, 12, size), 14, size) * 0.30
     contact = blur(shift(sil, 1.5, 3, size), 3, size) * 0.22
     return mask_piece(np.clip(soft + contact, 0, 1) * (1 - sil))
@@ -246,17 +258,17 @@ def floor_shadow(size: str, fit: str, hem: str, cuffs: str) -> Piece | None:
 # --- body -------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=32)
+@work_cache
 def body_array(size: str, fit: str, hem: str) -> Array:
     return Sketch(size).polygon(g.body_outline(fit, hem)).array()
 
 
-@lru_cache(maxsize=32)
+@part_cache
 def body_mask(size: str, fit: str, hem: str) -> Piece | None:
     return mask_piece(body_array(size, fit, hem))
 
 
-@lru_cache(maxsize=32)
+@part_cache
 def body_shade(size: str, fit: str, hem: str) -> Piece | None:
     """Volume, seams, hem stitching and a few drape folds of the front body."""
     m = body_array(size, fit, hem)
@@ -294,7 +306,7 @@ def body_shade(size: str, fit: str, hem: str) -> Piece | None:
 # --- sleeves ----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=32)
+@work_cache
 def sleeve_pair(size: str, fit: str, short: bool) -> tuple[Array, Array]:
     """(left, right) sleeve masks."""
     outline = g.sleeve_outline(fit, short)
@@ -303,18 +315,18 @@ def sleeve_pair(size: str, fit: str, short: bool) -> tuple[Array, Array]:
     return left, right
 
 
-@lru_cache(maxsize=32)
+@work_cache
 def sleeves_array(size: str, fit: str, short: bool) -> Array:
     left, right = sleeve_pair(size, fit, short)
     return np.maximum(left, right)
 
 
-@lru_cache(maxsize=32)
+@part_cache
 def sleeves_mask(size: str, fit: str, short: bool) -> Piece | None:
     return mask_piece(sleeves_array(size, fit, short))
 
 
-@lru_cache(maxsize=32)
+@part_cache
 def sleeves_shade(size: str, fit: str, short: bool) -> Piece | None:
     """Roundness of the arms, elbow creases, gathers above the cuff, the armhole seam and
     the shadow each sleeve casts on the body."""
@@ -328,7 +340,7 @@ def sleeves_shade(size: str, fit: str, short: bool) -> Piece | None:
 
     fr = g.sleeve_frame(fit, short)
     seam = Sketch(size).line(g.armhole(fit), 1.1).line(g.mirror(g.armhole(fit)), 1.1).array()
-    sh.darken(seam, 0.30).lighten(shift(seam, -1.5, 0, size) * both, 0.08)
+    sh.darken(seam, 0.30).lighten(shift(seam, -1.5, 0, size) * both, 0.16)
     creases = Sketch(size)
     if short:
         a = g.add(fr.end, fr.out, fr.width / 2)
@@ -373,19 +385,19 @@ def g_mirror_array(arr: Array) -> Array:
 CUFF_CLOSURE = 0.34  # where the cuff's ends overlap, measured from its outer edge
 
 
-@lru_cache(maxsize=32)
+@work_cache
 def cuff_pair(size: str, fit: str, cuffs: str) -> tuple[Array, Array]:
     outline = g.cuff_outline(fit, cuffs)
     return Sketch(size).polygon(outline).array(), Sketch(size).polygon(g.mirror(outline)).array()
 
 
-@lru_cache(maxsize=32)
+@work_cache
 def cuffs_array(size: str, fit: str, cuffs: str) -> Array:
     left, right = cuff_pair(size, fit, cuffs)
     return np.maximum(left, right)
 
 
-@lru_cache(maxsize=64)
+@part_cache
 def cuffs_mask(size: str, fit: str, cuffs: str) -> Piece | None:
     if cuffs == "short_sleeve":
         return None
@@ -401,7 +413,7 @@ def _both_sides(sketch_fn, size: str) -> Array:
     return np.maximum(left.array(), right.array())
 
 
-@lru_cache(maxsize=64)
+@part_cache
 def cuffs_lining(size: str, fit: str, cuffs: str) -> Piece | None:
     """Where the inside of the cuff shows: a sliver along the opening and the closure.
 
@@ -427,7 +439,7 @@ def cuffs_lining(size: str, fit: str, cuffs: str) -> Piece | None:
     return mask_piece(np.clip(band + cl, 0, 1))
 
 
-@lru_cache(maxsize=64)
+@part_cache
 def cuffs_shade(size: str, fit: str, cuffs: str) -> Piece | None:
     """Outline, edge stitching, roundness and the closure of each cuff."""
     if cuffs == "short_sleeve":
@@ -455,8 +467,7 @@ def cuffs_shade(size: str, fit: str, cuffs: str) -> Piece | None:
     det = _both_sides(details, size)
     sh.darken(det, 0.42)
     sh.darken(blur(shift(det, -fr.out[0] * 2, 0, size), 2.5, size) * both, 0.18)
-    top_shadow = blur(shift(both, 0, -3, size), 3, size) * both
-    sh.lighten(np.clip(both - top_shadow, 0, 1), 0.1)
+    sh.lighten(both * (1 - shift(both, 1.5, 1.5, size)), 0.22)  # rim light on the upper edges
     sh.clip(both)
     # the sleeve gathers into the cuff: a soft shadow just above it
     above = blur(shift(both, 0, -2, size), 4, size) * (1 - both) * sleeves_array(size, fit, False)
@@ -469,7 +480,7 @@ def _erode(arr: Array, amount: float, size: str) -> Array:
     return erode(arr, max(1, round(amount * scale_of(size))))
 
 
-@lru_cache(maxsize=4)
+@part_cache
 def _dash_field(size: str) -> Array:
     """A diagonal on/off field that turns a continuous line into stitches."""
     h, w = shape_of(size)
@@ -484,7 +495,7 @@ def _dash_field(size: str) -> Array:
 # --- buttons ----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=64)
+@part_cache
 def button_sprite(size: str, rgb: tuple[int, int, int], radius: float = g.BUTTON_R) -> Array:
     """One shirt button as an RGBA float array: shaded disc, rim, four holes, shadow."""
     s = scale_of(size)
@@ -548,13 +559,13 @@ class Trim:
         return rgba_piece(self.rgba)
 
 
-@lru_cache(maxsize=8)
+@part_cache
 def cufflink_sprite(size: str) -> Array:
     """A small oval gold cufflink face."""
     return button_sprite(size, (201, 163, 84), g.BUTTON_R * 1.15)
 
 
-@lru_cache(maxsize=128)
+@part_cache
 def cuffs_trim(size: str, fit: str, cuffs: str, button_rgb: tuple[int, int, int]) -> Piece | None:
     if cuffs == "short_sleeve":
         return None
@@ -574,7 +585,7 @@ def cuffs_trim(size: str, fit: str, cuffs: str, button_rgb: tuple[int, int, int]
 # --- collar -----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
+@work_cache
 def collar_parts(size: str, collar: str) -> dict[str, Array]:
     """The collar's regions: leaves, band front, opening, lining crescent, interior."""
     c = g.COLLARS[collar]
@@ -601,24 +612,24 @@ def collar_parts(size: str, collar: str) -> dict[str, Array]:
     }
 
 
-@lru_cache(maxsize=16)
+@work_cache
 def collar_array(size: str, collar: str) -> Array:
     p = collar_parts(size, collar)
     return np.maximum(p["band"], p["leaves"])
 
 
-@lru_cache(maxsize=16)
+@part_cache
 def collar_mask(size: str, collar: str) -> Piece | None:
     return mask_piece(collar_array(size, collar))
 
 
-@lru_cache(maxsize=16)
+@part_cache
 def collar_lining(size: str, collar: str) -> Piece | None:
     """The inside of the collar band, seen through the neck opening."""
     return mask_piece(collar_parts(size, collar)["lining"])
 
 
-@lru_cache(maxsize=16)
+@part_cache
 def collar_shade(size: str, collar: str) -> Piece | None:
     """Depth of the neck opening, collar edges and stitching, and the collar's shadow."""
     p = collar_parts(size, collar)
@@ -649,6 +660,9 @@ def collar_shade(size: str, collar: str) -> Piece | None:
         sh.darken(p["leaves"] * np.clip((y - 130) / 120, 0, 1), 0.10)
     roll = blur(Sketch(size).line(g.ellipse_arc(g.NECK_OPENING, 200, 340, 20), 3).array(), 1.5, size)
     sh.lighten(roll * whole, 0.22)
+    # a rim of light on the upper edges keeps a dark collar distinct from the dark body
+    sh.lighten(whole * (1 - shift(whole, 1.5, 1.5, size)), 0.22)
+    sh.lighten(p["leaves"] * (1 - shift(p["leaves"], 1.5, 1.5, size)), 0.12)
     stitch_band = edge(_erode(p["band"], 4.0, size), size, 0.6) * _dash_field(size)
     sh.stitch(stitch_band * p["band"] * (1 - p["leaves"]), 0.8)
     if collar == "band":
@@ -657,7 +671,7 @@ def collar_shade(size: str, collar: str) -> Piece | None:
     return sh.piece()
 
 
-@lru_cache(maxsize=64)
+@part_cache
 def collar_trim(size: str, collar: str, button_rgb: tuple[int, int, int]) -> Piece | None:
     """The top button on the band (hidden where the leaves cover it) and collar buttons."""
     p = collar_parts(size, collar)
@@ -683,7 +697,7 @@ def _placket_ys(hem: str) -> list[float]:
     return [y for y in g.PLACKET_BUTTON_YS if y < bottom - 24]
 
 
-@lru_cache(maxsize=64)
+@part_cache
 def placket_shade(size: str, placket: str, fit: str, hem: str) -> Piece | None:
     """The front opening: a stitched strip, a plain folded edge, or a fly front."""
     body = body_array(size, fit, hem)
@@ -724,7 +738,7 @@ def placket_shade(size: str, placket: str, fit: str, hem: str) -> Piece | None:
     return sh.clip(body).piece()
 
 
-@lru_cache(maxsize=64)
+@part_cache
 def placket_lining(size: str, placket: str, fit: str, hem: str) -> Piece | None:
     """A sliver of the placket's inside showing along its folded edge."""
     body = body_array(size, fit, hem)
@@ -734,7 +748,7 @@ def placket_lining(size: str, placket: str, fit: str, hem: str) -> Piece | None:
     return mask_piece(strip * body)
 
 
-@lru_cache(maxsize=256)
+@part_cache
 def placket_trim(size: str, placket: str, hem: str, button_rgb: tuple[int, int, int]) -> Piece | None:
     if placket == "hidden":
         return None
@@ -748,7 +762,7 @@ def placket_trim(size: str, placket: str, hem: str, button_rgb: tuple[int, int, 
 # --- pocket -----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
+@part_cache
 def pocket_shade(size: str, pocket: str) -> Piece | None:
     """A patch pocket: raised edge with a soft shadow, stitching, a top hem, maybe a flap."""
     sides = g.pocket_sides(pocket)
@@ -781,7 +795,7 @@ def pocket_shade(size: str, pocket: str) -> Piece | None:
     return sh.piece()
 
 
-@lru_cache(maxsize=64)
+@part_cache
 def pocket_trim(size: str, pocket: str, button_rgb: tuple[int, int, int]) -> Piece | None:
     if pocket not in ("flap", "two_flaps"):
         return None
@@ -800,6 +814,12 @@ def pocket_trim(size: str, pocket: str, button_rgb: tuple[int, int, int]) -> Pie
 MONOGRAM_PT = 15.0
 
 
+@part_cache
+def _font(px: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Pillow's bundled font (no system font files), loaded once per size."""
+    return ImageFont.load_default(size=px)
+
+
 @lru_cache(maxsize=512)
 def monogram_masks(size: str, text: str) -> tuple[Piece | None, Piece | None]:
     """(thread, shadow) masks of embroidered initials on the chest above the pocket.
@@ -809,7 +829,7 @@ def monogram_masks(size: str, text: str) -> tuple[Piece | None, Piece | None]:
     if not text:
         return None, None
     s = scale_of(size)
-    font = ImageFont.load_default(size=max(6.0, MONOGRAM_PT * s))
+    font = _font(max(6.0, MONOGRAM_PT * s))
     spaced = " ".join(text) if size == "full" else text
     pw, ph = round(120 * s), round(40 * s)
     cx, cy = g.MONOGRAM_AT
@@ -842,7 +862,7 @@ def _inset(points: list[g.Point]) -> list[g.Point]:
     return [g.inset_transform(p) for p in points]
 
 
-@lru_cache(maxsize=4)
+@part_cache
 def inset_card(size: str) -> Piece | None:
     """The rounded card the back view sits on, with a soft shadow and a small label."""
     x0, y0, x1, y1 = g.INSET_BOX
@@ -861,14 +881,14 @@ def inset_card(size: str) -> Piece | None:
     rgba[..., 3] = alpha * 255
     label = Image.new("L", (SIZES[size][0], SIZES[size][1]), 0)
     if size == "full":
-        font = ImageFont.load_default(size=10)
+        font = _font(10.0)
         ImageDraw.Draw(label).text(((x0 + 10) * s, (y0 + 8) * s), "BACK", font=font, fill=255)
     lab = np.asarray(label, dtype=np.float32)[..., None] / 255
     rgba[..., :3] = rgba[..., :3] * (1 - lab * 0.55) + np.array((120, 118, 114), np.float32) * lab * 0.55
     return rgba_piece(rgba)
 
 
-@lru_cache(maxsize=32)
+@work_cache
 def inset_array(size: str, fit: str, hem: str, short: bool) -> Array:
     sk = Sketch(size)
     sleeve = g.sleeve_outline(fit, short)
@@ -881,12 +901,12 @@ def inset_array(size: str, fit: str, hem: str, short: bool) -> Array:
     return sk.array()
 
 
-@lru_cache(maxsize=32)
+@part_cache
 def inset_mask(size: str, fit: str, hem: str, short: bool) -> Piece | None:
     return mask_piece(inset_array(size, fit, hem, short))
 
 
-@lru_cache(maxsize=128)
+@part_cache
 def inset_shade(size: str, fit: str, hem: str, short: bool, back: str) -> Piece | None:
     """The back view: yoke seam, collar, and the pleats or darts that set the backs apart.
 
@@ -953,7 +973,7 @@ def _pattern_piece(size: str, pattern: str, regions: list[tuple[Array, float]]) 
     return tuple(p for p in pieces if p is not None)
 
 
-@lru_cache(maxsize=96)
+@part_cache
 def pattern_piece(size: str, pattern: str, part: str, *key) -> tuple[Piece, ...]:
     """The pattern's ink masks clipped to one part; stripes follow sleeves and cuffs."""
     if pattern == "solid":
@@ -977,13 +997,14 @@ def pattern_piece(size: str, pattern: str, part: str, *key) -> tuple[Piece, ...]
     if part == "inset":
         return _pattern_piece(size, pattern, [(inset_array(size, *key), 0.0)])
     if part == "lining":
-        # a patterned contrast lining (gingham) inside collar, cuffs and placket
-        collar, fit, cuffs, placket, hem = key
+        # a woven contrast lining; key = (which, *that lining's own key)
+        which, *rest = key
+        builder = {"collar": collar_lining, "cuffs": cuffs_lining, "placket": placket_lining}[which]
+        piece = builder(size, *rest)
+        if piece is None:
+            return ()
         region = np.zeros(shape_of(size), np.float32)
-        for piece in (collar_lining(size, collar), cuffs_lining(size, fit, cuffs),
-                      placket_lining(size, placket, fit, hem)):
-            if piece is not None:
-                x0, y0, x1, y1 = piece.box
-                region[y0:y1, x0:x1] = np.maximum(region[y0:y1, x0:x1], np.asarray(piece.image, np.float32) / 255)
+        x0, y0, x1, y1 = piece.box
+        region[y0:y1, x0:x1] = np.asarray(piece.image, np.float32) / 255
         return _pattern_piece(size, pattern, [(region, 0.0)])
     raise ValueError(f"unknown part {part!r}")
