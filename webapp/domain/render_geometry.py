@@ -200,7 +200,7 @@ def hem_curve(fit: str, hem: str) -> list[Point]:
 
 def body_outline(fit: str, hem: str) -> list[Point]:
     """The whole body panel (front), closed polygon."""
-    f, h = FITS[fit], HEMS[hem]
+    h = HEMS[hem]
     left: list[Point] = [(CX, NECK_SIDE_Y - 6), (CX - 52, NECK_SIDE_Y)]
     s = shoulder_point(fit)
     left += bezier(left[-1], (CX - 80, NECK_SIDE_Y + 8), (s[0] + 30, s[1] - 6), s, 10)[1:]
@@ -378,7 +378,7 @@ def collar_band(collar: str) -> list[Point]:
     return ellipse_arc((cx, cy, rx, ry + extra), 180, 360 + 180, 48)
 
 
-def wing_tip(collar: str) -> list[Point]:
+def wing_tip() -> list[Point]:
     """The small folded-down wing of a wing collar (left side)."""
     return [(CX - 5, 124), (CX - 36, 128), (CX - 27, 156), (CX - 9, 140)]
 

@@ -351,21 +351,21 @@ def sleeves_shade(size: str, fit: str, short: bool) -> Piece | None:
         creases.line([g.add(g.lerp(a, b, 0.3), fr.down, -36), g.add(g.lerp(a, b, 0.45), fr.down, -14)], 3)
     else:
         w = fr.width
-        for t, along in ((0.25, 0), (0.55, 0), (0.8, 0)):
+        for t in (0.25, 0.55, 0.8):  # gathers where the sleeve is pleated into the cuff
             base = g.add(fr.end, fr.out, w * (0.5 - t))
-            creases.line([g.add(base, fr.down, -40), g.add(base, fr.down, -4 + along)], 2.4)
+            creases.line([g.add(base, fr.down, -40), g.add(base, fr.down, -4)], 2.4)
         elbow = g.add(fr.end, fr.down, -180)
         creases.line([g.add(elbow, fr.out, w * 0.5), g.add(g.add(elbow, fr.out, -w * 0.1), fr.down, 22)], 4)
         creases.line([g.add(g.add(elbow, fr.down, 46), fr.out, w * 0.45),
                       g.add(g.add(elbow, fr.down, 62), fr.out, -w * 0.2)], 3.5)
     c = creases.array()
-    c = np.maximum(c, g_mirror_array(c))
+    c = np.maximum(c, mirror_array(c))
     crease = blur(c, 4, size) * both
     sh.darken(crease, 0.20).lighten(shift(crease, -3, -3, size) * both, 0.12)
     if not short:
         gather = blur(Sketch(size).line([g.add(fr.end, fr.out, fr.width / 2 + 2),
                                          g.add(fr.end, fr.out, -fr.width / 2 - 2)], 6).array(), 4, size)
-        sh.darken(np.maximum(gather, g_mirror_array(gather)) * both, 0.25)
+        sh.darken(np.maximum(gather, mirror_array(gather)) * both, 0.25)
     sh.clip(both)
     # the sleeve throws a soft shadow onto the side of the body
     body = body_array(size, fit, "curved")
@@ -374,7 +374,7 @@ def sleeves_shade(size: str, fit: str, short: bool) -> Piece | None:
     return sh.piece()
 
 
-def g_mirror_array(arr: Array) -> Array:
+def mirror_array(arr: Array) -> Array:
     """Mirror an array about the centre front (the frame is centred on it)."""
     return arr[:, ::-1]
 
@@ -595,11 +595,8 @@ def collar_parts(size: str, collar: str) -> dict[str, Array]:
     leaves = np.zeros_like(band)
     if c.leaves:
         leaves = Sketch(size).polygon(g.collar_leaf(collar)).array()
-    else:
-        ring = Sketch(size).polygon(g.ellipse_arc(g.COLLAR_RING, 180, 360, 30) + [(g.CX + 60, 130), (g.CX - 60, 130)]).array()
-        band = np.maximum(band, ring * 0)
     if collar == "wing":
-        wing = g.wing_tip(collar)
+        wing = g.wing_tip()
         leaves = Sketch(size).polygon(wing).polygon(g.mirror(wing)).array()
     if collar == "tab":
         leaves = np.maximum(leaves, Sketch(size).polygon(g.collar_tab()).array())
