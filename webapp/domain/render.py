@@ -55,6 +55,11 @@ def _rgb(attribute: str, level: str) -> Colour | None:
     return hex_rgb(raw) if raw else None
 
 
+@lru_cache(maxsize=1)
+def _defaults() -> dict[str, str]:
+    return shirt_catalogue().default_choices()
+
+
 def _fill(ops: list[Op], colour: Colour, piece: L.Piece | None) -> None:
     """Paste a flat colour through a cached mask."""
     if piece is not None:
@@ -84,7 +89,7 @@ def plan(design: Design, size: str = "full") -> list[Op]:
     (or, the first time, builds) the parts it needs.
     """
     _check_size(size)
-    d = design.mapping
+    d = {**_defaults(), **design.mapping}  # tolerate designs stored before an attribute existed
     fit, collar, cuffs, placket = d["fit"], d["collar"], d["cuffs"], d["placket"]
     pocket, hem, pattern, back = d["pocket"], d["hem"], d["pattern"], d["back"]
     short = cuffs == "short_sleeve"

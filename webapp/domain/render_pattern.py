@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import colorsys
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -96,6 +97,7 @@ def is_dark(rgb: tuple[int, int, int]) -> bool:
     return _luma(rgb) < 0.5
 
 
+@lru_cache(maxsize=None)
 def ink_colours(fabric: tuple[int, int, int]) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     """The thread colours a pattern is woven in, chosen to suit the ground colour.
 
