@@ -16,7 +16,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from conftest import csrf_from
+from scl_testing import csrf_from
 
 PASSWORD = "correct horse battery"
 X, Y = "demo", "visibility"
