@@ -33,6 +33,30 @@ from .behaviour import BehaviourParams, SimulatedParticipant
 from .bots import Bot, BotResult, FlaskTransport, Transport, UrlTransport
 
 STOPPING_OUTCOMES = ("full", "closed")
+PARAM_HELP = {
+    "holism_mean": "mean of latent holism (1-7 scale)",
+    "holism_sd": "SD of latent holism (clipped to 1-7)",
+    "adopt_base": "adoption probability per suggestion: private, holism 4",
+    "adopt_public": "added adoption probability in public (at holism 4)",
+    "adopt_holism": "adoption slope per holism point in private",
+    "h1": "planted H1: extra slope in public (= OLS coefficient of public:holism)",
+    "closeness_friend": "mean IOS closeness to friends",
+    "closeness_stranger": "mean IOS closeness to strangers",
+    "closeness_sd": "SD of closeness",
+    "eval_intercept": "evaluation at conformity 0, closeness 4",
+    "eval_conformity": "evaluation slope of conformity at closeness 4",
+    "eval_closeness": "evaluation slope per closeness point at conformity 0",
+    "h2": "planted H2 (= OLS coefficient of conformity:closeness)",
+    "eval_noise_sd": "SD of the evaluation noise",
+    "eval_min": "lower clip of latent evaluation",
+    "eval_max": "upper clip of latent evaluation",
+    "attention_fail_rate": "share of inattentive participants (fail every attention check)",
+    "design_edits": "mean number of free attribute changes before submitting the first design",
+    "revise_edits": "mean free changes to attributes nobody suggested, while revising",
+    "monogram_rate": "probability of typing a monogram",
+    "item_spread": "mean number of +1/-1 item pairs per scale (scores unchanged)",
+    "wtp_median": "median willingness to pay",
+}
 
 
 @dataclass
@@ -250,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = BehaviourParams()
     for name in BehaviourParams.option_names():
         model.add_argument("--" + name.replace("_", "-"), dest=name, type=float, default=getattr(defaults, name),
-                           metavar="X")
+                           metavar="X", help=PARAM_HELP.get(name))
     return parser
 
 

@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -70,16 +69,15 @@ def test_small_run_completes_and_marks_participants_simulated(app):
     assert by_cell == dict(summary.cells)
 
 
-def test_runs_are_reproducible_for_a_seed(make_app):
-    first, second = make_app(), make_app(SQLALCHEMY_DATABASE_URI="sqlite:///" + str(Path(os.environ.get(
-        "TMPDIR", "/tmp")) / f"scl-sim-{os.getpid()}-{time.time_ns()}.sqlite3"))
+def test_runs_are_reproducible_for_a_seed(make_app, tmp_path):
+    """Same seed, fresh database (the second always SQLite): the same people, cells and scores."""
+    first, second = make_app(), make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'second.sqlite3'}")
     a = run_simulation(first, "demo", 4, seed=8, progress=False)
     b = run_simulation(second, "demo", 4, seed=8, progress=False)
     columns = ("visibility", "holism", "conformity", "closeness", "evaluation")
     assert [[getattr(r, c) for c in columns] for r in participants(first, "demo")] == \
            [[getattr(r, c) for c in columns] for r in participants(second, "demo")]
     assert [r.cell for r in a.results] == [r.cell for r in b.results]
-    Path(second.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).unlink(missing_ok=True)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
