@@ -23,7 +23,7 @@ from .domain.conformity import conformity, is_adopted
 from .domain.design import Design, diff
 from .domain.flow import DONE, next_step
 from .domain.scoring import ScoredItem, attention_passed, scale_mean
-from .domain.suggestions import generate_suggestions, seeded_rng
+from .domain.suggestions import generate_suggestions, seeded_rng, suggestion_text
 from .extensions import db
 from .models import DesignRecord, Event, Participant, PeerSuggestion, Response, Study, Suggestion, utcnow
 
@@ -208,7 +208,6 @@ def assign_suggestions(participant: Participant) -> list[Suggestion]:
     rows = []
     for peer in peers:
         persona = personas[rng.choice(sorted(personas))]
-        from .domain.suggestions import suggestion_text
         rows.append(dict(attribute=peer.attribute, suggested_level=peer.suggested_level,
                          text=suggestion_text(plan.text, catalogue, peer.attribute, peer.suggested_level, plan.texts),
                          persona=persona, source="peer", suggester_id=peer.reviewer_id, comment=peer.comment))
