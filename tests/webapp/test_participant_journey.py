@@ -324,3 +324,16 @@ def test_preview_images_are_cached_by_digest_with_etag(app, journey):
     assert again.status_code == 304 and again.data == b""
     assert walker.client.get("/preview/00000000000000000000.png").status_code == 404
     assert walker.client.get("/preview/not-a-digest.png").status_code == 404
+
+
+def test_the_completion_page_sends_prolific_participants_back_with_the_study_code(app, journey):
+    from experiments.definition import EXPERIMENTS_DIR, load_study
+    from webapp.studies import install_definition
+    with app.app_context():
+        install_definition(load_study(EXPERIMENTS_DIR / "visibility.toml"))
+        db.session.commit()
+    walker = journey("visibility", query="?PROLIFIC_PID=abcdef123456&STUDY_ID=s&SESSION_ID=t")
+    page = walker.complete().get_data(as_text=True)
+    target = "https://app.prolific.com/submissions/complete?cc=C1VISDONE"
+    assert f'content="8;url={target}"' in page and f'href="{target}"' in page
+    assert "abcdef123456" not in page
