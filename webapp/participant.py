@@ -129,8 +129,9 @@ def step_view(step: str):
 
 def proceed(participant: Participant):
     journey.advance(participant)
+    target = step_url(participant)  # before the commit expires the loaded rows
     db.session.commit()
-    return see_other(step_url(participant))
+    return see_other(target)
 
 
 def progress(participant: Participant) -> dict:
