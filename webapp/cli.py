@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from experiments.definition import EXPERIMENTS_DIR, StudyFileError, load_study
@@ -28,12 +29,12 @@ def register(app: Flask) -> None:
 
     @app.cli.command("init-db")
     def init_db():
-        """Create the tables and seed the demo study (safe to run again)."""
-        db.create_all()
-        seed_demo()
+        """Bring the schema up to date and seed the demo study (safe to run again)."""
+        from .app import prepare_database
+        prepare_database(app)
         click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
-    study = click.Group("study", help="Validate and load study definition files.")
+    study = AppGroup("study", help="Validate and load study definition files.")
     app.cli.add_command(study)
 
     @study.command("validate")
