@@ -15,6 +15,15 @@ def test_catalogue_offers_the_attributes_and_level_counts_the_studies_need():
     assert catalogue.monogram_max_length == 3
 
 
+def test_every_level_has_a_hand_written_phrase_for_suggestions():
+    for attribute in shirt_catalogue().attributes:
+        for level in attribute.levels:
+            assert level.phrase and "(" not in level.phrase, (attribute.key, level.key)
+            assert level.phrase == level.phrase.strip() and not level.phrase[0].isupper() or level.phrase.split()[0] in ("Bengal", "French")
+    assert shirt_catalogue().attribute("collar").describe("button_down") == "a button-down collar"
+    assert shirt_catalogue().attribute("cuffs").describe("short_sleeve") == "short sleeves"
+
+
 def test_every_colour_level_has_a_hex_colour():
     for level in shirt_catalogue().attribute("colour").levels:
         assert level.rgb and level.rgb.startswith("#") and len(level.rgb) == 7

@@ -30,13 +30,13 @@ class Level:
     key: str
     label: str
     rgb: str | None = None
+    phrase: str = ""  # how a suggester names it in a sentence: "a button-down collar"
 
 
 @dataclass(frozen=True)
 class Attribute:
     key: str
     label: str
-    phrase: str
     levels: tuple[Level, ...]
 
     @property
@@ -53,9 +53,9 @@ class Attribute:
         )
 
     def describe(self, level_key: str) -> str:
-        """A phrase a suggester would say, e.g. 'a button-down collar'."""
-        label = self.level(level_key).label
-        return self.phrase.format(level=label[:1].lower() + label[1:])
+        """A phrase a suggester would say, e.g. 'a button-down collar' (written per level)."""
+        level = self.level(level_key)
+        return level.phrase or f"{level.label.lower()} ({self.label.lower()})"
 
 
 MONOGRAM_KEY = "monogram"
@@ -121,7 +121,7 @@ class Catalogue:
                     raise CatalogueError(f"{attribute.key}: at least one level must remain")
                 by_key = {lvl.key: lvl for lvl in attribute.levels}
                 attribute = Attribute(
-                    attribute.key, attribute.label, attribute.phrase,
+                    attribute.key, attribute.label,
                     tuple(by_key[k] for k in wanted),
                 )
             kept.append(attribute)
@@ -153,8 +153,8 @@ class Catalogue:
 def catalogue_from_mapping(data: Mapping) -> Catalogue:
     attributes = []
     for raw in data["attributes"]:
-        levels = tuple(Level(lv["key"], lv["label"], lv.get("rgb")) for lv in raw["levels"])
-        attributes.append(Attribute(raw["key"], raw["label"], raw.get("phrase", "{level}"), levels))
+        levels = tuple(Level(lv["key"], lv["label"], lv.get("rgb"), lv.get("phrase", "")) for lv in raw["levels"])
+        attributes.append(Attribute(raw["key"], raw["label"], levels))
     mono = data.get("monogram", {})
     return Catalogue(tuple(attributes), int(mono.get("max_length", 3)))
 
