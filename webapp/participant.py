@@ -276,14 +276,19 @@ def demographics(study, participant):
 
 
 # ---------------------------------------------------------------- designing
-def editor_context(participant: Participant, form=None, error: str | None = None) -> dict:
+def editor_context(participant: Participant, form=None, error: str | None = None,
+                   error_field: str | None = None) -> dict:
+    """What the editor shows; after a refused submit, the error sits beside its field."""
     design = journey.current_design(participant)
     catalogue = participant.definition.catalogue()
+    monogram_value = design.monogram
     if form is None:
         form = design_form(catalogue)(formdata=None, data={**design.mapping, MONOGRAM_KEY: design.monogram})
+    elif error_field == MONOGRAM_KEY and MONOGRAM_KEY in form:
+        monogram_value = form[MONOGRAM_KEY].data or ""  # keep what was typed, so it can be corrected
     journey.remember_design(design)
-    return {"design": design, "catalogue": catalogue, "form": form, "error": error,
-            "preview_url": url_for("previews.full", digest=design.digest())}
+    return {"design": design, "catalogue": catalogue, "form": form, "error": error, "error_field": error_field,
+            "monogram_value": monogram_value, "preview_url": url_for("previews.full", digest=design.digest())}
 
 
 def save_whole_form(participant: Participant):
@@ -291,24 +296,26 @@ def save_whole_form(participant: Participant):
     catalogue = participant.definition.catalogue()
     form = design_form(catalogue)()
     if not form.validate_on_submit():
-        return form, "Please choose one option for every part of the shirt."
+        field = next(iter(form.errors), None)
+        return form, "Please choose one option for every part of the shirt.", field
     data = {name: field.data for name, field in form._fields.items() if name in catalogue or name == MONOGRAM_KEY}
     try:
         design = Design.parse(data, catalogue, base=journey.current_design(participant))
     except DesignError as error:
-        return form, str(error)
+        return form, str(error), error.field
     journey.change_design(participant, design, via="form")
-    return form, None
+    return form, None, None
 
 
 @bp.route("/design", methods=["GET", "POST"])
 @step_view("design")
 def design(study, participant):
     if request.method == "POST":
-        form, error = save_whole_form(participant)
+        form, error, field = save_whole_form(participant)
         if error:
-            journey.record(participant, "validation_failed", error=error)
-            return render_step("participant/design.html", participant, 400, **editor_context(participant, form, error))
+            journey.record(participant, "validation_failed", error=error, field=field)
+            return render_step("participant/design.html", participant, 400,
+                               **editor_context(participant, form, error, field))
         if form.submit.data:
             journey.submit_initial_design(participant)
             return proceed(participant)
@@ -411,11 +418,11 @@ def suggestions(study, participant):
 @step_view("revise")
 def revise(study, participant):
     if request.method == "POST":
-        form, error = save_whole_form(participant)
+        form, error, field = save_whole_form(participant)
         if error:
-            journey.record(participant, "validation_failed", error=error)
+            journey.record(participant, "validation_failed", error=error, field=field)
             return render_step("participant/revise.html", participant, 400,
-                               **editor_context(participant, form, error), suggestions=participant.suggestions,
+                               **editor_context(participant, form, error, field), suggestions=participant.suggestions,
                                decision_form=DecisionForm())
         if form.submit.data:
             journey.submit_final_design(participant)

@@ -153,3 +153,21 @@ def test_the_design_page_works_without_javascript(app, live_server, browser):
     assert page.get_attribute("#preview", "src") != before
     assert page.locator("input[name='colour'][value='navy']").is_checked()
     context.close()
+
+
+def test_a_bad_monogram_is_explained_beside_the_field_and_not_saved(app, live_server, browser):
+    context, page = start(browser, live_server)
+    answer_all_radios(page, "4")
+    page.locator("input[name='ts_attention'][value='2']").check(force=True)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/design")
+    page.fill("input[name='monogram']", "J1")
+    message = page.locator("#attr-monogram [data-field-error]")
+    message.wait_for(state="visible")
+    assert "only the letters A to Z" in message.inner_text()
+    assert page.input_value("input[name='monogram']") == "J1"
+    assert "Not saved" in page.locator("#preview-status").inner_text()
+    page.fill("input[name='monogram']", "JD")
+    page.wait_for_function("() => document.querySelector('#preview-status').textContent.includes('up to date')")
+    assert not message.is_visible()
+    context.close()

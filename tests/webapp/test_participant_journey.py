@@ -337,3 +337,17 @@ def test_the_completion_page_sends_prolific_participants_back_with_the_study_cod
     target = "https://app.prolific.com/submissions/complete?cc=C1VISDONE"
     assert f'content="8;url={target}"' in page and f'href="{target}"' in page
     assert "abcdef123456" not in page
+
+
+def test_a_refused_monogram_is_explained_beside_the_field_and_the_typed_text_kept(app, journey):
+    walker = journey()
+    walker.consent()
+    walker.thinking_style()
+    walker.get("/design")
+    response = walker.post("/design", {**walker.design_choices(), "monogram": "J😀", "submit": "Submit"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    monogram_block = page[page.index('id="attr-monogram"'):]
+    assert "A monogram may use only the letters A to Z." in monogram_block[:600]
+    assert 'value="J😀"' in monogram_block[:1200]
+    assert walker.participant().step == "design"

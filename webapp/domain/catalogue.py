@@ -140,13 +140,13 @@ class Catalogue:
         if not text:
             return ""
         if not self.monogram_enabled:
-            raise DesignError("this study does not offer a monogram", field=MONOGRAM_KEY)
+            raise DesignError("This study does not offer a monogram.", field=MONOGRAM_KEY)
         if len(text) > self.monogram_max_length:
             raise DesignError(
-                f"a monogram has at most {self.monogram_max_length} letters", field=MONOGRAM_KEY
+                f"A monogram has at most {self.monogram_max_length} letters.", field=MONOGRAM_KEY
             )
         if not all("A" <= ch <= "Z" for ch in text):
-            raise DesignError("a monogram may use only the letters A to Z", field=MONOGRAM_KEY)
+            raise DesignError("A monogram may use only the letters A to Z.", field=MONOGRAM_KEY)
         return text
 
 

@@ -34,7 +34,18 @@
     return data;
   }
 
-  function showError(message) {
+  function showError(message, field) {
+    form.querySelectorAll("[data-field-error]").forEach((el) => { el.hidden = true; el.textContent = ""; });
+    form.querySelectorAll("fieldset.has-error").forEach((el) => el.classList.remove("has-error"));
+    const fieldset = field && document.getElementById("attr-" + field);
+    const slot = fieldset && fieldset.querySelector("[data-field-error]");
+    if (message && slot) {
+      slot.textContent = message;
+      slot.hidden = false;
+      fieldset.classList.add("has-error");
+      errorBox.hidden = true;
+      return;
+    }
     errorBox.textContent = message || "";
     errorBox.hidden = !message;
   }
@@ -69,7 +80,11 @@
     let data = {};
     try { data = await response.json(); } catch (e) { /* an HTML error page */ }
     if (response.status === 409 && data.redirect) { window.location.assign(data.redirect); return null; }
-    if (!response.ok) throw new Error(data.message || data.error || "Your change could not be saved. Please reload the page.");
+    if (!response.ok) {
+      const failure = new Error(data.message || data.error || "Your change could not be saved. Please reload the page.");
+      failure.field = data.field;
+      throw failure;
+    }
     return data;
   }
 
@@ -81,8 +96,9 @@
       applyDesign(data.design);
       showPreview(data.preview_url);
     } catch (error) {
-      showError(error.message);
-      applyDesign(serverDesign);
+      showError(error.message, error.field);
+      status.textContent = "Not saved: please correct the highlighted choice.";
+      if (attribute !== "monogram") applyDesign(serverDesign);  // keep typed text so it can be fixed
     }
   }
 
