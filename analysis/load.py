@@ -225,9 +225,11 @@ def read_participants(
     n_input = len(data)
     exclusions = {"n_input": n_input, "attention_failed": 0, "attention_unknown": 0,
                   "kept_failed_attention": bool(keep_failed_attention)}
+    data, exclusions["simulated"], exclusions["pilot"] = _drop_flagged(table, data, path)
     if "attention_passed" in table.columns:
         passed = parse_boolean(table, "attention_passed", path)
-        failed = passed.map(lambda v: v is False).to_numpy(dtype=bool)
+        passed = passed.loc[data.index]
+        failed = passed.map(lambda v: v is False).astype(bool)
         exclusions["attention_failed"] = int(failed.sum())
         exclusions["attention_unknown"] = int(passed.isna().sum())
         data["attention_passed"] = passed
@@ -243,6 +245,25 @@ def read_participants(
         exclusions=exclusions,
         categorical=frozenset(categorical),
     )
+
+
+def _drop_flagged(table: pd.DataFrame, data: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, dict, dict]:
+    """Simulated and pilot rows mixed with real ones are left out, and counted.
+
+    A file of only simulated (or only pilot) participants is analysed as it is: that is a
+    pipeline check, and dropping every row would leave nothing to check.
+    """
+    report = {}
+    for column in ("simulated", "pilot"):
+        if column not in table.columns:
+            report[column] = {"rows": 0, "excluded": 0}
+            continue
+        flagged = parse_boolean(table, column, path).map(lambda v: v is True).astype(bool)
+        mixed = 0 < flagged.sum() < len(flagged)
+        report[column] = {"rows": int(flagged.sum()), "excluded": int(flagged.sum()) if mixed else 0}
+        if mixed:
+            data = data.loc[~flagged.loc[data.index]]
+    return data, report["simulated"], report["pilot"]
 
 
 def read_suggestions(path) -> pd.DataFrame:

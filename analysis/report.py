@@ -124,6 +124,12 @@ def model_items(model: dict) -> list:
     return items
 
 
+def flagged_text(counts: dict) -> str:
+    if counts["excluded"]:
+        return f"{counts['rows']} (excluded: mixed with real participants)"
+    return f"{counts['rows']} (kept: every row is flagged, e.g. a simulated pipeline check)"
+
+
 def exclusions_items(results: dict) -> list:
     inp, exc = results["input"], results["exclusions"]
     rows = [
@@ -131,6 +137,8 @@ def exclusions_items(results: dict) -> list:
         ["failed attention check", str(exc["attention_failed"])
          + (" (kept: --keep-failed-attention)" if exc["kept_failed_attention"] else " (excluded)")],
         ["attention check missing (kept)", str(exc["attention_unknown"])],
+        *[[f"{label} participants", flagged_text(exc.get(key))] for key, label in (("simulated", "simulated"), ("pilot", "pilot"))
+          if exc.get(key, {}).get("rows")],
         ["analysed", str(exc["n_analysed"])],
         ["dropped for missing values, H1", str(exc["missing"]["h1"])],
         ["dropped for missing values, H2", str(exc["missing"]["h2"])],

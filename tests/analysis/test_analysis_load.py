@@ -36,7 +36,8 @@ def test_reads_codes_and_excludes_failed_attention(tmp_path):
     assert np.isnan(data.loc[2, "closeness"]) and np.isnan(data.loc[2, "age"])
     assert study.categorical == frozenset({"gender"})
     assert study.exclusions == {"n_input": 6, "attention_failed": 1, "attention_unknown": 1,
-                                "kept_failed_attention": False, "excluded": 1, "n_analysed": 5}
+                                "kept_failed_attention": False, "excluded": 1, "n_analysed": 5,
+                                "simulated": {"rows": 0, "excluded": 0}, "pilot": {"rows": 0, "excluded": 0}}
     assert study.n_rows == 6 and len(study.sha256) == 64
 
 
