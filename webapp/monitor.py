@@ -98,6 +98,12 @@ def conformity_by_cell(study: Study, include_pilot: bool = False) -> dict:
     return result
 
 
+def pilot_count(study: Study) -> int:
+    """Pilot participants of the study, shown even while the figures above leave them out."""
+    return db.session.scalar(select(func.count()).where(Participant.study_id == study.id,
+                                                         Participant.is_pilot.is_(True))) or 0
+
+
 def study_summary(study: Study, include_pilot: bool = False, now: datetime | None = None) -> dict:
     """Everything the monitor shows, JSON-ready."""
     by_cell = status_by_cell(study, include_pilot, now)
@@ -106,7 +112,8 @@ def study_summary(study: Study, include_pilot: bool = False, now: datetime | Non
         "status": study.status,
         "include_pilot": include_pilot,
         "generated_at": (now or utcnow()).replace(microsecond=0).isoformat() + "Z",
-        "totals": by_cell["totals"] | {"declines": study.declines or 0, "withdrawals": study.withdrawals or 0},
+        "totals": by_cell["totals"] | {"declines": study.declines or 0, "withdrawals": study.withdrawals or 0,
+                                       "pilot_all": pilot_count(study)},
         "cells": by_cell["cells"],
         "median_duration_seconds": median_duration_seconds(study, include_pilot),
         "dropout_by_step": dropout_by_step(study, include_pilot),
