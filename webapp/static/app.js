@@ -19,6 +19,16 @@
     });
   });
 
+  // Copy buttons (the completion code).
+  document.querySelectorAll("[data-copy]").forEach((button) => {
+    const source = document.querySelector(button.dataset.copy);
+    if (!source || !navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      navigator.clipboard.writeText(source.textContent.trim()).then(() => { button.textContent = "Copied"; });
+    });
+  });
+
   const form = document.getElementById("design-form");
   if (!form) return;
   document.body.classList.add("js");
