@@ -244,7 +244,7 @@ class PageReader(HTMLParser):
                 self.legends.setdefault(name, self._legend)
             self._fieldset_names = []
         if self._capture and ((tag == "h1" and self._capture == "h1") or (tag == "legend" and self._capture == "legend")
-                              or (tag == "p" and self._capture == "code")):
+                              or (tag in ("p", "span") and self._capture == "code")):
             text = " ".join("".join(self._text).split())
             if self._capture == "h1":
                 self.h1 = self.h1 or text

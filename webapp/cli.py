@@ -57,7 +57,9 @@ def register(app: Flask) -> None:
     @study.command("load")
     @click.argument("file", type=click.Path(path_type=Path))
     @click.option("--owner", help="E-mail of the experimenter who owns the study.")
-    def load(file, owner):
+    @click.option("--open", "open_now", is_flag=True,
+                  help="Open a new study to participants at once (default: paused, so you can pilot first).")
+    def load(file, owner, open_now):
         """Load a study file: a new study, a new version of a changed one, or nothing if unchanged."""
         from .models import Experimenter
         experimenter = None
@@ -66,10 +68,12 @@ def register(app: Flask) -> None:
             if experimenter is None:
                 raise click.BadParameter(f"no experimenter {owner!r}", param_hint="--owner")
         try:
-            study, version, created = load_study_file(file, experimenter)
+            study, version, created = load_study_file(file, experimenter, "open" if open_now else "paused")
         except StudyFileError as error:
             click.echo(str(error), err=True)
             raise SystemExit(2)
         db.session.commit()
         state = f"version {version.number} created" if created else f"unchanged (version {version.number})"
-        click.echo(f"{study.slug}: {state}; entry link /s/{study.slug}")
+        click.echo(f"{study.slug}: {state}; status {study.status}; entry link /s/{study.slug}")
+        if study.status != "open":
+            click.echo("  Pilot each cell in the studio, then open the study there to admit participants.")

@@ -13,11 +13,14 @@ from .models import Experimenter, Study, StudyMember, StudyVersion
 
 
 def install_definition(definition: StudyDefinition, source_name: str = "",
-                       owner: Experimenter | None = None) -> tuple[Study, StudyVersion, bool]:
-    """Create the study or add a version; unchanged files add nothing. Returns (study, version, created)."""
+                       owner: Experimenter | None = None, status: str = "open") -> tuple[Study, StudyVersion, bool]:
+    """Create the study or add a version; unchanged files add nothing. Returns (study, version, created).
+
+    `status` applies to a new study only; a new version never changes whether a study is open.
+    """
     study = db.session.execute(select(Study).where(Study.slug == definition.slug)).scalar_one_or_none()
     if study is None:
-        study = Study(slug=definition.slug, title=definition.title, status="open")
+        study = Study(slug=definition.slug, title=definition.title, status=status)
         db.session.add(study)
         db.session.flush()
     current = study.current_version
@@ -38,9 +41,10 @@ def install_definition(definition: StudyDefinition, source_name: str = "",
     return study, version, created
 
 
-def load_study_file(path: str | Path, owner: Experimenter | None = None) -> tuple[Study, StudyVersion, bool]:
+def load_study_file(path: str | Path, owner: Experimenter | None = None,
+                    status: str = "open") -> tuple[Study, StudyVersion, bool]:
     definition = load_study(path)
-    return install_definition(definition, Path(path).name, owner)
+    return install_definition(definition, Path(path).name, owner, status)
 
 
 def study_by_slug(slug: str) -> Study | None:

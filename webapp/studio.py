@@ -476,8 +476,9 @@ def upload():
                 problems = [("study.slug", f"{definition.slug!r} is taken by a study you are not a member of; "
                                            "choose another slug")]
             else:
-                study, version, created = install_definition(
-                    definition, name, owner=current_user._get_current_object() if existing is None else None)
+                study, version, created = install_definition(  # a new study starts paused: pilot, then open
+                    definition, name, owner=current_user._get_current_object() if existing is None else None,
+                    status="paused")
                 if created:
                     note(study, "version_loaded", f"version {version.number} from {name}")
                 db.session.commit()

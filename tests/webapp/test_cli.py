@@ -27,7 +27,8 @@ def test_load_creates_a_version_only_when_the_file_changed(app, tmp_path):
     runner = app.test_cli_runner()
     source = tmp_path / "visibility.toml"
     source.write_text((EXPERIMENTS_DIR / "visibility.toml").read_text())
-    assert "version 1 created" in runner.invoke(args=["study", "load", str(source)]).output
+    first = runner.invoke(args=["study", "load", str(source)]).output
+    assert "version 1 created" in first and "status paused" in first
     assert "unchanged (version 1)" in runner.invoke(args=["study", "load", str(source)]).output
     source.write_text(source.read_text().replace("target_n_per_cell = 150", "target_n_per_cell = 120"))
     assert "version 2 created" in runner.invoke(args=["study", "load", str(source)]).output
@@ -36,6 +37,13 @@ def test_load_creates_a_version_only_when_the_file_changed(app, tmp_path):
         numbers = db.session.execute(select(StudyVersion.number).where(StudyVersion.study_id == study.id)).scalars().all()
         assert sorted(numbers) == [1, 2] and study.current_version.number == 2
         assert study.current_version.definition.cells[0].target_n == 120
+        assert study.status == "paused"  # a new version does not open a study
+
+
+def test_load_with_open_admits_participants_at_once(app, tmp_path):
+    result = app.test_cli_runner().invoke(args=["study", "load", str(EXPERIMENTS_DIR / "visibility.toml"), "--open"])
+    assert "status open" in result.output
+    assert "I agree" in app.test_client().get("/s/visibility").get_data(as_text=True)
 
 
 def test_load_refuses_an_unknown_owner_and_a_broken_file(app, tmp_path):
