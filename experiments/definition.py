@@ -136,7 +136,7 @@ class SuggestionPlan:
     attributes: tuple[str, ...]
     rule: str
     preferred: dict[str, tuple[str, ...]]
-    text: str
+    text: tuple[str, ...]  # one or more wordings; each suggestion uses one, drawn per participant
     texts: dict[str, str]
     source: str
     peer_wait_seconds: int
@@ -414,9 +414,11 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         for a in attributes or []:
             if a not in preferred:
                 r.fail(f"suggestions.preferred.{a}", "rule 'preferred' needs a list of levels for every suggested attribute")
-    text = r.get(sug, "text", "suggestions", str, "Nice shirt! How about {suggestion}?")
-    if text and "{suggestion}" not in text:
-        r.fail("suggestions.text", "must contain {suggestion}, where the proposed change goes")
+    text = r.get(sug, "text", "suggestions", (str, list), "Nice shirt! How about {suggestion}?")
+    wordings = tuple([text] if isinstance(text, str) else (text or []))
+    if not wordings or not all(isinstance(w, str) and "{suggestion}" in w for w in wordings):
+        r.fail("suggestions.text", "must be a text, or a list of texts, each containing {suggestion} "
+                                   "where the proposed change goes")
     texts = r.get(sug, "texts", "suggestions", dict, {}) or {}
     for a, t in texts.items():
         if a not in restricted:
@@ -502,7 +504,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         slug=slug, title=title, description=study.get("description", ""), seed=seed,
         time_limit_minutes=time_limit, consent_text=consent_text, decline_text=decline_text,
         cells=cells, personas=personas,
-        suggestions=SuggestionPlan(count, tuple(attributes), rule, preferred, text, dict(texts), source_kind,
+        suggestions=SuggestionPlan(count, tuple(attributes), rule, preferred, wordings, dict(texts), source_kind,
                                    wait, float(share), comment_max),
         flow=flow, thinking_style=ts, evaluation=ev, wtp=wtp, closeness_prompt=closeness_prompt,
         checks=checks, demographics=demographics, outcomes=outcomes,
@@ -522,6 +524,8 @@ def _from_stored(d: dict) -> StudyDefinition:
         cells=tuple(Cell(**c) for c in d["cells"]),
         personas={k: tuple(Persona(**p) for p in v) for k, v in d["personas"].items()},
         suggestions=SuggestionPlan(**{**d["suggestions"], "attributes": tuple(d["suggestions"]["attributes"]),
+                                      "text": tuple([d["suggestions"]["text"]] if isinstance(d["suggestions"]["text"], str)
+                                                    else d["suggestions"]["text"]),
                                       "preferred": {k: tuple(v) for k, v in d["suggestions"]["preferred"].items()}}),
         flow=tuple(d["flow"]), thinking_style=likert(d["thinking_style"]), evaluation=likert(d["evaluation"]),
         wtp=Wtp(**d["wtp"]), closeness_prompt=d["closeness_prompt"],

@@ -208,8 +208,9 @@ def assign_suggestions(participant: Participant) -> list[Suggestion]:
     rows = []
     for peer in peers:
         persona = personas[rng.choice(sorted(personas))]
+        wording = rng.choice(plan.text)
         rows.append(dict(attribute=peer.attribute, suggested_level=peer.suggested_level,
-                         text=suggestion_text(plan.text, catalogue, peer.attribute, peer.suggested_level, plan.texts),
+                         text=suggestion_text(wording, catalogue, peer.attribute, peer.suggested_level, plan.texts),
                          persona=persona, source="peer", suggester_id=peer.reviewer_id, comment=peer.comment))
         peer.used = True
     for proposal in scripted:

@@ -60,3 +60,16 @@ def test_preferred_rule_takes_the_first_preferred_level_that_differs():
 def test_asking_for_more_suggestions_than_attributes_is_an_error():
     with pytest.raises(ValueError, match="need 4"):
         generate(count=4, attributes=["collar", "cuffs", "pocket"])
+
+
+def test_several_wordings_vary_the_text_but_not_what_is_suggested():
+    wordings = ["Nice shirt! How about {suggestion}?", "Maybe try {suggestion}?", "I would go for {suggestion}."]
+    used = set()
+    for participant_seed in range(40):
+        plain = generate(participant_seed=participant_seed)
+        varied = generate(participant_seed=participant_seed, template=wordings)
+        assert [(s.attribute, s.suggested_level, s.persona_key) for s in plain] == \
+               [(s.attribute, s.suggested_level, s.persona_key) for s in varied]
+        for s in varied:
+            used.update(w for w in wordings if s.text.startswith(w.split("{")[0]))
+    assert used == set(wordings)

@@ -89,3 +89,11 @@ def test_a_researcher_can_swap_in_another_instrument(tmp_path):
     definition = load_study(tmp_path / "study.toml")
     assert [i.key for i in definition.thinking_style.items] == ["v1", "v2"]
     assert definition.thinking_style.scale.max == 5
+
+
+def test_suggestion_text_may_be_a_list_of_wordings_each_with_the_placeholder():
+    data = demo_data()
+    data["suggestions"]["text"] = ["How about {suggestion}?", "Try {suggestion}."]
+    assert parse_study(data).suggestions.text == ("How about {suggestion}?", "Try {suggestion}.")
+    data["suggestions"]["text"] = ["How about {suggestion}?", "No placeholder here"]
+    assert any(k == "suggestions.text" for k, _ in problems_for(data))

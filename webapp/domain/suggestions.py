@@ -62,12 +62,18 @@ def generate_suggestions(
     personas: Sequence[str],
     study_seed: int,
     participant_seed: int,
-    template: str = "Nice shirt! How about {suggestion}?",
+    template: str | Sequence[str] = "Nice shirt! How about {suggestion}?",
     per_attribute_text: Mapping[str, str] | None = None,
     preferred: Mapping[str, Sequence[str]] | None = None,
 ) -> list[ProposedSuggestion]:
-    """Draw `count` suggestions on distinct attributes, each from a persona in turn."""
+    """Draw `count` suggestions on distinct attributes, each from a persona in turn.
+
+    With several wordings, each suggestion takes one at random (from a stream of its own,
+    so adding wordings to a study never changes which attributes and levels are drawn).
+    """
     rng = seeded_rng(study_seed, participant_seed, "suggestions")
+    wording_rng = seeded_rng(study_seed, participant_seed, "wording")
+    wordings = [template] if isinstance(template, str) else list(template)
     usable = [a for a in attributes if a in catalogue and len(catalogue.attribute(a).levels) > 1]
     if len(usable) < count:
         raise ValueError(f"{count} suggestions need {count} suggestible attributes, have {len(usable)}")
@@ -81,7 +87,7 @@ def generate_suggestions(
         level = choose_level(levels, initial[attribute], rule, rng, (preferred or {}).get(attribute, ()))
         result.append(ProposedSuggestion(
             position=position, attribute=attribute, initial_level=initial[attribute], suggested_level=level,
-            text=suggestion_text(template, catalogue, attribute, level, per_attribute_text),
+            text=suggestion_text(wording_rng.choice(wordings), catalogue, attribute, level, per_attribute_text),
             persona_key=people[position % len(people)],
         ))
     return result
