@@ -307,21 +307,26 @@ def save_whole_form(participant: Participant):
     return form, None, None
 
 
-@bp.route("/design", methods=["GET", "POST"])
-@step_view("design")
-def design(study, participant):
+def editor_step(study, participant, endpoint: str, on_submit, **extra):
+    """The design and revise pages: save the whole form ("Update preview") or submit it."""
+    template = f"participant/{endpoint}.html"
     if request.method == "POST":
         form, error, field = save_whole_form(participant)
         if error:
             journey.record(participant, "validation_failed", error=error, field=field)
-            return render_step("participant/design.html", participant, 400,
-                               **editor_context(participant, form, error, field))
+            return render_step(template, participant, 400, **editor_context(participant, form, error, field), **extra)
         if form.submit.data:
-            journey.submit_initial_design(participant)
+            on_submit(participant)
             return proceed(participant)
         db.session.commit()
-        return see_other(url_for(".design", slug=study.slug))
-    return render_step("participant/design.html", participant, **editor_context(participant))
+        return see_other(url_for(f".{endpoint}", slug=study.slug))
+    return render_step(template, participant, **editor_context(participant), **extra)
+
+
+@bp.route("/design", methods=["GET", "POST"])
+@step_view("design")
+def design(study, participant):
+    return editor_step(study, participant, "design", journey.submit_initial_design)
 
 
 @bp.post("/design/change")
@@ -417,19 +422,7 @@ def suggestions(study, participant):
 @bp.route("/revise", methods=["GET", "POST"])
 @step_view("revise")
 def revise(study, participant):
-    if request.method == "POST":
-        form, error, field = save_whole_form(participant)
-        if error:
-            journey.record(participant, "validation_failed", error=error, field=field)
-            return render_step("participant/revise.html", participant, 400,
-                               **editor_context(participant, form, error, field), suggestions=participant.suggestions,
-                               decision_form=DecisionForm())
-        if form.submit.data:
-            journey.submit_final_design(participant)
-            return proceed(participant)
-        db.session.commit()
-        return see_other(url_for(".revise", slug=study.slug))
-    return render_step("participant/revise.html", participant, **editor_context(participant),
+    return editor_step(study, participant, "revise", journey.submit_final_design,
                        suggestions=participant.suggestions, decision_form=DecisionForm())
 
 
