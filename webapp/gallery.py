@@ -10,7 +10,7 @@ from .access import viewer_for
 from .domain.design import Design
 from .domain.visibility import suggestions_visible_to
 from .extensions import db
-from .journey import pseudonym
+from .journey import pseudonym, record
 from .models import Participant
 from .participant import get_study, session_participant
 
@@ -47,8 +47,7 @@ def index(slug: str):
             "suggestions": owner.suggestions,
         })
     if me is not None and me.status == "active":
-        from . import journey
-        journey.record(me, "gallery_view", step=me.step, entries=len(entries))
+        record(me, "gallery_view", step=me.step, entries=len(entries))
         db.session.commit()
     return render_template("gallery/index.html", study=study, entries=entries, me=me,
                            catalogue=study.current_version.definition.catalogue())

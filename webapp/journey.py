@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 
 from .database import lock
 from .domain.assignment import choose_cell
-from .domain.conformity import conformity, is_adopted
+from .domain.conformity import conformity
 from .domain.design import Design, diff
 from .domain.flow import DONE, next_step
 from .domain.scoring import ScoredItem, attention_passed, scale_mean
@@ -57,11 +57,11 @@ def expire_overdue(study: Study, now: datetime | None = None) -> int:
         select(Participant).where(Participant.study_id == study.id, Participant.status == "active",
                                   Participant.deadline_at < now)).scalars().all()
     for participant in overdue:
-        time_out(participant, now)
+        time_out(participant)
     return len(overdue)
 
 
-def time_out(participant: Participant, now: datetime | None = None) -> None:
+def time_out(participant: Participant) -> None:
     participant.status = "timed_out"
     participant.outcome = "timed_out"
     record(participant, "timed_out", deadline=participant.deadline_at.isoformat())
@@ -278,12 +278,6 @@ def submit_final_design(participant: Participant) -> None:
     participant.conformity_distance = result.distance
     record(participant, "design_submitted", kind_of_design="final", design=json.loads(final.to_json()),
            n_adopted=result.n_adopted, conformity=result.share, conformity_distance=result.distance)
-
-
-def suggestion_adopted(suggestion: Suggestion) -> bool | None:
-    if suggestion.final_level is None:
-        return None
-    return is_adopted(suggestion.initial_level, suggestion.suggested_level, suggestion.final_level)
 
 
 # ---------------------------------------------------------------- questionnaires
