@@ -54,12 +54,15 @@ def get_study(slug: str) -> Study:
     return study
 
 
-def session_participant(study: Study) -> Participant | None:
+def session_participant(study: Study, for_update: bool = False) -> Participant | None:
+    """This browser's participant in the study; `for_update` locks the row (see database.lock)."""
     token = session.get("participants", {}).get(study.slug)
     if not token:
         return None
-    return db.session.execute(select(Participant).where(
-        Participant.token == token, Participant.study_id == study.id)).scalar_one_or_none()
+    query = select(Participant).where(Participant.token == token, Participant.study_id == study.id)
+    if for_update:
+        query = query.with_for_update()
+    return db.session.execute(query).scalar_one_or_none()
 
 
 def remember(study: Study, participant: Participant) -> None:
@@ -100,13 +103,11 @@ def step_view(step: str):
         @wraps(view)
         def wrapper(slug: str, **kwargs):
             study = get_study(slug)
-            participant = session_participant(study)
+            participant = session_participant(study, for_update=request.method == "POST")
             if participant is None:
                 if wants_json():
                     abort(403, "Your session has ended. Reload the page to start again.")
                 return see_other(url_for(".entry", slug=slug))
-            if request.method == "POST":
-                participant = lock(Participant, participant.id)
             if participant.status == "active" and participant.deadline_at < utcnow():
                 journey.time_out(participant)
                 db.session.commit()
@@ -333,10 +334,9 @@ def design(study, participant):
 def change(slug: str):
     """The live editor: one attribute at a time, saved as it happens; answers JSON or redirects."""
     study = get_study(slug)
-    participant = session_participant(study)
+    participant = session_participant(study, for_update=True)
     if participant is None:
         abort(403, "Your session has ended. Reload the page to start again.")
-    participant = lock(Participant, participant.id)
     if participant.status != "active" or participant.step not in ("design", "revise"):
         if wants_json():
             return jsonify(error="step", redirect=step_url(participant)), 409
@@ -465,14 +465,13 @@ def done(slug: str):
 @bp.route("/withdraw", methods=["GET", "POST"])
 def withdraw(slug: str):
     study = get_study(slug)
-    participant = session_participant(study)
+    participant = session_participant(study, for_update=request.method == "POST")
     form = WithdrawForm()
     if participant is None:
         return render_template("participant/withdrawn.html", study=study, had_data=False)
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400, "This page has expired. Please reload it and try again.")
-        participant = lock(Participant, participant.id)
         journey.withdraw(participant)
         db.session.commit()
         forget(study)
