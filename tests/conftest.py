@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from scl_testing import Journey, LiveServer, csrf_from, missing  # noqa: F401 - re-exported for tests
+from scl_testing import Journey, LiveServer, missing
 
 POSTGRES_ADMIN_URL = os.environ.get("SCL_TEST_POSTGRES_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from scipy import stats
 
 from analysis.bootstrap import bootstrap_moderation, bootstrap_params, resample_counts
 from analysis.models import fit_moderation

@@ -71,9 +71,6 @@ def test_diff_lists_changed_attributes_in_catalogue_order_with_monogram_last():
 
 
 def test_the_domain_imports_without_flask_or_sqlalchemy():
-    code = ("import sys, webapp.domain.catalogue, webapp.domain.design, webapp.domain.suggestions, "
-            "webapp.domain.conformity, webapp.domain.scoring, webapp.domain.assignment, webapp.domain.visibility, "
-            "webapp.domain.flow; bad = [m for m in ('flask', 'sqlalchemy') if m in sys.modules]; print(bad)")
     # Importing `webapp.domain` imports the package `webapp` first, whose __init__ pulls in Flask;
     # load the domain modules from their folder instead, as a Flask-free library would be used.
     import webapp.domain

@@ -1,7 +1,6 @@
 """Study files: every shipped file loads, and every mistake is reported with file, key and what is allowed."""
 
 import tomllib
-from pathlib import Path
 
 import pytest
 
@@ -63,7 +62,6 @@ def test_validation_names_the_key_the_bad_value_and_what_is_allowed(mutate, key,
 
 
 def test_all_problems_of_a_file_are_reported_at_once_with_the_file_name(tmp_path):
-    data = demo_data()
     path = tmp_path / "broken.toml"
     text = (EXPERIMENTS_DIR / "demo.toml").read_text().replace('count = 3', 'count = 0').replace('rule = "random"', 'rule = "x"')
     path.write_text(text)

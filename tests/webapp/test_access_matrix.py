@@ -8,7 +8,6 @@ unique marker, which must never reach anyone but A (and X's owner through the ex
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, field
 
