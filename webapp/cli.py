@@ -77,3 +77,76 @@ def register(app: Flask) -> None:
         click.echo(f"{study.slug}: {state}; status {study.status}; entry link /s/{study.slug}")
         if study.status != "open":
             click.echo("  Pilot each cell in the studio, then open the study there to admit participants.")
+
+    def study_or_fail(slug: str) -> Study:
+        found = db.session.execute(select(Study).where(Study.slug == slug)).scalar_one_or_none()
+        if found is None:
+            raise click.ClickException(f"no study {slug!r} (see 'flask --app webapp study list')")
+        return found
+
+    @study.command("list")
+    def list_studies():
+        """Every study: status, current version and participants (test participants apart)."""
+        from .study_admin import summaries
+        rows = summaries()
+        if not rows:
+            click.echo("No studies yet: load one with 'study load FILE'.")
+            return
+        click.echo(f"{'slug':<24} {'status':<9} {'version':>7} {'completed':>9} {'active':>6} {'test':>5}  title")
+        for row in rows:
+            version = "-" if row.version is None else str(row.version)
+            click.echo(f"{row.slug:<24} {row.status:<9} {version:>7} {row.completed:>9} {row.active:>6} "
+                       f"{row.test_participants:>5}  {row.title}")
+
+    def status_command(action: str, help_text: str) -> None:
+        @study.command(action, help=help_text)
+        @click.argument("slug")
+        def command(slug):
+            from .study_admin import set_status
+            before, after = set_status(study_or_fail(slug), action)
+            db.session.commit()
+            click.echo(f"{slug}: {after}" + ("" if before != after else " (unchanged)"))
+
+    status_command("open", "Admit participants.")
+    status_command("pause", "Stop admitting participants for now; those who started may finish.")
+    status_command("close", "Stop admitting participants for good; those who started may finish.")
+    status_command("archive", "Close and set aside: admits nobody; data stay until deleted.")
+
+    @study.command("copy")
+    @click.argument("slug")
+    @click.argument("new_slug")
+    def copy(slug, new_slug):
+        """A paused copy of a study's current definition under NEW_SLUG, with the same members."""
+        from .study_admin import StudyAdminError, copy_study
+        try:
+            made = copy_study(study_or_fail(slug), new_slug)
+        except StudyAdminError as error:
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        click.echo(f"{made.slug}: copied from {slug}; status {made.status}; entry link /s/{made.slug}")
+
+    @study.command("delete")
+    @click.argument("slug")
+    @click.option("--confirm", "confirmation", metavar="SLUG",
+                  help="The slug again, to delete without being asked (for scripts).")
+    def delete(slug, confirmation):
+        """Delete a study with all its versions, participants and data. Cannot be undone."""
+        from .study_admin import delete_study
+        found = study_or_fail(slug)
+        if confirmation is None:
+            confirmation = click.prompt(f"This deletes study {slug!r} and all its data. Type its slug again",
+                                        default="", show_default=False)
+        if confirmation != slug:
+            raise click.ClickException("the slug typed does not match; nothing was deleted")
+        n = delete_study(found)
+        db.session.commit()
+        click.echo(f"{slug}: deleted, with {n} participant(s)")
+
+    @study.command("purge-test-data")
+    @click.argument("slug")
+    def purge_test_data(slug):
+        """Delete the study's pilot and simulated participants; real participants are untouched."""
+        from .study_admin import purge_test_data as purge
+        counts = purge(study_or_fail(slug))
+        db.session.commit()
+        click.echo(f"{slug}: deleted {counts['simulated']} simulated and {counts['pilot']} pilot participant(s)")
