@@ -2,8 +2,8 @@
 
     flask --app webapp export STUDY --out DIR [--format csv|parquet] [--include-pilot]
 
-The directory receives ``participants``, ``suggestions`` and ``events`` tables (CSV or
-Parquet), ``codebook.json`` / ``codebook.md`` describing every column of every table, and
+The directory receives ``participants`` (completed), ``entries`` (every consented entry,
+for attrition), ``suggestions`` and ``events`` tables (CSV or Parquet), ``codebook.json`` / ``codebook.md`` describing every column of every table, and
 ``manifest.json`` (study, version, export time, software version, row counts, SHA-256 of
 every file). The studio offers the same files as one zip (:func:`export_zip_bytes`).
 
@@ -41,7 +41,7 @@ from .journey import pseudonym
 from .models import Event, Participant, Response, Study, StudyVersion, Suggestion
 
 FORMATS = ("csv", "parquet")
-TABLES = ("participants", "suggestions", "events")
+TABLES = ("participants", "entries", "suggestions", "events")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 REDACTED = "[redacted]"
 SOFTWARE = "social-customization-lab"
@@ -122,18 +122,29 @@ def _participant_filter(study: Study, include_pilot: bool) -> list:
     return conditions
 
 
+def _entry_filter(study: Study, include_pilot: bool) -> list:
+    """Every entry that consented (withdrawn participants are deleted, so they never appear)."""
+    conditions = [Participant.study_id == study.id]
+    if not include_pilot:
+        conditions.append(Participant.is_pilot.is_(False))
+    return conditions
+
+
 def _load(study: Study, include_pilot: bool) -> dict:
-    """Five queries in all; column tuples through Core, no ORM objects per row."""
+    """Six queries in all; column tuples through Core, no ORM objects per row."""
     where = _participant_filter(study, include_pilot)
+    every = _entry_filter(study, include_pilot)
     execute = db.session.connection().execute
-    people = execute(
+    entries = execute(
         select(Participant.id, Participant.version_id, Participant.visibility, Participant.relation,
                Participant.status, Participant.outcome, Participant.is_pilot, Participant.is_simulated,
                Participant.entered_at, Participant.consented_at, Participant.completed_at,
                Participant.holism, Participant.evaluation, Participant.closeness, Participant.attention_passed,
                Participant.n_suggestions, Participant.n_adopted, Participant.conformity,
-               Participant.conformity_distance, Participant.initial_design_json, Participant.final_design_json)
-        .where(*where).order_by(Participant.id)).all()
+               Participant.conformity_distance, Participant.initial_design_json, Participant.final_design_json,
+               Participant.step, Participant.deadline_at)
+        .where(*every).order_by(Participant.id)).all()
+    people = [e for e in entries if e.status == "completed"]  # the same rows as _participant_filter
     responses = execute(
         select(Response.participant_id, Response.item_key, Response.value_num, Response.value_text)
         .join(Participant, Participant.id == Response.participant_id).where(*where)).all()
@@ -148,10 +159,14 @@ def _load(study: Study, include_pilot: bool) -> dict:
         select(Event.participant_id, Event.id, Event.at, Event.step, Event.kind, Event.payload)
         .join(Participant, Participant.id == Event.participant_id).where(*where)
         .order_by(Event.participant_id, Event.id)).all()
+    entry_seconds = execute(
+        select(Event.participant_id, Event.step, Event.payload)
+        .join(Participant, Participant.id == Event.participant_id)
+        .where(*every, Event.kind == "step_completed")).all()
     versions = db.session.execute(
         select(StudyVersion).where(StudyVersion.study_id == study.id).order_by(StudyVersion.number)).scalars().all()
     return {"people": people, "responses": responses, "suggestions": suggestions, "events": events,
-            "versions": versions}
+            "entries": entries, "entry_seconds": entry_seconds, "versions": versions}
 
 
 # ---------------------------------------------------------------- the definitions behind the columns
@@ -287,6 +302,66 @@ def _participant_columns(study: Study, definitions: list, include_pilot: bool) -
     return columns, meta
 
 
+ENTRY_STATUSES = ("active", "completed", "timed_out", "returned")
+ENTRY_OUTCOMES = ("completed", "attention_failed", "timed_out", "returned")
+
+
+def _entry_columns(definitions: list, steps: list[str], include_pilot: bool) -> list[Column]:
+    relations = tuple(_unique(r for x in definitions for r in x.relations))
+    columns = [
+        Column("participant_id", "string", "Pseudonymous participant id, the same as in participants and events.",
+               "16 hexadecimal characters"),
+        Column("condition", "string", "Visibility condition assigned at consent.", "public or private",
+               allowed=("public", "private")),
+        Column("relation", "string", "Relation to the suggesters in this entry's cell.",
+               "one of the study's relations", allowed=relations),
+        Column("status", "string", "Where the entry stands: 'active' (still taking part), 'completed', "
+               "'timed_out' (passed the time limit) or 'returned'.", "; ".join(ENTRY_STATUSES),
+               allowed=ENTRY_STATUSES),
+        Column("outcome", "string", "How the entry ended; empty while it is active. 'attention_failed' is a "
+               "completion with a failed attention check.", "; ".join(ENTRY_OUTCOMES), allowed=ENTRY_OUTCOMES),
+        Column("last_step", "string", "The last step the entry reached ('done' once it finished; for a timed-out "
+               "entry, the step it stopped on).", "step name or 'done'", allowed=(*steps, "done")),
+        Column("steps_completed", "integer", "How many steps of the flow the entry completed.", "count"),
+        Column("attention_passed", "boolean", "Whether the attention checks answered so far were passed; empty "
+               "if none was answered yet.", "true or false"),
+        Column("study_version", "integer", "Study-definition version of the entry.", "1, 2, ..."),
+        Column("simulated", "boolean", "Whether the entry was simulated (not a person).", "true or false"),
+    ]
+    if include_pilot:
+        columns.append(Column("pilot", "boolean", "Whether this was a pilot run from the studio.", "true or false"))
+    columns += [
+        Column("started_at", "datetime", "When the entry consented and started.", "ISO 8601, UTC (Z)"),
+        Column("ended_at", "datetime", "When the entry completed; empty otherwise.", "ISO 8601, UTC (Z)"),
+        Column("deadline_at", "datetime", "The entry's time limit.", "ISO 8601, UTC (Z)"),
+    ]
+    for step in steps:
+        columns.append(Column(f"seconds_{step}", "number", f"Time spent on the '{step}' step; empty if the entry "
+                              "did not complete it.", "seconds"))
+    return columns
+
+
+def _entries_table(loaded: dict, definitions: list, steps: list[str], include_pilot: bool, pid_of,
+                   version_numbers: dict) -> Table:
+    table = Table("entries", _entry_columns(definitions, steps, include_pilot))
+    seconds: dict[int, dict[str, float]] = {}
+    for pid, step, payload in loaded["entry_seconds"]:
+        value = json.loads(payload or "{}").get("seconds")
+        if isinstance(value, (int, float)):
+            per = seconds.setdefault(pid, {})
+            per[step] = round(per.get(step, 0.0) + float(value), 3)
+    for e in loaded["entries"]:
+        per_step = seconds.get(e.id, {})
+        row = [pid_of(e.id), e.visibility, e.relation, e.status, e.outcome, e.step, len(per_step),
+               e.attention_passed, version_numbers.get(e.version_id), bool(e.is_simulated)]
+        if include_pilot:
+            row.append(bool(e.is_pilot))
+        row += [e.consented_at or e.entered_at, e.completed_at, e.deadline_at]
+        row += [per_step.get(step) for step in steps]
+        table.rows.append(tuple(row))
+    return table
+
+
 def _suggestion_columns(definitions: list) -> list[Column]:
     relations = tuple(_unique(r for x in definitions for r in x.relations))
     personas = tuple(_unique(p.key for x in definitions for ps in x.personas.values() for p in ps))
@@ -364,7 +439,7 @@ def _build(study: Study, include_pilot: bool = False) -> tuple[dict[str, Table],
     versions = loaded["versions"]
     version_numbers = {v.id: v.number for v in versions}
     definitions_by_version = {v.id: v for v in versions}
-    definitions = _definitions(study, versions, {p.version_id for p in people})
+    definitions = _definitions(study, versions, {p.version_id for p in loaded["entries"]})
     if not definitions:
         raise ExportError(f"study {study.slug!r} has no definition loaded")
 
@@ -445,7 +520,8 @@ def _build(study: Study, include_pilot: bool = False) -> tuple[dict[str, Table],
     events = Table("events", _event_columns(), event_rows)
     info = {"versions": sorted({version_numbers[p.version_id] for p in people}),
             "current_version": version_numbers.get(study.current_version_id)}
-    return {"participants": participants, "suggestions": suggestions, "events": events}, info
+    entries = _entries_table(loaded, definitions, steps, include_pilot, pid_of, version_numbers)
+    return {"participants": participants, "entries": entries, "suggestions": suggestions, "events": events}, info
 
 
 # ---------------------------------------------------------------- public: tables as DataFrames

@@ -147,7 +147,8 @@ def test_export_columns_values_privacy_and_manifest(app, tmp_path):
     out = tmp_path / "out"
 
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["participants.csv", "suggestions.csv", "events.csv", "codebook.json", "codebook.md", "manifest.json"])
+        ["participants.csv", "entries.csv", "suggestions.csv", "events.csv", "codebook.json", "codebook.md",
+         "manifest.json"])
     columns = header(out / "participants.csv")
     for column in REQUIRED + TS_ITEMS + EVAL_ITEMS + ("ts_attention", "mc_visibility", "ac_colour", "ios_sam",
                                                        "seconds_thinking_style", "seconds_revise"):
@@ -211,9 +212,10 @@ def test_export_columns_values_privacy_and_manifest(app, tmp_path):
     assert manifest == json.loads((out / "manifest.json").read_text())
     assert manifest["study"]["slug"] == "demo" and manifest["study"]["current_version"] == 1
     assert manifest["exported_at"].endswith("Z") and manifest["software"]["version"]
-    assert manifest["row_counts"] == {"participants.csv": 2, "suggestions.csv": 6, "events.csv": len(events)}
-    assert set(manifest["files"]) == {"participants.csv", "suggestions.csv", "events.csv", "codebook.json",
-                                      "codebook.md"}
+    assert manifest["row_counts"] == {"participants.csv": 2, "entries.csv": 2, "suggestions.csv": 6,
+                                      "events.csv": len(events)}
+    assert set(manifest["files"]) == {"participants.csv", "entries.csv", "suggestions.csv", "events.csv",
+                                      "codebook.json", "codebook.md"}
     for name, entry in manifest["files"].items():
         assert entry["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest()
 
@@ -312,7 +314,7 @@ def test_zip_download_holds_the_same_files(app):
         data = export_zip_bytes(study_by_slug("demo"))
     archive = zipfile.ZipFile(io.BytesIO(data))
     names = sorted(archive.namelist())
-    assert names == sorted(f"demo/{n}" for n in ("participants.csv", "suggestions.csv", "events.csv",
+    assert names == sorted(f"demo/{n}" for n in ("participants.csv", "entries.csv", "suggestions.csv", "events.csv",
                                                  "codebook.json", "codebook.md", "manifest.json"))
     manifest = json.loads(archive.read("demo/manifest.json"))
     for name, entry in manifest["files"].items():
@@ -327,7 +329,7 @@ def test_build_tables_returns_typed_frames(app):
     walk(app, adopt=1)
     with app.app_context():
         tables = build_tables(study_by_slug("demo"))
-    assert set(tables) == {"participants", "suggestions", "events"}
+    assert set(tables) == {"participants", "entries", "suggestions", "events"}
     people = tables["participants"]
     assert len(people) == 1 and str(people["n_adopted"].dtype) == "Int64"
     assert people["n_adopted"].iloc[0] == 1 and bool(people["simulated"].iloc[0]) is False
@@ -418,7 +420,8 @@ def test_empty_study_and_a_second_version(app, tmp_path):
     from webapp.extensions import db
     from webapp.studies import install_definition
     manifest = export(app, tmp_path / "empty")
-    assert manifest["row_counts"] == {"participants.csv": 0, "suggestions.csv": 0, "events.csv": 0}
+    assert manifest["row_counts"] == {"participants.csv": 0, "entries.csv": 0, "suggestions.csv": 0,
+                                      "events.csv": 0}
     assert "participant_id" in header(tmp_path / "empty" / "participants.csv")
     assert len((tmp_path / "empty" / "participants.csv").read_text().splitlines()) == 1
 
