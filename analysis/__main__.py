@@ -53,6 +53,16 @@ def alpha_value(text: str) -> float:
     return value
 
 
+def effect_size(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (value >= 0.0 and value != float("inf")):
+        raise argparse.ArgumentTypeError("f2 must be a finite number of at least 0")
+    return value
+
+
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", help="participants CSV exported by the platform")
     parser.add_argument("--cov-type", type=cov_type, default="HC3",
@@ -75,6 +85,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help="random seed for the bootstrap")
     parser.add_argument("--alpha", type=alpha_value, default=0.05,
                         help="significance level for tests, CIs and Johnson-Neyman (default 0.05)")
+    parser.add_argument("--codebook", default=None,
+                        help="codebook.json of the export (default: the one next to the data, if any); "
+                             "scale ranges are read from it")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -96,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     power = commands.add_parser("power", help="simulate power of the interaction tests")
     power.add_argument("--hypothesis", choices=("h1", "h2", "both"), default="both")
-    power.add_argument("--f2", type=float, default=0.02,
+    power.add_argument("--f2", type=effect_size, default=0.02,
                        help="Cohen's f^2 of the interaction (default 0.02, 'small')")
     power.add_argument("--n", type=count_list, default=[100, 200, 400, 800],
                        help="comma-separated sample sizes (default 100,200,400,800)")
@@ -114,7 +127,7 @@ def options_from(args) -> AnalysisOptions:
         cov_type=args.cov_type, center=args.center, covariates=args.covariates, probe=args.probe,
         at=args.at, moderator=args.moderator, keep_failed_attention=args.keep_failed_attention,
         bootstrap=max(args.bootstrap, 0), seed=args.seed, alpha=args.alpha,
-        progress=show_progress(args.quiet),
+        progress=show_progress(args.quiet), codebook=args.codebook,
     )
 
 
@@ -126,7 +139,7 @@ def run_fit(args) -> int:
     else:
         from analysis.report import render_text, terminal_sections  # loads matplotlib
 
-        sys.stdout.write(render_text(terminal_sections(results)))
+        sys.stdout.write(render_text(terminal_sections(results, args.alpha)))
     return 0
 
 

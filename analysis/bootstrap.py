@@ -33,6 +33,11 @@ def bootstrap_params(design, response, n_boot: int, seed=None, progress: bool = 
     response = np.asarray(response, dtype=float)
     n, p = design.shape
     rng = np.random.default_rng(seed)
+    # Columns are rescaled to unit root-mean-square before the conditioning test, so a
+    # covariate in currency units or milliseconds does not make every resample look singular.
+    scale = np.sqrt(np.mean(design**2, axis=0))
+    scale[scale == 0.0] = 1.0
+    design = design / scale
     outer = (design[:, :, None] * design[:, None, :]).reshape(n, p * p)
     cross = design * response[:, None]
     batch = int(max(1, min(n_boot, 4_000_000 // max(n, 1))))
@@ -48,7 +53,7 @@ def bootstrap_params(design, response, n_boot: int, seed=None, progress: bool = 
             if ok.any():
                 draws[start:start + size][ok] = np.linalg.solve(xtx[ok], xty[ok][..., None])[..., 0]
             bar.update(size)
-    return draws
+    return draws / scale
 
 
 def percentile_interval(samples: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
@@ -61,6 +66,9 @@ def bootstrap_moderation(result, n_boot: int = 5000, seed=None, progress: bool =
     draws = bootstrap_params(result.design, result.response, n_boot, seed, progress,
                              label=f"bootstrap {result.outcome}")
     failed = int(np.isnan(draws[:, 0]).sum())
+    if failed == n_boot:
+        raise ValueError(f"none of the {n_boot} bootstrap resamples of the {result.outcome} model could be "
+                         "fitted (each was singular), so there are no bootstrap intervals")
     low, high = percentile_interval(draws, result.alpha)
     boot_se = np.nanstd(draws, axis=0, ddof=1)
     coefficients = {

@@ -176,7 +176,10 @@ def wald_f(params, cov, indices, df_resid) -> tuple[float, int, int, float]:
 
 def r_squared(response, resid) -> float:
     centred = response - response.mean()
-    return 1.0 - float(resid @ resid) / float(centred @ centred)
+    total = float(centred @ centred)
+    if total == 0.0:
+        return float("nan")  # a constant outcome has no variance to explain
+    return 1.0 - float(resid @ resid) / total
 
 
 def is_categorical(values: pd.Series) -> bool:
@@ -213,13 +216,16 @@ def fit_moderation(
     probe: str = "percentiles",
     at=None,
     alpha: float = 0.05,
+    scale: tuple[float, float] | None = None,
 ) -> ModerationResult:
     """Fit ``outcome ~ focal * moderator (+ covariates)`` by OLS and probe the interaction.
 
     Missing values are dropped listwise over the columns this model uses. A text moderator
     is dummy-coded (first level as reference) and probed at each level; a numeric one at
     PROCESS percentiles (default), mean +/- 1 SD, or the values in ``at``, with
-    Johnson–Neyman when it has more than two distinct values.
+    Johnson–Neyman when it has more than two distinct values. ``scale`` is the moderator's
+    scale range (from the codebook): a probe value outside it, or outside the observed data,
+    is labelled and noted as an extrapolation.
     """
     cov_type = normalize_cov_type(cov_type)
     if center not in CENTER_CHOICES:
@@ -238,6 +244,9 @@ def fit_moderation(
         raise ValueError("the outcome and the focal predictor must be numeric")
 
     y = data[outcome].to_numpy(dtype=float)
+    if y.size and np.ptp(y) == 0.0:
+        raise ValueError(f"the outcome {outcome!r} is constant ({y[0]:g} for all {y.size} cases), so there "
+                         "is nothing to explain (e.g. a pilot where nobody adopted a suggestion)")
     x_raw = data[focal].to_numpy(dtype=float)
     x_center = float(x_raw.mean()) if should_center(x_raw, center) else 0.0
     x = x_raw - x_center
@@ -317,6 +326,8 @@ def fit_moderation(
         covariate_means=design[:, [i for i, c in enumerate(columns) if c.role == "covariate"]].mean(axis=0),
     )
     result.conditional_effects = conditional_effects(result, probe, at)
+    if not categorical_moderator and at:
+        result.notes += extrapolation_notes(result, scale)
     if not categorical_moderator and np.unique(moderator_values).size > 2:
         i1, i3 = result.index_of("focal")[0], interaction_idx[0]
         result.johnson_neyman = johnson_neyman(
@@ -326,6 +337,23 @@ def fit_moderation(
     else:
         result.notes.append("Johnson-Neyman is not defined for a dichotomous or categorical moderator.")
     return result
+
+
+def extrapolation_notes(result: ModerationResult, scale) -> list[str]:
+    """Say which chosen probe values lie beyond the observed moderator values or its scale."""
+    low, high = float(np.min(result.moderator_values)), float(np.max(result.moderator_values))
+    notes = []
+    for row in result.conditional_effects:
+        w = float(row["w"])
+        if scale is not None and not scale[0] <= w <= scale[1]:
+            row["label"] += " (outside the scale)"
+            notes.append(f"{result.moderator} = {w:g} is outside its scale {scale[0]:g}-{scale[1]:g}: "
+                         "the effect there is an extrapolation of the linear model")
+        elif not low <= w <= high:
+            row["label"] += " (outside the data)"
+            notes.append(f"{result.moderator} = {w:g} is outside the observed range {low:g}-{high:g}: "
+                         "the effect there is an extrapolation")
+    return notes
 
 
 def probe_points(result: ModerationResult, probe: str, at) -> list[tuple[object, str]]:

@@ -32,9 +32,16 @@ class AnalysisOptions:
     alpha: float = 0.05
     progress: bool = False
 
+    codebook: str | None = None
+
     def model_options(self) -> dict:
         return {"cov_type": self.cov_type, "center": self.center, "covariates": self.covariates,
                 "probe": self.probe, "at": self.at, "alpha": self.alpha}
+
+
+def scale_of(study: StudyData, column: str):
+    entry = study.scales.get(column)
+    return tuple(entry["range"]) if entry else None
 
 
 @dataclass
@@ -48,6 +55,8 @@ class Analysis:
         """The JSON document: input, exclusions and both models (JSON-safe numbers)."""
         exclusions = dict(self.study.exclusions)
         exclusions["missing"] = {"h1": self.h1.n_missing, "h2": self.h2.n_missing}
+        if self.study.text_as_missing:
+            exclusions["text_as_missing"] = self.study.text_as_missing
         return to_jsonable({
             "input": self.study.input_info(),
             "exclusions": exclusions,
@@ -60,10 +69,12 @@ def analyse(path, options: AnalysisOptions | None = None) -> Analysis:
     """Read and validate the participants file, then fit (and optionally bootstrap) H1 and H2."""
     options = options or AnalysisOptions()
     study = read_participants(path, moderator=options.moderator, covariates=options.covariates,
-                              keep_failed_attention=options.keep_failed_attention)
+                              keep_failed_attention=options.keep_failed_attention, codebook=options.codebook)
     fitted = []
-    for label, fit in (("H1", lambda: fit_h1(study.data, moderator=options.moderator, **options.model_options())),
-                       ("H2", lambda: fit_h2(study.data, **options.model_options()))):
+    h1_scale, h2_scale = scale_of(study, options.moderator), scale_of(study, "closeness")
+    for label, fit in (("H1", lambda: fit_h1(study.data, moderator=options.moderator, scale=h1_scale,
+                                             **options.model_options())),
+                       ("H2", lambda: fit_h2(study.data, scale=h2_scale, **options.model_options()))):
         try:
             fitted.append(fit())
         except (ValueError, np.linalg.LinAlgError) as exc:

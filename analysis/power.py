@@ -66,6 +66,8 @@ def analytic_power(f2: float, n: int, alpha: float = 0.05, predictors: int = 3) 
     """Power of the classical F test of one added term, noncentral F with lambda = f^2 n."""
     df2 = n - predictors - 1
     critical = stats.f.ppf(1.0 - alpha, 1, df2)
+    if f2 == 0.0:
+        return float(alpha)  # no effect: the test rejects at its nominal rate
     return float(stats.ncf.sf(critical, 1, df2, f2 * n))
 
 
@@ -74,6 +76,8 @@ def simulate_power(hypothesis: str = "h1", f2: float = 0.02, n_values=(100, 200,
                    progress: bool = False) -> list[dict]:
     """Share of simulated studies in which the interaction is significant, for each N."""
     cov_type = normalize_cov_type(cov_type)
+    if not (np.isfinite(f2) and f2 >= 0.0):
+        raise ValueError(f"f2 must be a finite number of at least 0, not {f2!r}")
     rng = np.random.default_rng(seed)
     rows = []
     with tqdm(total=len(n_values) * n_sims, desc=f"power {hypothesis}", file=sys.stderr,

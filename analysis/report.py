@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.figures import floodlight_plot, interaction_plot
+from analysis.figures import FigureLabels, floodlight_plot, interaction_plot
 from analysis.pipeline import Analysis, robustness_checks, to_jsonable
 
 HYPOTHESES = {
@@ -59,9 +59,15 @@ def p_value(value) -> str:
     return "<.0001" if value < 0.0001 else f"{value:.4f}"
 
 
-def model_items(model: dict) -> list:
+def ci_label(alpha) -> str:
+    """'95 % CI' for alpha = .05: every interval names its level."""
+    return f"{100 * (1 - alpha):g} % CI"
+
+
+def model_items(model: dict, alpha: float = 0.05) -> list:
     """PROCESS-style blocks for one model: summary, coefficients, interaction, probing."""
     conditional = model["conditional_effects"]
+    level = ci_label(alpha)
     items = [
         f"Outcome: {model['outcome']}; focal predictor (X): {model['focal']}; moderator (W): "
         f"{model['moderator']}. Model: {model['formula']}. N = {model['n']} "
@@ -72,7 +78,7 @@ def model_items(model: dict) -> list:
             number(model["r2"]), number(model["mse"]), number(model["model_f"]),
             str(model["model_df"][0]), str(model["model_df"][1]), p_value(model["model_p"]),
         ]], note="F is a Wald test with the chosen covariance (the classical F under OLS)."),
-        Table("Coefficients", ["term", "b", "se", "t", "p", "LLCI", "ULCI"], [
+        Table(f"Coefficients (LLCI/ULCI: {level})", ["term", "b", "se", "t", "p", "LLCI", "ULCI"], [
             [term, number(c["b"]), number(c["se"]), number(c["t"]), p_value(c["p"]),
              number(c["ci_low"]), number(c["ci_high"])]
             for term, c in model["coefficients"].items()
@@ -85,7 +91,7 @@ def model_items(model: dict) -> list:
     ]], note="R2-chng is the ordinary R-squared difference; F uses the chosen covariance "
              "(t squared of the product term when it has one degree of freedom)."))
     items.append(Table(
-        f"Conditional effects of {model['focal']} at values of {model['moderator']}",
+        f"Conditional effects of {model['focal']} at values of {model['moderator']} (LLCI/ULCI: {level})",
         [model["moderator"], "probe", "effect", "se", "t", "p", "LLCI", "ULCI"],
         [[number(r["w"]) if not isinstance(r["w"], str) else r["w"], r["label"], number(r["effect"]),
           number(r["se"]), number(r["t"]), p_value(r["p"]), number(r["ci_low"]), number(r["ci_high"])]
@@ -182,10 +188,10 @@ def robustness_items(robustness: dict) -> list:
     return items
 
 
-def terminal_sections(results: dict) -> list[Section]:
+def terminal_sections(results: dict, alpha: float = 0.05) -> list[Section]:
     sections = [Section("Data", exclusions_items(results))]
     for key in ("h1", "h2"):
-        sections.append(Section(HYPOTHESES[key], model_items(results[key])))
+        sections.append(Section(HYPOTHESES[key], model_items(results[key], alpha)))
     return sections
 
 
@@ -287,16 +293,19 @@ def write_report(analysis: Analysis, out_dir, suggestions_path=None) -> dict:
     results["robustness"] = robustness_checks(analysis, suggestions_path)
     sections = [Section("Data", exclusions_items(results) + [descriptives_table(analysis.study.data)])]
     written = {}
+    study = analysis.study
+    labels = FigureLabels(study.labels, study.scales, simulated=bool(study.exclusions["simulated"]["rows"])
+                          and not study.exclusions["simulated"]["excluded"])
     for key, model in (("h1", analysis.h1), ("h2", analysis.h2)):
-        figures = [Figure(interaction_plot(model, out / f"{key}_interaction.png"),
+        figures = [Figure(interaction_plot(model, out / f"{key}_interaction.png", labels),
                           f"{key.upper()}: predicted {model.outcome} by {model.moderator} and {model.focal}")]
-        flood = floodlight_plot(model, out / f"{key}_floodlight.png")
+        flood = floodlight_plot(model, out / f"{key}_floodlight.png", labels)
         if flood is not None:
             figures.append(Figure(flood, f"{key.upper()}: conditional effect of {model.focal} across "
                                          f"{model.moderator} (Johnson-Neyman)"))
         for figure in figures:
             written[figure.path.stem] = figure.path
-        sections.append(Section(HYPOTHESES[key], model_items(results[key]) + figures))
+        sections.append(Section(HYPOTHESES[key], model_items(results[key], analysis.options.alpha) + figures))
     sections.append(Section("Robustness (H1): adoption models", robustness_items(results["robustness"])))
     title = "Moderation analysis report"
     paths = {"html": out / "report.html", "markdown": out / "report.md", "json": out / "results.json"}

@@ -86,9 +86,9 @@ def participants_csv(tmp_path, participants_frame):
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
-    """The public reference data (sibling ``shared/reference`` of the repo, or $SCL_REFERENCE_DIR)."""
+    """The public reference data shipped in tests/analysis/data (or $SCL_REFERENCE_DIR); see PROVENANCE.md."""
     override = os.environ.get("SCL_REFERENCE_DIR")
-    directory = Path(override) if override else REPO_ROOT.parent / "shared" / "reference"
+    directory = Path(override) if override else Path(__file__).resolve().parent / "data"
     if not (directory / "Data_Model1.csv").is_file() or not (directory / "disaster.csv").is_file():
         reason = f"reference data not found in {directory} (set SCL_REFERENCE_DIR)"
         if os.environ.get("SCL_REQUIRE_ALL") == "1":  # CI: a missing component fails, never skips
