@@ -78,5 +78,4 @@ def default_config(instance_path: str) -> dict:
         # Requests carrying this key in X-Simulation-Key create participants marked as simulated.
         "SIMULATION_KEY": os.environ.get("SCL_SIMULATION_KEY") or _instance_secret(instance, "simulation_key"),
         "PREVIEW_CACHE_SIZE": 512,
-        "PREVIEW_CACHE_BYTES": int(os.environ.get("SCL_PREVIEW_CACHE_MB") or 64) * 1024 * 1024,
     }
