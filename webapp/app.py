@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask, render_template, request
@@ -27,8 +28,67 @@ def create_app(config: dict | None = None) -> Flask:
     register_commands(app)
     register_errorhandlers(app)
     register_response_headers(app)
+    register_static_versions(app)
+    register_proxy_fix(app)
+    redact_access_logs()
     prepare_database(app)
+    restrict_instance_files(app)
     return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind N trusted proxies, take the client's address and scheme from their headers."""
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+
+class RedactQueryString(logging.Filter):
+    """Access log lines keep the path and drop the query string: entry URLs carry recruiting ids."""
+
+    QUERY = __import__("re").compile(r"\?[^\s\"]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(self.QUERY.sub("?[redacted]", a) if isinstance(a, str) else a
+                                for a in (record.args if isinstance(record.args, tuple) else (record.args,)))
+        record.msg = self.QUERY.sub("?[redacted]", record.msg) if isinstance(record.msg, str) else record.msg
+        return True
+
+
+def redact_access_logs() -> None:
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactQueryString) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(RedactQueryString())
+
+
+def register_static_versions(app: Flask) -> None:
+    """Static URLs carry a digest of the file, so a long max-age never serves a stale file."""
+    import hashlib
+
+    versions: dict[str, str] = {}
+
+    @app.url_defaults
+    def static_version(endpoint, values):
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            name = values["filename"]
+            if name not in versions:
+                path = Path(app.static_folder) / name
+                versions[name] = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "0"
+            values["v"] = versions[name]
+
+
+def restrict_instance_files(app: Flask) -> None:
+    """The instance folder holds the SQLite database and the secrets: owner only."""
+    instance = Path(app.instance_path)
+    try:
+        instance.chmod(0o700)
+        for path in instance.iterdir():
+            if path.is_file():
+                path.chmod(0o600)
+    except OSError:  # a folder we do not own (read-only deployments): leave it as it is
+        log.warning("could not restrict permissions in %s", instance)
 
 
 def register_extensions(app: Flask) -> None:
@@ -93,6 +153,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_response_headers(app: Flask) -> None:
+    production = app.config.get("PRODUCTION")
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -102,6 +164,9 @@ def register_response_headers(app: Flask) -> None:
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "form-action 'self' https://app.prolific.com; frame-ancestors 'none'")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+        if production:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
 
@@ -115,7 +180,8 @@ def prepare_database(app: Flask) -> None:
 
     from .cli import seed_demo
     with app.app_context():
-        setup = app.config.get("DATABASE_SETUP", "migrate")  # migrate | create_all | none
+        # serve-production migrates once before the workers start and sets SCL_DATABASE_SETUP=none.
+        setup = app.config.get("DATABASE_SETUP") or os.environ.get("SCL_DATABASE_SETUP") or "migrate"
         if setup == "migrate":
             upgrade()
         elif setup == "create_all":

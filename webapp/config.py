@@ -13,9 +13,28 @@ def _instance_secret(instance: Path, name: str) -> str:
     path = instance / name
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Created readable by its owner only, with no moment when others could read it.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+MIN_SECRET_LENGTH = 32
+
+
+def production_problem(secret: str | None, pseudonym_key: str | None, database_url: str | None) -> str | None:
+    """Why production cannot start, in one line, or None."""
+    for name, value in (("SCL_SECRET_KEY", secret), ("SCL_PSEUDONYM_KEY", pseudonym_key)):
+        if not value:
+            return f"{name} is not set: generate one with  python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        if len(value) < MIN_SECRET_LENGTH or len(set(value)) < 10:
+            return f"{name} is too weak: use at least {MIN_SECRET_LENGTH} random characters (secrets.token_hex(32))"
+    if secret == pseudonym_key:
+        return "SCL_SECRET_KEY and SCL_PSEUDONYM_KEY must differ"
+    if not database_url:
+        return "DATABASE_URL is not set: production needs a database, e.g. postgresql://user:pass@host/db"
+    return None
 
 
 def default_config(instance_path: str) -> dict:
@@ -26,14 +45,23 @@ def default_config(instance_path: str) -> dict:
     production = os.environ.get("SCL_ENV") == "production"
     secret = os.environ.get("SCL_SECRET_KEY")
     pseudonym_key = os.environ.get("SCL_PSEUDONYM_KEY")
-    if production and not (secret and pseudonym_key):
-        raise RuntimeError("SCL_ENV=production needs SCL_SECRET_KEY and SCL_PSEUDONYM_KEY in the environment")
+    if production:
+        problem = production_problem(secret, pseudonym_key, os.environ.get("DATABASE_URL"))
+        if problem:
+            raise RuntimeError(problem)
+    threads = int(os.environ.get("THREADS") or 0)
     return {
         "SECRET_KEY": secret or _instance_secret(instance, "secret_key"),
         # Pseudonyms must survive a rotation of the session secret, so they have their own key.
         "PSEUDONYM_KEY": pseudonym_key or _instance_secret(instance, "pseudonym_key"),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # One connection per server thread, a few spare; the dev server's threads are unbounded.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": threads + 2 if threads else 20,
+                                      "max_overflow": 4 if threads else 80},
+        "PRODUCTION": production,
+        "TRUSTED_PROXIES": int(os.environ.get("SCL_TRUSTED_PROXIES") or 0),
+        # Static URLs carry a version (?v=…), so browsers may keep them for a year.
+        "SEND_FILE_MAX_AGE_DEFAULT": timedelta(days=365),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -45,7 +73,8 @@ def default_config(instance_path: str) -> dict:
         "MAX_FORM_PARTS": 200,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "SEED_DEMO": True,
+        # Production seeds no demo study (it would be open and listed) unless asked to.
+        "SEED_DEMO": (os.environ.get("SCL_SEED_DEMO") == "1") if production else True,
         # Requests carrying this key in X-Simulation-Key create participants marked as simulated.
         "SIMULATION_KEY": os.environ.get("SCL_SIMULATION_KEY") or _instance_secret(instance, "simulation_key"),
         "PREVIEW_CACHE_SIZE": 512,

@@ -1,19 +1,72 @@
-"""Engine settings that make concurrent participants safe on SQLite and PostgreSQL."""
+"""Engine settings that make concurrent participants safe on SQLite and PostgreSQL.
+
+On SQLite one connection at a time may write. A transaction that only reads starts with
+a deferred ``BEGIN`` and never takes the write lock; a transaction that writes starts
+with ``BEGIN IMMEDIATE`` so "read, then decide, then write" is atomic (a deferred
+transaction that later writes can fail at once with "database is locked" when another
+writer committed in between). Whether a request writes is known from its route: POST
+and friends write, and a GET view that writes says so with :func:`writes`. Views commit
+before they render (:func:`commit_before_render`), so no template or image is rendered
+while the write lock is held.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 from .extensions import db
 
+log = logging.getLogger(__name__)
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def writes(view):
+    """Mark a GET view that changes state (a page view event, a first-view draw)."""
+    view.writes_on_get = True
+    return view
+
+
+def wants_write_lock() -> bool:
+    """Whether the transaction about to begin may write (outside requests: always)."""
+    if not has_request_context():
+        return True
+    if g.get("reads_only"):
+        return False
+    if request.method in WRITE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "writes_on_get", False))
+
+
+def commit_before_render() -> None:
+    """Commit now and keep the loaded rows, so rendering needs no lock and few queries.
+
+    Anything loaded lazily while rendering runs in a read-only (deferred) transaction.
+    """
+    session = db.session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+    if has_request_context():
+        g.reads_only = True
+
 
 def configure_engine(engine: Engine) -> None:
-    """On SQLite: WAL, a busy timeout, foreign keys, full sync, and BEGIN IMMEDIATE.
+    """On SQLite: WAL, a busy timeout, foreign keys, full sync, secure delete, and the BEGIN mode.
 
     The sqlite3 driver's legacy transaction handling loses updates when two processes
-    read-then-write (measured: ~1,400 lost of 6,000); BEGIN IMMEDIATE takes the write
-    lock at the start of each transaction, so "read the counts, then insert" is atomic.
+    read-then-write (measured: ~1,400 lost of 6,000), so we emit BEGIN ourselves.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -22,21 +75,38 @@ def configure_engine(engine: Engine) -> None:
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "busy_timeout=10000", "foreign_keys=ON", "synchronous=FULL"):
+        for pragma in ("journal_mode=WAL", "busy_timeout=10000", "foreign_keys=ON", "synchronous=FULL",
+                       "secure_delete=ON"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = wants_write_lock()
+        connection.info["sqlite_read_only"] = not immediate
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _warn_on_write_in_read(connection, _cursor, statement, _parameters, _context, _executemany):
+        if connection.info.get("sqlite_read_only") and statement.lstrip().upper().startswith(WRITE_VERBS):
+            log.warning("write inside a read-only SQLite transaction (mark the view with @writes): %s %s",
+                        request.method if has_request_context() else "-",
+                        request.endpoint if has_request_context() else "-")
 
 
 def lock(model, ident):
     """Load one row for update: serialises concurrent writes to the same participant or study.
 
-    PostgreSQL takes a row lock (SELECT … FOR UPDATE); on SQLite the whole transaction
+    PostgreSQL takes a row lock (SELECT … FOR UPDATE); on SQLite a writing transaction
     already holds the write lock (BEGIN IMMEDIATE), so the plain select is enough.
     """
     return db.session.execute(
         select(model).where(model.id == ident).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
+
+
+def insert_ignoring_duplicates(model, **values) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: the first of concurrent identical inserts wins, none fails."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .access import viewer_for
+from .database import writes
 from .domain.design import Design
 from .domain.visibility import suggestions_visible_to
 from .extensions import db
@@ -24,6 +25,7 @@ def no_store(response):
 
 
 @bp.get("")
+@writes  # logs a gallery_view event
 def index(slug: str):
     study = get_study(slug)
     me = session_participant(study)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from .database import lock
+from .database import insert_ignoring_duplicates, lock
 from .domain.assignment import choose_cell
 from .domain.conformity import conformity
 from .domain.design import Design, diff
@@ -82,10 +82,10 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
     The study row is locked first, so concurrent entries see each other's counts and a
     cell is never over-filled (on SQLite the transaction holds the write lock already).
     """
+    study = lock(Study, study.id)  # first: a duplicate consent waits here, then sees the first one's row
     existing = db.session.execute(select(Participant).where(Participant.entry_nonce == nonce)).scalar_one_or_none()
     if existing is not None:
         return Entry(existing, "existing")
-    study = lock(Study, study.id)
     recruit = recruit or {}
     pid_hash = pseudonym(study.slug, "recruit", recruit["pid"]) if recruit.get("pid") else None
     if pid_hash:
@@ -160,7 +160,8 @@ def remember_design(design: Design) -> str:
     """Register a design under its digest so its preview URL can be served."""
     digest = design.digest()
     if db.session.get(DesignRecord, digest) is None:
-        db.session.add(DesignRecord(digest=digest, design_json=design.to_json()))
+        # Two participants may save the same design at once: the second insert is a no-op.
+        insert_ignoring_duplicates(DesignRecord, digest=digest, design_json=design.to_json())
     return digest
 
 

@@ -15,7 +15,7 @@ from flask import (Blueprint, abort, current_app, jsonify, redirect, render_temp
                    url_for)
 from sqlalchemy import select
 
-from .database import lock
+from .database import commit_before_render, lock, writes
 from .domain.catalogue import MONOGRAM_KEY, DesignError
 from .domain.design import Design
 from .domain.flow import DONE
@@ -97,13 +97,18 @@ def wants_json() -> bool:
 
 
 def step_view(step: str):
-    """Load the participant, enforce their deadline and step, lock on POST, log GETs as page views."""
+    """Load and lock the participant, enforce their deadline and step, log GETs as page views.
+
+    GETs lock too: a first view may create state (suggestions, a review target), and
+    concurrent duplicates of it must create it once.
+    """
 
     def decorate(view):
+        @writes
         @wraps(view)
         def wrapper(slug: str, **kwargs):
             study = get_study(slug)
-            participant = session_participant(study, for_update=request.method == "POST")
+            participant = session_participant(study, for_update=True)
             if participant is None:
                 if wants_json():
                     abort(403, "Your session has ended. Reload the page to start again.")
@@ -142,6 +147,7 @@ def progress(participant: Participant) -> dict:
 
 
 def render_step(template: str, participant: Participant, status: int = 200, **context):
+    commit_before_render()  # the page's writes are done: release the write lock before rendering
     return render_template(template, participant=participant, study=participant.study,
                            definition=participant.definition, progress=progress(participant),
                            **context), status
@@ -445,9 +451,10 @@ def decide(study, participant, suggestion_id: int):
 
 # ---------------------------------------------------------------- the end
 @bp.get("/done")
+@writes
 def done(slug: str):
     study = get_study(slug)
-    participant = session_participant(study)
+    participant = session_participant(study, for_update=True)
     if participant is None:
         return see_other(url_for(".entry", slug=slug))
     if participant.status == "active":
