@@ -51,20 +51,35 @@ class Entry:
 
 
 def expire_overdue(study: Study, now: datetime | None = None) -> int:
-    """Mark active participants past their deadline as timed out; this frees their slot."""
+    """Time out active participants past their deadline, or idle on their first step; this frees their slot.
+
+    An entry that never gets past the first step after consent for SLOT_IDLE_MINUTES
+    holds no slot: someone who is really taking part finishes that step well before then.
+    """
     now = now or utcnow()
+    flow = study.current_version.definition.flow
+    first_step = flow[1] if len(flow) > 1 else flow[0]
+    idle_since = now - timedelta(minutes=current_app.config.get("SLOT_IDLE_MINUTES") or 10**6)
+    last_activity = (select(func.max(Event.at)).where(Event.participant_id == Participant.id)
+                     .correlate(Participant).scalar_subquery())
     overdue = db.session.execute(
         select(Participant).where(Participant.study_id == study.id, Participant.status == "active",
-                                  Participant.deadline_at < now)).scalars().all()
+                                  (Participant.deadline_at < now)
+                                  | ((Participant.step == first_step) & (Participant.step_started_at < idle_since)
+                                     & (func.coalesce(last_activity, Participant.step_started_at) < idle_since)))
+    ).scalars().all()
     for participant in overdue:
-        time_out(participant)
+        time_out(participant, idle=participant.deadline_at >= now)
     return len(overdue)
 
 
-def time_out(participant: Participant) -> None:
+def time_out(participant: Participant, idle: bool = False) -> None:
     participant.status = "timed_out"
     participant.outcome = "timed_out"
-    record(participant, "timed_out", deadline=participant.deadline_at.isoformat())
+    if idle:
+        record(participant, "timed_out", deadline=participant.deadline_at.isoformat(), reason="idle")
+    else:
+        record(participant, "timed_out", deadline=participant.deadline_at.isoformat())
 
 
 def occupied_counts(study: Study) -> dict[str, int]:

@@ -19,7 +19,7 @@ from .database import lock
 from .domain.catalogue import MONOGRAM_KEY, DesignError
 from .domain.design import Design
 from .domain.flow import DONE
-from .extensions import db
+from .extensions import db, limiter
 from .forms import (ChangeForm, ConsentForm, DecisionForm, PeerSuggestionForm, StepForm, WithdrawForm, checks_form, closeness_form,
                     demographics_form, design_form, evaluation_form, likert_form)
 from . import journey
@@ -36,7 +36,18 @@ STEP_ENDPOINTS = {
 }
 RECRUIT_PARAMS = {"PROLIFIC_PID": ("prolific", "pid"), "SESSION_ID": ("prolific", "session"),
                   "STUDY_ID": ("prolific", "study"), "workerId": ("mturk", "pid"), "assignmentId": ("mturk", "session")}
-RECRUIT_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+RECRUIT_VALUE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # used with fullmatch: no trailing newline
+
+
+def _limit(setting: str):
+    """A rate limit read from the settings when the request comes, so tests and deployments tune it."""
+    return lambda: current_app.config.get(setting) or "1000000 per second"
+
+
+def _participant_key() -> str:
+    """Live changes are counted per participant (their session token), not per shared address."""
+    slug = (request.view_args or {}).get("slug", "")
+    return "participant:" + str(session.get("participants", {}).get(slug) or request.remote_addr)
 
 
 @bp.after_request
@@ -149,11 +160,12 @@ def render_step(template: str, participant: Participant, status: int = 200, **co
 
 # ---------------------------------------------------------------- entering
 @bp.get("")
+@limiter.limit(_limit("ENTRY_RATE_LIMIT"), key_func=lambda: request.remote_addr or "", exempt_when=lambda: is_simulation())
 def entry(slug: str):
     study = get_study(slug)
     incoming = {k: v for k, v in request.args.items() if k in RECRUIT_PARAMS}
     if incoming:
-        if not all(RECRUIT_VALUE.match(v) for v in incoming.values()):
+        if not all(RECRUIT_VALUE.fullmatch(v) for v in incoming.values()):
             abort(400, "The link you followed carries an identifier we cannot read. "
                        "Please use the study link from the recruiting site unchanged.")
         recruit = {}
@@ -180,6 +192,7 @@ def entry(slug: str):
 
 
 @bp.post("")
+@limiter.limit(_limit("CONSENT_RATE_LIMIT"), key_func=lambda: request.remote_addr or "", exempt_when=lambda: is_simulation())
 def consent(slug: str):
     study = get_study(slug)
     existing = session_participant(study)
@@ -331,6 +344,7 @@ def design(study, participant):
 
 
 @bp.post("/design/change")
+@limiter.limit(_limit("DESIGN_CHANGE_RATE_LIMIT"), key_func=_participant_key, exempt_when=lambda: is_simulation())
 def change(slug: str):
     """The live editor: one attribute at a time, saved as it happens; answers JSON or redirects."""
     study = get_study(slug)
