@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from .database import lock
 from .domain.assignment import choose_cell
@@ -171,12 +171,10 @@ def current_design(participant: Participant) -> Design:
     return Design.from_json(participant.design_json)
 
 
-def remember_design(design: Design) -> str:
-    """Register a design under its digest so its preview URL can be served."""
-    digest = design.digest()
-    if db.session.get(DesignRecord, digest) is None:
-        db.session.add(DesignRecord(digest=digest, design_json=design.to_json()))
-    return digest
+def remember_design(design: Design, owner: Participant) -> str:
+    """Register the owner's design so its (keyed, access-checked) preview URL can be served."""
+    from .previews import register
+    return register(owner, design)
 
 
 def change_design(participant: Participant, new: Design, via: str) -> list:
@@ -188,7 +186,7 @@ def change_design(participant: Participant, new: Design, via: str) -> list:
         for change in changes:
             record(participant, "attribute_changed", attribute=change.attribute, before=change.before,
                    after=change.after, via=via)
-    remember_design(new)
+    remember_design(new, participant)
     return list(changes)
 
 
@@ -363,6 +361,7 @@ def withdraw(participant: Participant) -> None:
                        .values(suggester_id=None, comment=None))
     db.session.execute(update(PeerSuggestion).where(PeerSuggestion.reviewer_id == participant.id)
                        .values(reviewer_id=None, comment=None))
+    db.session.execute(delete(DesignRecord).where(DesignRecord.participant_id == participant.id))
     db.session.delete(participant)
 
 

@@ -24,6 +24,7 @@ from .forms import (ChangeForm, ConsentForm, DecisionForm, PeerSuggestionForm, S
                     demographics_form, design_form, evaluation_form, likert_form)
 from . import journey
 from .models import Participant, Study, Suggestion, utcnow
+from .previews import preview_url
 from .studies import study_by_slug
 
 bp = Blueprint("participant", __name__, url_prefix="/s/<slug>")
@@ -300,9 +301,8 @@ def editor_context(participant: Participant, form=None, error: str | None = None
         form = design_form(catalogue)(formdata=None, data={**design.mapping, MONOGRAM_KEY: design.monogram})
     elif error_field == MONOGRAM_KEY and MONOGRAM_KEY in form:
         monogram_value = form[MONOGRAM_KEY].data or ""  # keep what was typed, so it can be corrected
-    journey.remember_design(design)
     return {"design": design, "catalogue": catalogue, "form": form, "error": error, "error_field": error_field,
-            "monogram_value": monogram_value, "preview_url": url_for("previews.full", digest=design.digest())}
+            "monogram_value": monogram_value, "preview_url": preview_url(participant, design)}
 
 
 def save_whole_form(participant: Participant):
@@ -370,7 +370,7 @@ def change(slug: str):
     journey.change_design(participant, new, via="live")
     db.session.commit()
     if wants_json():
-        return jsonify(digest=new.digest(), preview_url=url_for("previews.full", digest=new.digest()),
+        return jsonify(preview_url=preview_url(participant, new),
                        design=dict(new.mapping), monogram=new.monogram)
     return see_other(step_url(participant))
 
@@ -452,7 +452,7 @@ def decide(study, participant, suggestion_id: int):
     new = journey.decide(participant, suggestion, form.decision.data == "adopt")
     db.session.commit()
     if wants_json():
-        return jsonify(digest=new.digest(), preview_url=url_for("previews.full", digest=new.digest()),
+        return jsonify(preview_url=preview_url(participant, new),
                        design=dict(new.mapping), decision=suggestion.decision)
     return see_other(url_for(".revise", slug=study.slug) + f"#suggestion-{suggestion.id}")
 
