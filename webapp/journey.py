@@ -102,7 +102,10 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
         return Entry(existing, "existing")
     study = lock(Study, study.id)
     recruit = recruit or {}
-    pid_hash = pseudonym(study.slug, "recruit", recruit["pid"]) if recruit.get("pid") else None
+    # the session carries only keyed hashes (pid_hash, session_hash); raw ids are accepted from callers too
+    pid_hash = recruit.get("pid_hash") or (pseudonym(study.slug, "recruit", recruit["pid"]) if recruit.get("pid") else None)
+    session_hash = recruit.get("session_hash") or (
+        pseudonym(study.slug, "session", recruit["session"]) if recruit.get("session") else None)
     if pid_hash:
         taken = db.session.execute(select(Participant).where(
             Participant.study_id == study.id, Participant.recruit_id_hash == pid_hash)).scalar_one_or_none()
@@ -129,7 +132,7 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
         entry_nonce=nonce, seed=secrets.randbelow(2**31), visibility=visibility, relation=relation,
         status="active", step=definition.flow[0], step_started_at=now, is_pilot=pilot_cell is not None,
         is_simulated=simulated, recruit_id_hash=pid_hash,
-        recruit_session_hash=pseudonym(study.slug, "session", recruit["session"]) if recruit.get("session") else None,
+        recruit_session_hash=session_hash,
         recruit_source=recruit.get("source"), entered_at=now, consented_at=now,
         deadline_at=now + timedelta(minutes=definition.time_limit_minutes),
         design_json=Design.default(definition.catalogue()).to_json(),

@@ -172,7 +172,10 @@ def entry(slug: str):
         recruit = {}
         for key, value in incoming.items():
             source, role = RECRUIT_PARAMS[key]
-            recruit[role] = value
+            if role in ("pid", "session"):  # the (readable) session cookie gets keyed hashes, never the id
+                recruit[f"{role}_hash"] = journey.pseudonym(slug, "recruit" if role == "pid" else "session", value)
+            if role == "pid":
+                recruit["pid_hint"] = value[-4:]  # shown on the consent page so a planted id is noticed
             recruit["source"] = source
         pending = dict(session.get("recruit", {}))
         pending[slug] = recruit
@@ -189,7 +192,7 @@ def entry(slug: str):
     session["nonces"] = nonces
     form = ConsentForm(nonce=nonce)
     return render_template("participant/consent.html", study=study, definition=study.current_version.definition,
-                           form=form)
+                           form=form, recruit=session.get("recruit", {}).get(slug))
 
 
 @bp.post("")
@@ -224,6 +227,8 @@ def consent(slug: str):
         return render_template("participant/duplicate.html", study=study), 409
     db.session.commit()
     remember(study, entry_result.participant)
+    session.get("recruit", {}).pop(slug, None)  # bound to the participant now; nothing left to carry
+    session.modified = True
     return see_other(step_url(entry_result.participant))
 
 
