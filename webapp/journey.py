@@ -365,7 +365,22 @@ def withdraw(participant: Participant) -> None:
     db.session.execute(update(PeerSuggestion).where(PeerSuggestion.reviewer_id == participant.id)
                        .values(reviewer_id=None, comment=None))
     db.session.execute(delete(DesignRecord).where(DesignRecord.participant_id == participant.id))
+    _unlink_from_others_events(participant)
     db.session.delete(participant)
+
+
+def _unlink_from_others_events(participant: Participant) -> None:
+    """Other participants' review events name their target; a withdrawn target is no longer named."""
+    candidates = db.session.execute(select(Event).where(
+        Event.study_id == participant.study_id, Event.participant_id != participant.id,
+        Event.kind.in_(("review_assigned", "review_skipped", "peer_suggestion_made")),
+        Event.payload.like(f'%"target": {participant.id}%'))).scalars().all()
+    for event in candidates:
+        payload = json.loads(event.payload)
+        if payload.get("target") == participant.id:
+            payload["target"] = None
+            payload["target_withdrawn"] = True
+            event.payload = json.dumps(payload, sort_keys=True, default=str)
 
 
 # ---------------------------------------------------------------- reviewing a peer's design

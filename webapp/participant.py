@@ -206,10 +206,15 @@ def consent(slug: str):
     if not form.validate_on_submit() or form.nonce.data != session.get("nonces", {}).get(slug):
         abort(400, "This consent form has expired. Please open the study link again.")
     if form.decline.data and not form.agree.data:
-        locked = lock(Study, study.id)
-        locked.declines = (locked.declines or 0) + 1  # a bare count: a decline keeps no personal data
-        db.session.commit()
+        declined_here = dict(session.get("declined", {}))
+        if not declined_here.get(slug):  # one browser counts once, however often it declines
+            locked = lock(Study, study.id)
+            locked.declines = (locked.declines or 0) + 1  # a bare count: a decline keeps no personal data
+            db.session.commit()
+            declined_here[slug] = True
+            session["declined"] = declined_here
         session.get("recruit", {}).pop(slug, None)
+        session.get("nonces", {}).pop(slug, None)
         session.modified = True
         return see_other(url_for(".declined", slug=slug))
     if not form.agree.data:
