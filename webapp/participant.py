@@ -226,15 +226,21 @@ def consent(slug: str):
     if entry_result.outcome in ("full", "closed"):
         db.session.rollback()
         template = "participant/full.html" if entry_result.outcome == "full" else "participant/closed.html"
-        return render_template(template, study=study), 200
+        return render_template(template, study=study, outcome=outcome_of(study, entry_result.outcome)), 200
     if entry_result.outcome == "duplicate":
         db.session.rollback()
-        return render_template("participant/duplicate.html", study=study), 409
+        return render_template("participant/duplicate.html", study=study,
+                               outcome=outcome_of(study, "duplicate")), 409
     db.session.commit()
     remember(study, entry_result.participant)
     session.get("recruit", {}).pop(slug, None)  # bound to the participant now; nothing left to carry
     session.modified = True
     return see_other(step_url(entry_result.participant))
+
+
+def outcome_of(study: Study, name: str):
+    """The code and return link the study file sets for this outcome, if any."""
+    return study.current_version.definition.outcomes.get(name)
 
 
 @bp.get("/declined")
@@ -361,6 +367,9 @@ def change(slug: str):
     participant = session_participant(study, for_update=True)
     if participant is None:
         abort(403, "Your session has ended. Reload the page to start again.")
+    if participant.status == "active" and participant.deadline_at < utcnow():
+        journey.time_out(participant)  # the time is up: no more changes
+        db.session.commit()
     if participant.status != "active" or participant.step not in ("design", "revise"):
         if wants_json():
             return jsonify(error="step", redirect=step_url(participant)), 409
