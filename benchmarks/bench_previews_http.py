@@ -1,6 +1,6 @@
 """Preview images as the server answers them: ``python benchmarks/bench_previews_http.py``.
 
-Times GET /preview/<digest>.png through Flask's test client (routing, database look-up of
+Times GET /preview/<key>.png through Flask's test client (routing, access check, database look-up of
 the design, rendering, headers): an uncached preview (a design never requested before in
 this process, part caches warm), a cached one (the in-memory LRU), and a revalidation
 (If-None-Match → 304). In the same run it times the bare Pillow baseline of
@@ -33,26 +33,35 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args(argv)
 
+    import re
+
     from webapp import create_app
     from webapp.extensions import db
-    from webapp.journey import remember_design
+    from webapp.models import Participant
+    from webapp.previews import preview_key, register
 
     with tempfile.TemporaryDirectory() as directory:
-        app = create_app({"SECRET_KEY": "bench", "PSEUDONYM_KEY": "bench", "SEED_DEMO": False,
+        app = create_app({"SECRET_KEY": "bench", "PSEUDONYM_KEY": "bench", "SEED_DEMO": True,
                           "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory}/bench.sqlite3",
                           "INSTANCE_PATH": f"{directory}/instance", "DATABASE_SETUP": "create_all"})
         warm, designs = random_designs(200, seed=1), random_designs(args.designs, seed=2)
+        client = app.test_client()  # previews are served to their owner: enter the demo study once
+        page = client.get("/s/demo").get_data(as_text=True)
+        hidden = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', page))
+        client.post("/s/demo", data={"csrf_token": hidden["csrf_token"], "nonce": hidden["nonce"], "agree": "yes"})
         with app.app_context():
+            owner = db.session.execute(db.select(Participant)).scalar_one()
+            owner_id = owner.id
             for design in warm + designs:
-                remember_design(design)
+                register(owner, design)
             db.session.commit()
-        client = app.test_client()
+            urls = {design: f"/preview/{preview_key(owner_id, design)}.png" for design in warm + designs}
         for design in warm:  # warm the renderer's part caches as a running server would have them
-            client.get(f"/preview/{design.digest()}.png")
+            client.get(urls[design])
 
         uncached, cached, revalidated, base = [], [], [], []
         for design in designs:
-            url = f"/preview/{design.digest()}.png"
+            url = urls[design]
             t = time.perf_counter()
             response = client.get(url)
             uncached.append(time.perf_counter() - t)

@@ -63,6 +63,9 @@ def make_app(tmp_path, database_url):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "RATELIMIT_ENABLED": True,
+            # Most tests enter many participants from one address; test_guard_entry tests the real limits.
+            "ENTRY_RATE_LIMIT": "100000 per minute", "CONSENT_RATE_LIMIT": "100000 per minute",
+            "DESIGN_CHANGE_RATE_LIMIT": "100000 per minute",
             "DATABASE_SETUP": "create_all",  # fast; test_migrations proves the migrations give the same schema
         }
         settings.update(config)

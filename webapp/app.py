@@ -10,6 +10,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import input_guard
 from .config import default_config
 from .database import configure_engine
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -24,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(default_config(app.instance_path))
     app.config.update(config)
     register_extensions(app)
+    input_guard.init_app(app)
     register_blueprints(app)
     register_commands(app)
     register_errorhandlers(app)

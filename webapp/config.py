@@ -78,4 +78,12 @@ def default_config(instance_path: str) -> dict:
         # Requests carrying this key in X-Simulation-Key create participants marked as simulated.
         "SIMULATION_KEY": os.environ.get("SCL_SIMULATION_KEY") or _instance_secret(instance, "simulation_key"),
         "PREVIEW_CACHE_SIZE": 512,
+        # Entry pages (GET) per client address; simulation-key requests are exempt.
+        "ENTRY_RATE_LIMIT": os.environ.get("SCL_ENTRY_RATE_LIMIT", "30 per minute; 120 per hour"),
+        # Consents (POST) per client address: one address gets a small share of a study, not all of it.
+        "CONSENT_RATE_LIMIT": os.environ.get("SCL_CONSENT_RATE_LIMIT", "5 per minute; 15 per hour"),
+        # Live design changes per participant (the live editor sends one per click).
+        "DESIGN_CHANGE_RATE_LIMIT": os.environ.get("SCL_DESIGN_CHANGE_RATE_LIMIT", "60 per minute; 600 per hour"),
+        # A participant still on the first step after consent, idle this long, gives up their slot.
+        "SLOT_IDLE_MINUTES": int(os.environ.get("SCL_SLOT_IDLE_MINUTES", "10")),
     }

@@ -41,10 +41,20 @@ def likert_form(block, extra: dict | None = None) -> type[FlaskForm]:
     return type("LikertForm", (FlaskForm,), fields)
 
 
+class FiniteDecimalField(DecimalField):
+    """A DecimalField that refuses NaN, sNaN and infinities (which cannot be compared with a range)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+
 def evaluation_form(definition) -> type[FlaskForm]:
     wtp = definition.wtp
     return likert_form(definition.evaluation, {
-        "wtp": DecimalField(wtp.text, places=2, validators=[
+        "wtp": FiniteDecimalField(wtp.text, places=2, validators=[
             InputRequired("Please enter an amount (0 is fine)."),
             NumberRange(wtp.min, wtp.max, f"Please enter an amount between {wtp.min:g} and {wtp.max:g}.")]),
     })

@@ -14,6 +14,7 @@ from .extensions import db
 from .journey import pseudonym, record
 from .models import Participant
 from .participant import get_study, session_participant
+from .previews import preview_url
 
 bp = Blueprint("gallery", __name__, url_prefix="/s/<slug>/gallery")
 
@@ -34,7 +35,10 @@ def index(slug: str):
         abort(404, "The gallery is open to the participants of this study only.")
     posted = db.session.execute(
         select(Participant).where(Participant.study_id == study.id, Participant.visibility == "public",
-                                  Participant.initial_design_json.is_not(None))
+                                  Participant.initial_design_json.is_not(None),
+                                  # pilots see pilots; real participants never see pilot or simulated designs
+                                  Participant.is_pilot.is_(bool(me and me.is_pilot)),
+                                  Participant.is_simulated.is_(bool(me and me.is_simulated)))
         .options(selectinload(Participant.suggestions))
         .order_by(Participant.id.desc()).limit(200)).scalars().all()
     entries = []
@@ -45,11 +49,11 @@ def index(slug: str):
         entries.append({
             "label": "Your design" if me is not None and owner.id == me.id else f"Shopper {pseudonym(study.slug, 'gallery', str(owner.id))[:4].upper()}",
             "mine": me is not None and owner.id == me.id,
-            "digest": design.digest(),
+            "thumb_url": preview_url(owner, design, "thumb"),
             "suggestions": owner.suggestions,
         })
     if me is not None and me.status == "active":
         record(me, "gallery_view", step=me.step, entries=len(entries))
-        db.session.commit()
+    db.session.commit()  # the preview records registered above
     return render_template("gallery/index.html", study=study, entries=entries, me=me,
                            catalogue=study.current_version.definition.catalogue())

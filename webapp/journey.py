@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from .database import insert_ignoring_duplicates, lock
 from .domain.assignment import choose_cell
@@ -51,20 +51,35 @@ class Entry:
 
 
 def expire_overdue(study: Study, now: datetime | None = None) -> int:
-    """Mark active participants past their deadline as timed out; this frees their slot."""
+    """Time out active participants past their deadline, or idle on their first step; this frees their slot.
+
+    An entry that never gets past the first step after consent for SLOT_IDLE_MINUTES
+    holds no slot: someone who is really taking part finishes that step well before then.
+    """
     now = now or utcnow()
+    flow = study.current_version.definition.flow
+    first_step = flow[1] if len(flow) > 1 else flow[0]
+    idle_since = now - timedelta(minutes=current_app.config.get("SLOT_IDLE_MINUTES") or 10**6)
+    last_activity = (select(func.max(Event.at)).where(Event.participant_id == Participant.id)
+                     .correlate(Participant).scalar_subquery())
     overdue = db.session.execute(
         select(Participant).where(Participant.study_id == study.id, Participant.status == "active",
-                                  Participant.deadline_at < now)).scalars().all()
+                                  (Participant.deadline_at < now)
+                                  | ((Participant.step == first_step) & (Participant.step_started_at < idle_since)
+                                     & (func.coalesce(last_activity, Participant.step_started_at) < idle_since)))
+    ).scalars().all()
     for participant in overdue:
-        time_out(participant)
+        time_out(participant, idle=participant.deadline_at >= now)
     return len(overdue)
 
 
-def time_out(participant: Participant) -> None:
+def time_out(participant: Participant, idle: bool = False) -> None:
     participant.status = "timed_out"
     participant.outcome = "timed_out"
-    record(participant, "timed_out", deadline=participant.deadline_at.isoformat())
+    if idle:
+        record(participant, "timed_out", deadline=participant.deadline_at.isoformat(), reason="idle")
+    else:
+        record(participant, "timed_out", deadline=participant.deadline_at.isoformat())
 
 
 def occupied_counts(study: Study) -> dict[str, int]:
@@ -87,7 +102,10 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
     if existing is not None:
         return Entry(existing, "existing")
     recruit = recruit or {}
-    pid_hash = pseudonym(study.slug, "recruit", recruit["pid"]) if recruit.get("pid") else None
+    # the session carries only keyed hashes (pid_hash, session_hash); raw ids are accepted from callers too
+    pid_hash = recruit.get("pid_hash") or (pseudonym(study.slug, "recruit", recruit["pid"]) if recruit.get("pid") else None)
+    session_hash = recruit.get("session_hash") or (
+        pseudonym(study.slug, "session", recruit["session"]) if recruit.get("session") else None)
     if pid_hash:
         taken = db.session.execute(select(Participant).where(
             Participant.study_id == study.id, Participant.recruit_id_hash == pid_hash)).scalar_one_or_none()
@@ -114,7 +132,7 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
         entry_nonce=nonce, seed=secrets.randbelow(2**31), visibility=visibility, relation=relation,
         status="active", step=definition.flow[0], step_started_at=now, is_pilot=pilot_cell is not None,
         is_simulated=simulated, recruit_id_hash=pid_hash,
-        recruit_session_hash=pseudonym(study.slug, "session", recruit["session"]) if recruit.get("session") else None,
+        recruit_session_hash=session_hash,
         recruit_source=recruit.get("source"), entered_at=now, consented_at=now,
         deadline_at=now + timedelta(minutes=definition.time_limit_minutes),
         design_json=Design.default(definition.catalogue()).to_json(),
@@ -156,13 +174,10 @@ def current_design(participant: Participant) -> Design:
     return Design.from_json(participant.design_json)
 
 
-def remember_design(design: Design) -> str:
-    """Register a design under its digest so its preview URL can be served."""
-    digest = design.digest()
-    if db.session.get(DesignRecord, digest) is None:
-        # Two participants may save the same design at once: the second insert is a no-op.
-        insert_ignoring_duplicates(DesignRecord, digest=digest, design_json=design.to_json())
-    return digest
+def remember_design(design: Design, owner: Participant) -> str:
+    """Register the owner's design so its (keyed, access-checked) preview URL can be served."""
+    from .previews import register
+    return register(owner, design)
 
 
 def change_design(participant: Participant, new: Design, via: str) -> list:
@@ -174,7 +189,7 @@ def change_design(participant: Participant, new: Design, via: str) -> list:
         for change in changes:
             record(participant, "attribute_changed", attribute=change.attribute, before=change.before,
                    after=change.after, via=via)
-    remember_design(new)
+    remember_design(new, participant)
     return list(changes)
 
 
@@ -349,7 +364,23 @@ def withdraw(participant: Participant) -> None:
                        .values(suggester_id=None, comment=None))
     db.session.execute(update(PeerSuggestion).where(PeerSuggestion.reviewer_id == participant.id)
                        .values(reviewer_id=None, comment=None))
+    db.session.execute(delete(DesignRecord).where(DesignRecord.participant_id == participant.id))
+    _unlink_from_others_events(participant)
     db.session.delete(participant)
+
+
+def _unlink_from_others_events(participant: Participant) -> None:
+    """Other participants' review events name their target; a withdrawn target is no longer named."""
+    candidates = db.session.execute(select(Event).where(
+        Event.study_id == participant.study_id, Event.participant_id != participant.id,
+        Event.kind.in_(("review_assigned", "review_skipped", "peer_suggestion_made")),
+        Event.payload.like(f'%"target": {participant.id}%'))).scalars().all()
+    for event in candidates:
+        payload = json.loads(event.payload)
+        if payload.get("target") == participant.id:
+            payload["target"] = None
+            payload["target_withdrawn"] = True
+            event.payload = json.dumps(payload, sort_keys=True, default=str)
 
 
 # ---------------------------------------------------------------- reviewing a peer's design

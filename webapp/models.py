@@ -207,9 +207,11 @@ class Event(db.Model):
 
 
 class DesignRecord(db.Model):
-    """Designs by content hash, so /preview/<digest>.png can render any design once shown."""
+    """A participant's designs by a keyed preview id (webapp.previews), deleted with the participant."""
 
     digest: Mapped[str] = mapped_column(String(20), primary_key=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), nullable=True, index=True)
     design_json: Mapped[str] = mapped_column(Text)
 
 

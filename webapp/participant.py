@@ -19,11 +19,12 @@ from .database import commit_before_render, lock, writes
 from .domain.catalogue import MONOGRAM_KEY, DesignError
 from .domain.design import Design
 from .domain.flow import DONE
-from .extensions import db
+from .extensions import db, limiter
 from .forms import (ChangeForm, ConsentForm, DecisionForm, PeerSuggestionForm, StepForm, WithdrawForm, checks_form, closeness_form,
                     demographics_form, design_form, evaluation_form, likert_form)
 from . import journey
 from .models import Participant, Study, Suggestion, utcnow
+from .previews import preview_url
 from .studies import study_by_slug
 
 bp = Blueprint("participant", __name__, url_prefix="/s/<slug>")
@@ -36,7 +37,18 @@ STEP_ENDPOINTS = {
 }
 RECRUIT_PARAMS = {"PROLIFIC_PID": ("prolific", "pid"), "SESSION_ID": ("prolific", "session"),
                   "STUDY_ID": ("prolific", "study"), "workerId": ("mturk", "pid"), "assignmentId": ("mturk", "session")}
-RECRUIT_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+RECRUIT_VALUE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # used with fullmatch: no trailing newline
+
+
+def _limit(setting: str):
+    """A rate limit read from the settings when the request comes, so tests and deployments tune it."""
+    return lambda: current_app.config.get(setting) or "1000000 per second"
+
+
+def _participant_key() -> str:
+    """Live changes are counted per participant (their session token), not per shared address."""
+    slug = (request.view_args or {}).get("slug", "")
+    return "participant:" + str(session.get("participants", {}).get(slug) or request.remote_addr)
 
 
 @bp.after_request
@@ -155,17 +167,21 @@ def render_step(template: str, participant: Participant, status: int = 200, **co
 
 # ---------------------------------------------------------------- entering
 @bp.get("")
+@limiter.limit(_limit("ENTRY_RATE_LIMIT"), key_func=lambda: request.remote_addr or "", exempt_when=lambda: is_simulation())
 def entry(slug: str):
     study = get_study(slug)
     incoming = {k: v for k, v in request.args.items() if k in RECRUIT_PARAMS}
     if incoming:
-        if not all(RECRUIT_VALUE.match(v) for v in incoming.values()):
+        if not all(RECRUIT_VALUE.fullmatch(v) for v in incoming.values()):
             abort(400, "The link you followed carries an identifier we cannot read. "
                        "Please use the study link from the recruiting site unchanged.")
         recruit = {}
         for key, value in incoming.items():
             source, role = RECRUIT_PARAMS[key]
-            recruit[role] = value
+            if role in ("pid", "session"):  # the (readable) session cookie gets keyed hashes, never the id
+                recruit[f"{role}_hash"] = journey.pseudonym(slug, "recruit" if role == "pid" else "session", value)
+            if role == "pid":
+                recruit["pid_hint"] = value[-4:]  # shown on the consent page so a planted id is noticed
             recruit["source"] = source
         pending = dict(session.get("recruit", {}))
         pending[slug] = recruit
@@ -182,10 +198,11 @@ def entry(slug: str):
     session["nonces"] = nonces
     form = ConsentForm(nonce=nonce)
     return render_template("participant/consent.html", study=study, definition=study.current_version.definition,
-                           form=form)
+                           form=form, recruit=session.get("recruit", {}).get(slug))
 
 
 @bp.post("")
+@limiter.limit(_limit("CONSENT_RATE_LIMIT"), key_func=lambda: request.remote_addr or "", exempt_when=lambda: is_simulation())
 def consent(slug: str):
     study = get_study(slug)
     existing = session_participant(study)
@@ -195,10 +212,15 @@ def consent(slug: str):
     if not form.validate_on_submit() or form.nonce.data != session.get("nonces", {}).get(slug):
         abort(400, "This consent form has expired. Please open the study link again.")
     if form.decline.data and not form.agree.data:
-        locked = lock(Study, study.id)
-        locked.declines = (locked.declines or 0) + 1  # a bare count: a decline keeps no personal data
-        db.session.commit()
+        declined_here = dict(session.get("declined", {}))
+        if not declined_here.get(slug):  # one browser counts once, however often it declines
+            locked = lock(Study, study.id)
+            locked.declines = (locked.declines or 0) + 1  # a bare count: a decline keeps no personal data
+            db.session.commit()
+            declined_here[slug] = True
+            session["declined"] = declined_here
         session.get("recruit", {}).pop(slug, None)
+        session.get("nonces", {}).pop(slug, None)
         session.modified = True
         return see_other(url_for(".declined", slug=slug))
     if not form.agree.data:
@@ -210,13 +232,21 @@ def consent(slug: str):
     if entry_result.outcome in ("full", "closed"):
         db.session.rollback()
         template = "participant/full.html" if entry_result.outcome == "full" else "participant/closed.html"
-        return render_template(template, study=study), 200
+        return render_template(template, study=study, outcome=outcome_of(study, entry_result.outcome)), 200
     if entry_result.outcome == "duplicate":
         db.session.rollback()
-        return render_template("participant/duplicate.html", study=study), 409
+        return render_template("participant/duplicate.html", study=study,
+                               outcome=outcome_of(study, "duplicate")), 409
     db.session.commit()
     remember(study, entry_result.participant)
+    session.get("recruit", {}).pop(slug, None)  # bound to the participant now; nothing left to carry
+    session.modified = True
     return see_other(step_url(entry_result.participant))
+
+
+def outcome_of(study: Study, name: str):
+    """The code and return link the study file sets for this outcome, if any."""
+    return study.current_version.definition.outcomes.get(name)
 
 
 @bp.get("/declined")
@@ -293,9 +323,8 @@ def editor_context(participant: Participant, form=None, error: str | None = None
         form = design_form(catalogue)(formdata=None, data={**design.mapping, MONOGRAM_KEY: design.monogram})
     elif error_field == MONOGRAM_KEY and MONOGRAM_KEY in form:
         monogram_value = form[MONOGRAM_KEY].data or ""  # keep what was typed, so it can be corrected
-    journey.remember_design(design)
     return {"design": design, "catalogue": catalogue, "form": form, "error": error, "error_field": error_field,
-            "monogram_value": monogram_value, "preview_url": url_for("previews.full", digest=design.digest())}
+            "monogram_value": monogram_value, "preview_url": preview_url(participant, design)}
 
 
 def save_whole_form(participant: Participant):
@@ -337,12 +366,16 @@ def design(study, participant):
 
 
 @bp.post("/design/change")
+@limiter.limit(_limit("DESIGN_CHANGE_RATE_LIMIT"), key_func=_participant_key, exempt_when=lambda: is_simulation())
 def change(slug: str):
     """The live editor: one attribute at a time, saved as it happens; answers JSON or redirects."""
     study = get_study(slug)
     participant = session_participant(study, for_update=True)
     if participant is None:
         abort(403, "Your session has ended. Reload the page to start again.")
+    if participant.status == "active" and participant.deadline_at < utcnow():
+        journey.time_out(participant)  # the time is up: no more changes
+        db.session.commit()
     if participant.status != "active" or participant.step not in ("design", "revise"):
         if wants_json():
             return jsonify(error="step", redirect=step_url(participant)), 409
@@ -362,7 +395,7 @@ def change(slug: str):
     journey.change_design(participant, new, via="live")
     db.session.commit()
     if wants_json():
-        return jsonify(digest=new.digest(), preview_url=url_for("previews.full", digest=new.digest()),
+        return jsonify(preview_url=preview_url(participant, new),
                        design=dict(new.mapping), monogram=new.monogram)
     return see_other(step_url(participant))
 
@@ -444,7 +477,7 @@ def decide(study, participant, suggestion_id: int):
     new = journey.decide(participant, suggestion, form.decision.data == "adopt")
     db.session.commit()
     if wants_json():
-        return jsonify(digest=new.digest(), preview_url=url_for("previews.full", digest=new.digest()),
+        return jsonify(preview_url=preview_url(participant, new),
                        design=dict(new.mapping), decision=suggestion.decision)
     return see_other(url_for(".revise", slug=study.slug) + f"#suggestion-{suggestion.id}")
 

@@ -1,0 +1,55 @@
+"""Outcome codes a study sets are shown on that outcome's page; live changes stop at the deadline."""
+
+import tomllib
+from datetime import timedelta
+
+from experiments.definition import EXPERIMENTS_DIR, parse_study
+from scl_testing import HIDDEN_RE, Journey
+from webapp.extensions import db
+from webapp.models import Participant
+from webapp.studies import install_definition
+
+
+def install(app):
+    data = tomllib.loads((EXPERIMENTS_DIR / "demo.toml").read_text())
+    data["study"]["slug"] = "coded"
+    data["factors"]["target_n_per_cell"] = 1
+    data["completion"].update(full={"code": "CODE-FULL"}, duplicate={"code": "CODE-DUP"},
+                              declined={"code": "CODE-DECL"})
+    with app.app_context():
+        install_definition(parse_study(data, source="coded"))
+        db.session.commit()
+
+
+def post_consent(walker, choice="agree"):
+    walker.get(walker.query)
+    response = walker.post("", {"nonce": dict(HIDDEN_RE.findall(walker.page))["nonce"], choice: "yes"})
+    return response
+
+
+def test_full_duplicate_and_declined_pages_show_the_studys_codes(app):
+    install(app)
+    for i in range(2):
+        Journey(app, "coded", f"?PROLIFIC_PID=p{i}").consent()
+    full = post_consent(Journey(app, "coded", "?PROLIFIC_PID=p9"))
+    assert "CODE-FULL" in full.get_data(as_text=True)
+    duplicate = post_consent(Journey(app, "coded", "?PROLIFIC_PID=p0"))
+    assert duplicate.status_code == 409 and "CODE-DUP" in duplicate.get_data(as_text=True)
+    decliner = Journey(app, "coded")
+    page = decliner.follow(post_consent(decliner, "decline")).get_data(as_text=True)
+    assert "CODE-DECL" in page
+
+
+def test_live_changes_after_the_deadline_are_refused(app):
+    walker = Journey(app)
+    walker.consent()
+    walker.thinking_style()
+    assert walker.change("collar", "wing").status_code == 200
+    with app.app_context():
+        participant = db.session.get(Participant, walker.participant().id)
+        participant.deadline_at -= timedelta(hours=5)
+        db.session.commit()
+    response = walker.change("collar", "spread")
+    assert response.status_code == 409
+    participant = walker.participant()
+    assert participant.status == "timed_out" and '"spread"' not in participant.design_json
