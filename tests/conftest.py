@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from scl_testing import Journey, LiveServer, missing
+from scl_testing import Journey, LiveServer, missing, reset_postgres
 
 POSTGRES_ADMIN_URL = os.environ.get("SCL_TEST_POSTGRES_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -30,20 +30,12 @@ def postgres_server():
     admin.dispose()
 
 
-def _reset_postgres(url: str) -> None:
-    import sqlalchemy as sa
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.sqlite3'}"
     url = request.getfixturevalue("postgres_server")
-    _reset_postgres(url)
+    reset_postgres(url)
     return url
 
 

@@ -155,3 +155,12 @@ class LiveServer:
     def stop(self):
         self.server.shutdown()
         self.thread.join(5)
+
+
+def reset_postgres(url: str) -> None:
+    """Empty the throw-away PostgreSQL database: a fresh public schema."""
+    import sqlalchemy as sa
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    engine.dispose()

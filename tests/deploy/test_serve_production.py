@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from scl_testing import reset_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "serve-production"
@@ -48,8 +49,7 @@ def free_port() -> int:
 
 @pytest.mark.slow
 def test_serve_production_migrates_once_and_serves_without_demo_or_ids_in_the_log(postgres_server, tmp_path):
-    from conftest import _reset_postgres
-    _reset_postgres(postgres_server)
+    reset_postgres(postgres_server)
     port = free_port()
     log_path = tmp_path / "server.log"
     env = production_env(DATABASE_URL=postgres_server.replace("+psycopg", ""), HOST="127.0.0.1", PORT=str(port),
