@@ -6,14 +6,18 @@ of a file are reported at once, so a researcher fixes a file in one pass.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import math
 import re
+import reprlib
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from webapp.domain import columns
 from webapp.domain.catalogue import Catalogue, CatalogueError, shirt_catalogue
 
 EXPERIMENTS_DIR = Path(__file__).resolve().parent
@@ -173,7 +177,6 @@ class StudyDefinition:
     catalogue_exclude: tuple[str, ...] = ()
     catalogue_levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     monogram: bool = True
-    review_count: int = 1
 
     @property
     def visibilities(self) -> tuple[str, ...]:
@@ -205,6 +208,48 @@ class StudyDefinition:
 
 
 # ---------------------------------------------------------------- validation
+SECTIONS = ("study", "consent", "factors", "personas", "catalogue", "suggestions", "questionnaires",
+            "flow", "completion")
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")  # relations, persona and item keys: safe in URLs and form names
+AVATAR_RE = re.compile(r"^[a-z0-9-]+$")
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]*$")
+# Form field names the questionnaire pages already use, and names a form class owns.
+RESERVED_KEYS = frozenset({
+    "csrf_token", "submit", "wtp", "age", "gender", "data", "errors", "meta", "form_errors", "validate",
+    "validate_on_submit", "process", "populate_obj", "hidden_tag", "is_submitted", "extra_validators",
+})
+MAX_DEPTH = 12
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_shown = reprlib.Repr()
+_shown.maxstring = _shown.maxother = 80
+_shown.maxlevel = 3
+_shown.maxlist = _shown.maxdict = 6
+
+
+def show(value: Any) -> str:
+    """A short, bounded rendering of a bad value for an error message."""
+    return _shown.repr(value)
+
+
+def _depth(data: Any) -> int:
+    """Nesting depth, counted without recursion (a hostile file may nest thousands of levels)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        if isinstance(value, dict):
+            stack.extend((v, level + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, level + 1) for v in value)
+    return deepest
+
+
+_KIND_NAMES = {str: "text", int: "whole number", float: "number", bool: "true or false", list: "list",
+               dict: "table"}
+
+
 class _Reader:
     """Reads keys from nested tables and remembers every problem with its dotted key."""
 
@@ -215,105 +260,219 @@ class _Reader:
     def fail(self, key: str, message: str) -> None:
         self.problems.append((key, message))
 
-    def get(self, table: dict, key: str, path: str, kind: type | tuple, default: Any = ..., *,
-            allowed: tuple | None = None, low: float | None = None, high: float | None = None) -> Any:
+    def keys(self, table: Any, path: str, allowed: tuple[str, ...]) -> None:
+        """Refuse keys the platform does not read, suggesting the nearest allowed one."""
+        if not isinstance(table, dict):
+            return
+        for key in table:
+            if key in allowed:
+                continue
+            where = f"{path}.{key}" if path else str(key)
+            near = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            self.fail(where, f"unknown key; {hint}allowed here: {', '.join(allowed)}")
+
+    def table(self, parent: Any, key: str, path: str, allowed: tuple[str, ...] | None = None) -> dict:
+        """A sub-table (empty when absent); a non-table value is reported."""
         where = f"{path}.{key}" if path else key
+        value = parent.get(key, {}) if isinstance(parent, dict) else {}
+        if not isinstance(value, dict):
+            self.fail(where, f"must be a table, got {show(value)}")
+            return {}
+        if allowed is not None:
+            self.keys(value, where, allowed)
+        return value
+
+    def check_type(self, where: str, value: Any, kinds: tuple) -> bool:
+        if isinstance(value, bool):
+            ok = bool in kinds
+        else:
+            ok = isinstance(value, kinds) or (float in kinds and isinstance(value, int))
+        if not ok:
+            names = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
+            self.fail(where, f"must be {names}, got {show(value)}")
+            return False
+        if isinstance(value, float) and not math.isfinite(value):
+            self.fail(where, f"must be a finite number, got {show(value)}")
+            return False
+        if isinstance(value, str) and CONTROL_RE.search(value):
+            self.fail(where, "must not contain control characters")
+            return False
+        return True
+
+    def get(self, table: Any, key: str, path: str, kind: type | tuple, default: Any = ..., *,
+            allowed: tuple | None = None, low: float | None = None, high: float | None = None,
+            max_length: int | None = None) -> Any:
+        where = f"{path}.{key}" if path else key
+        missing = None if default is ... else default
         if not isinstance(table, dict) or key not in table:
             if default is ...:
                 self.fail(where, "is required")
-                return None
-            return default
+            return missing
         value = table[key]
         kinds = kind if isinstance(kind, tuple) else (kind,)
-        if isinstance(value, bool) and bool not in kinds:
-            ok = False
-        else:
-            ok = isinstance(value, kinds) or (float in kinds and isinstance(value, int) and not isinstance(value, bool))
-        if not ok:
-            names = " or ".join(k.__name__.replace("str", "text").replace("int", "whole number") for k in kinds)
-            self.fail(where, f"must be {names}, got {value!r}")
-            return default if default is not ... else None
+        if not self.check_type(where, value, kinds):
+            return missing
         if allowed is not None and value not in allowed:
-            self.fail(where, f"{value!r} is not allowed; choose one of {', '.join(map(repr, allowed))}")
-            return default if default is not ... else None
+            self.fail(where, f"{show(value)} is not allowed; choose one of {', '.join(map(repr, allowed))}")
+            return missing
         if (low is not None and value < low) or (high is not None and value > high):
-            self.fail(where, f"must be between {low} and {high}, got {value!r}")
-            return default if default is not ... else None
+            self.fail(where, f"must be between {low} and {high}, got {show(value)}")
+            return missing
+        if max_length is not None and isinstance(value, str) and len(value) > max_length:
+            self.fail(where, f"is {len(value)} characters long; at most {max_length} fit")
+            return missing
+        return value
+
+    def text_list(self, table: Any, key: str, path: str, default: Any = ..., *, max_length: int = 200,
+                  unique: bool = True) -> list[str] | None:
+        """A list of texts (levels, steps, options): the list and each entry are type-checked."""
+        where = f"{path}.{key}" if path else key
+        value = self.get(table, key, path, list, default)
+        if value is None or value is default:
+            return value
+        result = []
+        for n, entry in enumerate(value):
+            if not self.check_type(f"{where}[{n}]", entry, (str,)):
+                continue
+            if len(entry) > max_length:
+                self.fail(f"{where}[{n}]", f"is {len(entry)} characters long; at most {max_length} fit")
+                continue
+            result.append(entry)
+        if unique and len(set(result)) != len(result):
+            self.fail(where, f"lists an entry twice: {show(value)}")
+        return result
+
+    def name(self, table: Any, key: str, path: str, max_length: int, default: Any = ...) -> str | None:
+        """A key used in URLs or as a form field name: lower-case letters, digits and '_'."""
+        value = self.get(table, key, path, str, default, max_length=max_length)
+        if isinstance(value, str) and value is not default and not NAME_RE.match(value):
+            self.fail(f"{path}.{key}", f"{show(value)} must start with a-z and use only a-z, 0-9 and '_'")
+            return None
         return value
 
 
-def _load_instrument(reader: _Reader, table: dict, path: str, default_file: str, base: Path) -> dict:
+def _load_instrument(reader: _Reader, table: Any, path: str, default_file: str, base: Path) -> dict:
     """A questionnaire block comes inline or from `instrument = "file.toml"` (default shipped)."""
-    name = table.get("instrument", default_file) if isinstance(table, dict) else default_file
+    table = table if isinstance(table, dict) else {}
+    name = reader.get(table, "instrument", path, str, default_file, max_length=200)
     merged: dict = {}
     file = (base / name) if not Path(name).is_absolute() else Path(name)
     if not file.is_file():
         file = EXPERIMENTS_DIR / name
     try:
         merged = tomllib.loads(file.read_text("utf-8"))
-    except FileNotFoundError:
-        reader.fail(f"{path}.instrument", f"file {name!r} not found (looked in {base} and {EXPERIMENTS_DIR})")
+    except (FileNotFoundError, IsADirectoryError, PermissionError, UnicodeDecodeError):
+        reader.fail(f"{path}.instrument", f"file {name!r} not found next to the study or under experiments/")
     except tomllib.TOMLDecodeError as error:
         reader.fail(f"{path}.instrument", f"{name} is not valid TOML: {error}")
-    if isinstance(table, dict):
-        merged.update({k: v for k, v in table.items() if k != "instrument"})
+    except RecursionError:
+        reader.fail(f"{path}.instrument", f"{name} is nested too deeply")
+    merged.update({k: v for k, v in table.items() if k != "instrument"})
     return merged
 
 
-def _scale(reader: _Reader, raw: dict, path: str) -> Scale:
-    raw = raw if isinstance(raw, dict) else {}
+def _scale(reader: _Reader, parent: dict, path: str) -> Scale:
+    raw = reader.table(parent, "scale", path, ("min", "max", "low", "high"))
+    path = f"{path}.scale"
     lo = reader.get(raw, "min", path, int, 1, low=0, high=10)
     hi = reader.get(raw, "max", path, int, 7, low=2, high=11)
     if lo is not None and hi is not None and hi <= lo:
-        reader.fail(f"{path}.max", f"must be above min ({lo})")
-    return Scale(lo or 1, hi or 7, reader.get(raw, "low", path, str, "Strongly disagree"),
-                 reader.get(raw, "high", path, str, "Strongly agree"))
+        reader.fail(f"{path}.max", f"must be above min ({lo}), got {hi}")
+    return Scale(lo if lo is not None else 1, hi or 7,
+                 reader.get(raw, "low", path, str, "Strongly disagree", max_length=200),
+                 reader.get(raw, "high", path, str, "Strongly agree", max_length=200))
 
 
-def _likert(reader: _Reader, raw: dict, path: str) -> LikertBlock:
-    scale = _scale(reader, raw.get("scale", {}), f"{path}.scale")
-    items = []
-    seen = set()
-    raw_items = raw.get("items")
-    if not isinstance(raw_items, list) or not raw_items:
-        reader.fail(f"{path}.items", "needs at least one item")
-        raw_items = []
-    for n, entry in enumerate(raw_items):
-        where = f"{path}.items[{n}]"
-        key = reader.get(entry, "key", where, str)
-        if key in seen:
-            reader.fail(f"{where}.key", f"duplicate item key {key!r}")
-        seen.add(key)
-        attention = reader.get(entry, "attention", where, int, None, low=scale.min, high=scale.max)
-        items.append(Item(key or "", reader.get(entry, "text", where, str) or "",
-                          reader.get(entry, "facet", where, str, ""),
-                          reader.get(entry, "reverse", where, bool, False), attention))
-    if raw_items and not any(i.attention is None for i in items):
-        reader.fail(f"{path}.items", "needs at least one scored (non-attention) item")
-    return LikertBlock(reader.get(raw, "title", path, str, ""), reader.get(raw, "intro", path, str, ""),
-                       scale, tuple(items))
-
-
-def _outcomes(reader: _Reader, raw: dict) -> dict[str, Outcome]:
-    result = {}
-    if not isinstance(raw, dict):
-        reader.fail("completion", "must be a table")
-        raw = {}
-    for name, entry in raw.items():
-        if name not in OUTCOMES:
-            reader.fail(f"completion.{name}", f"unknown outcome; allowed: {', '.join(OUTCOMES)}")
+def _entries(reader: _Reader, table: dict, key: str, path: str, allowed: tuple[str, ...],
+             required: bool = True) -> list[tuple[str, dict]]:
+    """A list of tables ([[key]]), each checked for unknown keys; yields (path, table)."""
+    raw = table.get(key) if isinstance(table, dict) else None
+    where = f"{path}.{key}" if path else key
+    if raw is None:
+        if required:
+            reader.fail(where, "needs at least one entry")
+        return []
+    if not isinstance(raw, list) or (required and not raw):
+        reader.fail(where, f"must be a non-empty list of tables ([[{where}]]), got {show(raw)}")
+        return []
+    result = []
+    for n, entry in enumerate(raw):
+        here = f"{where}[{n}]"
+        if not isinstance(entry, dict):
+            reader.fail(here, f"must be a table, got {show(entry)}")
             continue
-        code = reader.get(entry, "code", f"completion.{name}", str, "")
-        url = reader.get(entry, "redirect", f"completion.{name}", str, "")
-        if url and not url.startswith("https://"):
-            reader.fail(f"completion.{name}.redirect", f"must be an https:// address, got {url!r}")
+        reader.keys(entry, here, allowed)
+        result.append((here, entry))
+    return result
+
+
+def _item_key(reader: _Reader, entry: dict, where: str, taken: dict[str, str]) -> str:
+    """Item keys become form field names and answer rows: safe, not reserved, unique in the study."""
+    key = reader.name(entry, "key", where, columns.ITEM_KEY)
+    if key is None:
+        return ""
+    if key in RESERVED_KEYS or key.startswith("ios_"):
+        reader.fail(f"{where}.key", f"{key!r} is reserved by the platform (reserved: "
+                                    f"{', '.join(sorted(RESERVED_KEYS))} and names starting with 'ios_')")
+    elif key in taken:
+        reader.fail(f"{where}.key", f"duplicate item key {key!r} (already used at {taken[key]})")
+    taken.setdefault(key, where)
+    return key
+
+
+def _likert(reader: _Reader, raw: dict, path: str, taken: dict[str, str], extra: tuple[str, ...] = ()) -> LikertBlock:
+    reader.keys(raw, path, ("instrument", "title", "intro", "scale", "items", *extra))
+    scale = _scale(reader, raw, path)
+    items = []
+    for where, entry in _entries(reader, raw, "items", path, ("key", "text", "facet", "reverse", "attention")):
+        key = _item_key(reader, entry, where, taken)
+        attention = reader.get(entry, "attention", where, int, None, low=scale.min, high=scale.max)
+        items.append(Item(key, reader.get(entry, "text", where, str, max_length=2000) or "",
+                          reader.get(entry, "facet", where, str, "", max_length=60),
+                          reader.get(entry, "reverse", where, bool, False), attention))
+    if items and not any(i.attention is None for i in items):
+        reader.fail(f"{path}.items", "needs at least one scored (non-attention) item")
+    return LikertBlock(reader.get(raw, "title", path, str, "", max_length=200),
+                       reader.get(raw, "intro", path, str, "", max_length=2000), scale, tuple(items))
+
+
+def _outcomes(reader: _Reader, data: dict) -> dict[str, Outcome]:
+    result = {}
+    raw = reader.table(data, "completion", "")
+    for name, entry in raw.items():
+        where = f"completion.{name}"
+        if name not in OUTCOMES:
+            near = difflib.get_close_matches(str(name), OUTCOMES, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            reader.fail(where, f"unknown outcome; {hint}allowed: {', '.join(OUTCOMES)}")
+            continue
+        if not isinstance(entry, dict):
+            reader.fail(where, f"must be a table like {{ code = \"ABC123\" }}, got {show(entry)}")
+            continue
+        reader.keys(entry, where, ("code", "redirect"))
+        code = reader.get(entry, "code", where, str, "", max_length=40)
+        if code and not CODE_RE.match(code):
+            reader.fail(f"{where}.code", f"{show(code)} may use only letters, digits, '-' and '_'")
+            code = ""
+        url = reader.get(entry, "redirect", where, str, "", max_length=2000)
+        if url and (not url.startswith("https://") or re.search(r"\s", url)):
+            reader.fail(f"{where}.redirect", f"must be an https:// address without spaces, got {show(url)}")
             url = ""
         if "{code}" in url:
-            url = url.replace("{code}", code)
-        result[name] = Outcome(code, url)
+            url = url.replace("{code}", code or "")
+        result[name] = Outcome(code or "", url)
     if "completed" not in result:
         reader.fail("completion.completed", "is required (the code shown when a participant finishes)")
     return result
+
+
+def _wording_ok(wording: str) -> bool:
+    """A suggestion wording must format with only {suggestion} (other braces would crash the page)."""
+    try:
+        return "{suggestion}" in wording and bool(wording.format(suggestion="x"))
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return False
 
 
 def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, _stored: bool = False) -> StudyDefinition:
@@ -322,93 +481,122 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         return _from_stored(data)
     base = base or EXPERIMENTS_DIR
     r = _Reader(source)
-    study = data.get("study", {})
-    if not isinstance(study, dict):
-        r.fail("study", "must be a table")
-        study = {}
+    if not isinstance(data, dict):
+        raise StudyFileError(source, [("(file)", "must be a TOML document of tables")])
+    if _depth(data) > MAX_DEPTH:
+        raise StudyFileError(source, [("(file)", f"is nested more than {MAX_DEPTH} levels deep; "
+                                                 "study files need at most a few")])
+    for key in data:
+        if key not in SECTIONS:
+            near = difflib.get_close_matches(str(key), SECTIONS, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            r.fail(str(key), f"unknown section; {hint}allowed: {', '.join(SECTIONS)}")
+    study = r.table(data, "study", "", ("slug", "title", "description", "seed", "time_limit_minutes"))
     slug = r.get(study, "slug", "study", str)
     if slug is not None and not SLUG_RE.match(slug):
-        r.fail("study.slug", f"{slug!r} must be 2–40 characters of a–z, 0–9 and '-', starting with a letter or digit")
-    title = r.get(study, "title", "study", str)
+        r.fail("study.slug", f"{show(slug)} must be 2–40 characters of a–z, 0–9 and '-', starting with a letter or digit")
+    title = r.get(study, "title", "study", str, max_length=columns.STUDY_TITLE)
+    description = r.get(study, "description", "study", str, "", max_length=2000)
     seed = r.get(study, "seed", "study", int, 1, low=0, high=2**62)
     time_limit = r.get(study, "time_limit_minutes", "study", int, 60, low=5, high=24 * 60)
 
-    consent = data.get("consent", {})
-    consent_text = r.get(consent, "text", "consent", str)
+    consent = r.table(data, "consent", "", ("text", "decline_text"))
+    consent_text = r.get(consent, "text", "consent", str, max_length=20000)
     decline_text = r.get(consent, "decline_text", "consent", str,
-                         "You chose not to take part. Please return your submission on the recruiting site.")
+                         "You chose not to take part. Please return your submission on the recruiting site.",
+                         max_length=5000)
 
     # personas per relation
     personas: dict[str, tuple[Persona, ...]] = {}
-    raw_personas = data.get("personas", {})
-    if not isinstance(raw_personas, dict) or not raw_personas:
+    raw_personas = r.table(data, "personas", "")
+    if not raw_personas and isinstance(data.get("personas", {}), dict):
         r.fail("personas", "needs at least one relation, e.g. [[personas.friend]]")
-        raw_personas = {}
-    for relation, entries in raw_personas.items():
-        if not isinstance(entries, list) or not entries:
-            r.fail(f"personas.{relation}", "must be a list of tables ([[personas.%s]])" % relation)
+    persona_keys: set[str] = set()
+    for relation in raw_personas:
+        where = f"personas.{relation}"
+        if not (NAME_RE.match(relation) and len(relation) <= columns.RELATION):
+            r.fail(where, f"relation {show(relation)} must be at most {columns.RELATION} characters, "
+                          "start with a-z and use only a-z, 0-9 and '_' (it appears in web addresses)")
             continue
-        keys = set()
         people = []
-        for n, entry in enumerate(entries):
-            where = f"personas.{relation}[{n}]"
-            key = r.get(entry, "key", where, str)
-            if key in keys:
-                r.fail(f"{where}.key", f"duplicate persona key {key!r}")
-            keys.add(key)
-            people.append(Persona(key or "", r.get(entry, "name", where, str) or "",
-                                  r.get(entry, "avatar", where, str, "circle"),
-                                  r.get(entry, "relation_label", where, str, relation)))
-        personas[relation] = tuple(people)
+        for here, entry in _entries(r, raw_personas, relation, "personas", ("key", "name", "avatar", "relation_label")):
+            key = r.name(entry, "key", here, columns.PERSONA_KEY)
+            if key is not None and key in persona_keys:
+                r.fail(f"{here}.key", f"duplicate persona key {key!r}")
+            persona_keys.add(key or "")
+            avatar = r.get(entry, "avatar", here, str, "circle", max_length=columns.PERSONA_AVATAR)
+            if avatar and not AVATAR_RE.match(avatar):
+                r.fail(f"{here}.avatar", f"{show(avatar)} may use only a-z, 0-9 and '-'")
+            people.append(Persona(key or "", r.get(entry, "name", here, str, max_length=columns.PERSONA_NAME) or "",
+                                  avatar or "circle",
+                                  r.get(entry, "relation_label", here, str, relation,
+                                        max_length=columns.RELATION_LABEL) or relation))
+        if people:
+            personas[relation] = tuple(people)
 
     # factors and cells
-    factors = data.get("factors", {})
-    visibilities = r.get(factors, "visibility", "factors", list, list(VISIBILITIES))
-    for v in visibilities or []:
+    factors = r.table(data, "factors", "", ("visibility", "relation", "target_n_per_cell"))
+    visibilities = r.text_list(factors, "visibility", "factors", list(VISIBILITIES), max_length=10) or []
+    for v in visibilities:
         if v not in VISIBILITIES:
-            r.fail("factors.visibility", f"{v!r} is not allowed; choose from {', '.join(VISIBILITIES)}")
-    relations = r.get(factors, "relation", "factors", list, list(personas)[:1])
-    for rel in relations or []:
+            r.fail("factors.visibility", f"{show(v)} is not allowed; choose from {', '.join(VISIBILITIES)}")
+    relations = r.text_list(factors, "relation", "factors", list(personas)[:1], max_length=columns.RELATION) or []
+    for rel in relations:
         if rel not in personas:
-            r.fail("factors.relation", f"{rel!r} has no personas; defined: {', '.join(personas) or 'none'}")
+            r.fail("factors.relation", f"{show(rel)} has no personas; defined: {', '.join(personas) or 'none'}")
     target = r.get(factors, "target_n_per_cell", "factors", int, 50, low=1, high=100000)
-    cells = tuple(Cell(v, rel, target or 50) for v in (visibilities or []) if v in VISIBILITIES
-                  for rel in (relations or []) if rel in personas)
+    cells = tuple(Cell(v, rel, target or 50) for v in dict.fromkeys(visibilities) if v in VISIBILITIES
+                  for rel in dict.fromkeys(relations) if rel in personas)
     if not cells:
         r.fail("factors", "no cells: give at least one visibility and one relation")
 
     # catalogue restriction
-    cat = data.get("catalogue", {})
-    exclude = tuple(r.get(cat, "exclude", "catalogue", list, []) or [])
-    levels = r.get(cat, "levels", "catalogue", dict, {}) or {}
+    full = shirt_catalogue()
+    cat = r.table(data, "catalogue", "", ("exclude", "levels", "monogram"))
+    exclude = tuple(r.text_list(cat, "exclude", "catalogue", [], max_length=30) or [])
+    levels_raw = r.table(cat, "levels", "catalogue")
+    levels: dict[str, list[str]] = {}
+    for attribute in levels_raw:
+        chosen = r.text_list(levels_raw, attribute, "catalogue.levels", max_length=30)
+        if chosen is not None:
+            levels[attribute] = chosen
     monogram = r.get(cat, "monogram", "catalogue", bool, True)
     try:
-        restricted = shirt_catalogue().restrict(exclude, levels, monogram)
+        restricted = full.restrict(exclude, levels, monogram)
     except CatalogueError as error:
         r.fail("catalogue", str(error))
-        restricted = shirt_catalogue()
+        restricted = full
 
     # suggestions
-    sug = data.get("suggestions", {})
+    sug = r.table(data, "suggestions", "")
+    if "reviews_per_participant" in sug:
+        r.fail("suggestions.reviews_per_participant",
+               "is not supported: each participant reviews exactly one earlier design; remove this key")
+    r.keys({k: v for k, v in sug.items() if k != "reviews_per_participant"}, "suggestions",
+           ("count", "attributes", "rule", "preferred", "text", "texts", "source", "peer_wait_seconds",
+            "peer_share", "comment_max_length"))
     count = r.get(sug, "count", "suggestions", int, 3, low=1, high=10)
-    attributes = r.get(sug, "attributes", "suggestions", list, list(restricted.keys))
+    attributes = r.text_list(sug, "attributes", "suggestions", list(restricted.keys), max_length=30)
     for a in attributes or []:
         if a not in restricted:
-            r.fail("suggestions.attributes", f"{a!r} is not offered; allowed: {', '.join(restricted.keys)}")
+            r.fail("suggestions.attributes", f"{show(a)} is not offered; allowed: {', '.join(restricted.keys)}")
         elif len(restricted.attribute(a).levels) < 2:
             r.fail("suggestions.attributes", f"{a!r} has a single level in this study, so nothing can be suggested")
     if attributes is not None and count is not None and len(set(attributes)) < count:
         r.fail("suggestions.count", f"{count} suggestions need at least {count} distinct attributes, got {len(set(attributes))}")
     rule = r.get(sug, "rule", "suggestions", str, "random", allowed=RULES)
-    preferred_raw = r.get(sug, "preferred", "suggestions", dict, {}) or {}
+    preferred_raw = r.table(sug, "preferred", "suggestions")
     preferred = {}
-    for a, lv in preferred_raw.items():
+    for a in preferred_raw:
+        lv = r.text_list(preferred_raw, a, "suggestions.preferred", max_length=30)
         if a not in restricted:
-            r.fail(f"suggestions.preferred.{a}", "unknown attribute")
+            r.fail(f"suggestions.preferred.{a}", f"unknown attribute; allowed: {', '.join(restricted.keys)}")
+            continue
+        if lv is None:
             continue
         bad = [x for x in lv if x not in restricted.attribute(a).level_keys]
         if bad:
-            r.fail(f"suggestions.preferred.{a}", f"unknown level(s) {bad}; allowed: {', '.join(restricted.attribute(a).level_keys)}")
+            r.fail(f"suggestions.preferred.{a}", f"unknown level(s) {show(bad)}; allowed: {', '.join(restricted.attribute(a).level_keys)}")
         preferred[a] = tuple(lv)
     if rule == "preferred":
         for a in attributes or []:
@@ -416,67 +604,113 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
                 r.fail(f"suggestions.preferred.{a}", "rule 'preferred' needs a list of levels for every suggested attribute")
     text = r.get(sug, "text", "suggestions", (str, list), "Nice shirt! How about {suggestion}?")
     wordings = tuple([text] if isinstance(text, str) else (text or []))
-    if not wordings or not all(isinstance(w, str) and "{suggestion}" in w for w in wordings):
+    if not wordings or not all(isinstance(w, str) and _wording_ok(w) for w in wordings):
         r.fail("suggestions.text", "must be a text, or a list of texts, each containing {suggestion} "
-                                   "where the proposed change goes")
-    texts = r.get(sug, "texts", "suggestions", dict, {}) or {}
-    for a, t in texts.items():
+                                   "where the proposed change goes (and no other braces)")
+        wordings = ()
+    texts_raw = r.table(sug, "texts", "suggestions")
+    texts = {}
+    for a, t in texts_raw.items():
+        where = f"suggestions.texts.{a}"
         if a not in restricted:
-            r.fail(f"suggestions.texts.{a}", "unknown attribute")
+            r.fail(where, f"unknown attribute; allowed: {', '.join(restricted.keys)}")
+        elif r.check_type(where, t, (str,)):
+            if _wording_ok(t):
+                texts[a] = t
+            else:
+                r.fail(where, "must contain {suggestion} where the proposed change goes (and no other braces)")
+    longest = 0
+    for a in attributes or []:
+        if a in restricted:
+            spec = restricted.attribute(a)
+            for template in ([texts[a]] if a in texts else list(wordings)):
+                for level in spec.level_keys:
+                    longest = max(longest, len(template.format(suggestion=spec.describe(level))))
+    if longest > columns.SUGGESTION_TEXT:
+        r.fail("suggestions.text", f"a suggestion would be {longest} characters long; at most "
+                                   f"{columns.SUGGESTION_TEXT} fit (shorten the wording)")
     source_kind = r.get(sug, "source", "suggestions", str, "scripted", allowed=SOURCES)
     wait = r.get(sug, "peer_wait_seconds", "suggestions", int, 0, low=0, high=3600)
     share = r.get(sug, "peer_share", "suggestions", float, 1.0 if source_kind == "peer" else 0.0, low=0, high=1)
-    comment_max = r.get(sug, "comment_max_length", "suggestions", int, 200, low=0, high=1000)
-    review_count = r.get(sug, "reviews_per_participant", "suggestions", int, 1, low=0, high=10)
+    comment_max = r.get(sug, "comment_max_length", "suggestions", int, 200, low=0, high=columns.COMMENT)
 
     # questionnaires
-    q = data.get("questionnaires", {})
-    q = q if isinstance(q, dict) else {}
+    q = r.table(data, "questionnaires", "", ("thinking_style", "evaluation", "closeness", "checks", "demographics"))
+    taken: dict[str, str] = {}
     ts = _likert(r, _load_instrument(r, q.get("thinking_style", {}), "questionnaires.thinking_style",
-                                     "instruments/thinking_style.toml", base), "questionnaires.thinking_style")
+                                     "instruments/thinking_style.toml", base), "questionnaires.thinking_style", taken)
     ev_raw = _load_instrument(r, q.get("evaluation", {}), "questionnaires.evaluation", "instruments/evaluation.toml", base)
-    ev = _likert(r, ev_raw, "questionnaires.evaluation")
-    wtp_raw = ev_raw.get("wtp", {})
-    wtp = Wtp(r.get(wtp_raw, "key", "questionnaires.evaluation.wtp", str, "wtp"),
-              r.get(wtp_raw, "text", "questionnaires.evaluation.wtp", str, "How much would you pay for this shirt?"),
-              r.get(wtp_raw, "currency", "questionnaires.evaluation.wtp", str, "GBP"),
-              float(r.get(wtp_raw, "min", "questionnaires.evaluation.wtp", float, 0) or 0),
-              float(r.get(wtp_raw, "max", "questionnaires.evaluation.wtp", float, 500) or 500))
-    closeness_raw = q.get("closeness", {}) if isinstance(q.get("closeness", {}), dict) else {}
+    ev = _likert(r, ev_raw, "questionnaires.evaluation", taken, extra=("wtp",))
+    wp = "questionnaires.evaluation.wtp"
+    wtp_raw = r.table(ev_raw, "wtp", "questionnaires.evaluation", ("key", "text", "currency", "min", "max"))
+    wtp_min = r.get(wtp_raw, "min", wp, float, 0, low=0, high=1e9)
+    wtp_max = r.get(wtp_raw, "max", wp, float, 500, low=0, high=1e9)
+    if wtp_min is not None and wtp_max is not None and wtp_min > wtp_max:
+        r.fail(f"{wp}.max", f"must be at least min ({wtp_min:g}), got {wtp_max:g}; no answer could be accepted")
+    wtp = Wtp(r.get(wtp_raw, "key", wp, str, "wtp", max_length=columns.ITEM_KEY),
+              r.get(wtp_raw, "text", wp, str, "How much would you pay for this shirt?", max_length=2000),
+              r.get(wtp_raw, "currency", wp, str, "GBP", max_length=10),
+              float(wtp_min if wtp_min is not None else 0), float(wtp_max if wtp_max is not None else 500))
+    closeness_raw = r.table(q, "closeness", "questionnaires", ("prompt",))
     closeness_prompt = r.get(closeness_raw, "prompt", "questionnaires.closeness", str,
-                             "Which picture best describes how close you feel to {name}?")
-    ck_raw = _load_instrument(r, q.get("checks", {}), "questionnaires.checks", "instruments/checks.toml", base)
-    man = ck_raw.get("manipulation", {})
+                             "Which picture best describes how close you feel to {name}?", max_length=2000)
+    try:
+        closeness_prompt.format(name="x")
+    except (KeyError, IndexError, ValueError, AttributeError):
+        r.fail("questionnaires.closeness.prompt", "may contain {name} and no other braces")
+    cp = "questionnaires.checks"
+    ck_raw = _load_instrument(r, q.get("checks", {}), cp, "instruments/checks.toml", base)
+    r.keys(ck_raw, cp, ("instrument", "title", "manipulation", "attention"))
+    man = r.table(ck_raw, "manipulation", cp, ("key", "text", "scale"))
+    man_key = _item_key(r, {"key": "mc_visibility", **man}, f"{cp}.manipulation", taken)
     attention = []
-    for n, entry in enumerate(ck_raw.get("attention", []) or []):
-        where = f"questionnaires.checks.attention[{n}]"
-        options = tuple(r.get(entry, "options", where, list, []) or [])
+    for where, entry in _entries(r, ck_raw, "attention", cp, ("key", "text", "options", "expected"), required=False):
+        key = _item_key(r, entry, where, taken)
+        options = tuple(r.text_list(entry, "options", where, max_length=columns.ANSWER_TEXT) or [])
+        if len(options) < 2:
+            r.fail(f"{where}.options", "needs at least two options")
         expected = r.get(entry, "expected", where, str)
         if expected is not None and expected not in options:
-            r.fail(f"{where}.expected", f"{expected!r} is not one of the options {list(options)}")
-        attention.append(ChoiceCheck(r.get(entry, "key", where, str) or "", r.get(entry, "text", where, str) or "",
+            r.fail(f"{where}.expected", f"{show(expected)} is not one of the options {show(list(options))}")
+        attention.append(ChoiceCheck(key, r.get(entry, "text", where, str, max_length=2000) or "",
                                      options, expected or ""))
-    checks = Checks(ck_raw.get("title", "A few last questions"),
-                    r.get(man, "key", "questionnaires.checks.manipulation", str, "mc_visibility"),
-                    r.get(man, "text", "questionnaires.checks.manipulation", str),
-                    _scale(r, man.get("scale", {}), "questionnaires.checks.manipulation.scale"),
-                    tuple(attention))
-    dm = _load_instrument(r, q.get("demographics", {}), "questionnaires.demographics", "instruments/demographics.toml", base)
-    age, gender = dm.get("age", {}), dm.get("gender", {})
+    checks = Checks(r.get(ck_raw, "title", cp, str, "A few last questions", max_length=200),
+                    man_key, r.get(man, "text", f"{cp}.manipulation", str, max_length=2000),
+                    _scale(r, man, f"{cp}.manipulation"), tuple(attention))
+    dp = "questionnaires.demographics"
+    dm = _load_instrument(r, q.get("demographics", {}), dp, "instruments/demographics.toml", base)
+    r.keys(dm, dp, ("instrument", "title", "intro", "age", "gender"))
+    age = r.table(dm, "age", dp, ("key", "text", "min", "max"))
+    gender = r.table(dm, "gender", dp, ("key", "text", "options"))
+    age_min = r.get(age, "min", f"{dp}.age", int, 18, low=0, high=150)
+    age_max = r.get(age, "max", f"{dp}.age", int, 100, low=0, high=150)
+    if age_min is not None and age_max is not None and age_min > age_max:
+        r.fail(f"{dp}.age.max", f"must be at least min ({age_min}), got {age_max}")
+    gender_options = []
+    for where, entry in _entries(r, gender, "options", f"{dp}.gender", ("key", "label"), required=False):
+        key = r.get(entry, "key", where, str, max_length=columns.ANSWER_TEXT)
+        label = r.get(entry, "label", where, str, max_length=200)
+        if key is not None and label is not None:
+            gender_options.append((key, label))
+    if len({k for k, _ in gender_options}) != len(gender_options):
+        r.fail(f"{dp}.gender.options", "an option key appears twice")
     demographics = Demographics(
-        dm.get("title", "About you (optional)"), dm.get("intro", ""),
-        r.get(age, "text", "questionnaires.demographics.age", str, "Your age"),
-        r.get(age, "min", "questionnaires.demographics.age", int, 18),
-        r.get(age, "max", "questionnaires.demographics.age", int, 100),
-        r.get(gender, "text", "questionnaires.demographics.gender", str, "Your gender"),
-        tuple((o["key"], o["label"]) for o in gender.get("options", []) if isinstance(o, dict) and "key" in o and "label" in o),
+        r.get(dm, "title", dp, str, "About you (optional)", max_length=200),
+        r.get(dm, "intro", dp, str, "", max_length=2000),
+        r.get(age, "text", f"{dp}.age", str, "Your age", max_length=2000),
+        age_min if age_min is not None else 18, age_max if age_max is not None else 100,
+        r.get(gender, "text", f"{dp}.gender", str, "Your gender", max_length=2000),
+        tuple(gender_options),
     )
 
     # flow
-    flow = tuple(r.get(data.get("flow", {}), "steps", "flow", list, list(DEFAULT_FLOW)) or DEFAULT_FLOW)
+    flow_raw = r.table(data, "flow", "", ("steps",))
+    flow = tuple(r.text_list(flow_raw, "steps", "flow", list(DEFAULT_FLOW), max_length=20, unique=False) or ())
     for step in flow:
         if step not in STEPS_KNOWN:
-            r.fail("flow.steps", f"unknown step {step!r}; known steps: {', '.join(STEPS_KNOWN)}")
+            near = difflib.get_close_matches(step, STEPS_KNOWN, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            r.fail("flow.steps", f"unknown step {show(step)}; {hint}known steps: {', '.join(STEPS_KNOWN)}")
     for step in STEPS_REQUIRED:
         if step not in flow:
             r.fail("flow.steps", f"must include {step!r}")
@@ -492,16 +726,11 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
     if source_kind in ("peer", "mix") and "review" not in flow:
         r.fail("flow.steps", f"suggestion source {source_kind!r} needs a 'review' step between 'design' and 'suggestions'")
 
-    outcomes = _outcomes(r, data.get("completion", {}))
-    for key in data:
-        if key not in ("study", "consent", "factors", "personas", "catalogue", "suggestions",
-                       "questionnaires", "flow", "completion"):
-            r.fail(key, "unknown section; allowed: study, consent, factors, personas, catalogue, "
-                        "suggestions, questionnaires, flow, completion")
+    outcomes = _outcomes(r, data)
     if r.problems:
         raise StudyFileError(source, r.problems)
     return StudyDefinition(
-        slug=slug, title=title, description=study.get("description", ""), seed=seed,
+        slug=slug, title=title, description=description, seed=seed,
         time_limit_minutes=time_limit, consent_text=consent_text, decline_text=decline_text,
         cells=cells, personas=personas,
         suggestions=SuggestionPlan(count, tuple(attributes), rule, preferred, wordings, dict(texts), source_kind,
@@ -509,7 +738,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         flow=flow, thinking_style=ts, evaluation=ev, wtp=wtp, closeness_prompt=closeness_prompt,
         checks=checks, demographics=demographics, outcomes=outcomes,
         catalogue_exclude=exclude, catalogue_levels={k: tuple(v) for k, v in levels.items()},
-        monogram=monogram, review_count=review_count,
+        monogram=monogram,
     )
 
 
@@ -535,7 +764,7 @@ def _from_stored(d: dict) -> StudyDefinition:
         outcomes={k: Outcome(**v) for k, v in d["outcomes"].items()},
         catalogue_exclude=tuple(d["catalogue_exclude"]),
         catalogue_levels={k: tuple(v) for k, v in d["catalogue_levels"].items()},
-        monogram=d["monogram"], review_count=d["review_count"],
+        monogram=d["monogram"],  # versions stored before review_count was dropped still carry it
     )
 
 
@@ -546,8 +775,12 @@ def load_study(path: str | Path) -> StudyDefinition:
         data = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise StudyFileError(str(path), [("(file)", "does not exist")]) from None
+    except UnicodeDecodeError:
+        raise StudyFileError(str(path), [("(file)", "is not UTF-8 text")]) from None
     except tomllib.TOMLDecodeError as error:
         raise StudyFileError(str(path), [("(syntax)", str(error))]) from None
+    except RecursionError:
+        raise StudyFileError(str(path), [("(file)", "is nested too deeply")]) from None
     return parse_study(data, source=str(path), base=path.parent)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import (Boolean, DateTime, Float, ForeignKey, Integer, String, T
                         UniqueConstraint, Index)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .domain import columns
 from .extensions import db
 
 
@@ -31,8 +32,8 @@ class Experimenter(UserMixin, db.Model):
 
 class Study(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(40), unique=True)
-    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(columns.SLUG), unique=True)
+    title: Mapped[str] = mapped_column(String(columns.STUDY_TITLE))
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | paused | closed
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     current_version_id: Mapped[int | None] = mapped_column(
@@ -87,7 +88,7 @@ class Participant(db.Model):
     entry_nonce: Mapped[str] = mapped_column(String(64), unique=True)  # makes a double-clicked consent one entry
     seed: Mapped[int] = mapped_column(Integer)
     visibility: Mapped[str] = mapped_column(String(10))
-    relation: Mapped[str] = mapped_column(String(40))
+    relation: Mapped[str] = mapped_column(String(columns.RELATION))
     status: Mapped[str] = mapped_column(String(16), default="active")
     # active | completed | declined | timed_out  (withdrawn participants are deleted)
     step: Mapped[str] = mapped_column(String(20), default="consent")
@@ -142,9 +143,9 @@ class Response(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
     block: Mapped[str] = mapped_column(String(20))
-    item_key: Mapped[str] = mapped_column(String(60))
+    item_key: Mapped[str] = mapped_column(String(columns.ITEM_KEY))
     value_num: Mapped[float | None] = mapped_column(Float, nullable=True)
-    value_text: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    value_text: Mapped[str | None] = mapped_column(String(columns.ANSWER_TEXT), nullable=True)
     answered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -156,12 +157,12 @@ class Suggestion(db.Model):
     attribute: Mapped[str] = mapped_column(String(30))
     initial_level: Mapped[str] = mapped_column(String(30))
     suggested_level: Mapped[str] = mapped_column(String(30))
-    text: Mapped[str] = mapped_column(String(300))
-    persona_key: Mapped[str] = mapped_column(String(40))
-    persona_name: Mapped[str] = mapped_column(String(60))
-    persona_avatar: Mapped[str] = mapped_column(String(20))
-    relation: Mapped[str] = mapped_column(String(40))
-    relation_label: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(String(columns.SUGGESTION_TEXT))
+    persona_key: Mapped[str] = mapped_column(String(columns.PERSONA_KEY))
+    persona_name: Mapped[str] = mapped_column(String(columns.PERSONA_NAME))
+    persona_avatar: Mapped[str] = mapped_column(String(columns.PERSONA_AVATAR))
+    relation: Mapped[str] = mapped_column(String(columns.RELATION))
+    relation_label: Mapped[str] = mapped_column(String(columns.RELATION_LABEL))
     source: Mapped[str] = mapped_column(String(10), default="scripted")  # scripted | peer
     suggester_id: Mapped[int | None] = mapped_column(
         ForeignKey("participant.id", ondelete="SET NULL"), nullable=True)
