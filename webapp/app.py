@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_response_headers(app)
     register_static_versions(app)
     register_proxy_fix(app)
+    bound_render_caches(app)
     redact_access_logs()
     prepare_database(app)
     restrict_instance_files(app)
@@ -103,6 +104,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to open the studio."
     with app.app_context():
         configure_engine(db.engine)
+
+
+def bound_render_caches(app: Flask) -> None:
+    """The renderer's part cache is per process (shared by every app in it): one budget in bytes."""
+    from .domain import render_layers
+    render_layers.PARTS.set_budget(app.config["PART_CACHE_BYTES"])
 
 
 def register_blueprints(app: Flask) -> None:

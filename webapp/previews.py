@@ -32,7 +32,8 @@ KEY_LENGTH = 20  # hex characters: 80 bits of a keyed hash, the width of design_
 def cache() -> render.PreviewCache:
     ext = current_app.extensions
     if "preview_cache" not in ext:
-        ext["preview_cache"] = render.PreviewCache(current_app.config.get("PREVIEW_CACHE_SIZE", 512))
+        ext["preview_cache"] = render.PreviewCache(current_app.config.get("PREVIEW_CACHE_SIZE", 512),
+                                                   current_app.config.get("PREVIEW_CACHE_BYTES", 64 * 2**20))
     return ext["preview_cache"]
 
 

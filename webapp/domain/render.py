@@ -192,14 +192,17 @@ def clear_part_caches() -> None:
 class PreviewCache:
     """A thread-safe LRU of encoded previews keyed by (design digest, size, format).
 
-    A design's digest is its content address, so an entry never goes stale. Usage::
+    Bounded both in entries and in bytes (previews differ in size by pattern). A design's
+    digest is its content address, so an entry never goes stale. Usage::
 
-        cache = PreviewCache(maxsize=512)
+        cache = PreviewCache(maxsize=512, max_bytes=64 * 2**20)
         body = cache.get_or_render(design, "full")
     """
 
-    def __init__(self, maxsize: int = 512):
+    def __init__(self, maxsize: int = 512, max_bytes: int = 64 * 1024 * 1024):
         self.maxsize = maxsize
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._data: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -216,11 +219,17 @@ class PreviewCache:
 
     def put(self, digest: str, data: bytes, size: str = "full", fmt: str = "png") -> None:
         key = (digest, size, fmt)
+        if len(data) > self.max_bytes:
+            return  # larger than the whole budget: serve it, keep nothing
         with self._lock:
+            previous = self._data.pop(key, None)
+            if previous is not None:
+                self.bytes -= len(previous)
             self._data[key] = data
-            self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
+            self.bytes += len(data)
+            while len(self._data) > self.maxsize or self.bytes > self.max_bytes:
+                _key, dropped = self._data.popitem(last=False)
+                self.bytes -= len(dropped)
 
     def get_or_render(self, design: Design, size: str = "full", fmt: str = "png") -> bytes:
         digest = design.digest()
@@ -233,3 +242,4 @@ class PreviewCache:
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self.bytes = 0

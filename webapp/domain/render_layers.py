@@ -13,8 +13,10 @@ layers are cropped to their bounding box so compositing touches few pixels.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -35,17 +37,94 @@ OUTLINE_DARK = 0.34
 
 Array = np.ndarray
 
-WORK_CACHE = 24  # full-frame arrays kept while parts are being built (≈2 MB each)
+WORK_CACHE_BYTES = 48 * 1024 * 1024  # full-frame intermediate arrays kept while parts are being built
+
+
+PART_CACHE_BYTES = 160 * 1024 * 1024  # finished parts kept per process; PARTS.set_budget() changes it
+
+
+def _nbytes(value) -> int:
+    """Approximate memory held by a cached value: pixels and array buffers dominate."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, Image.Image):
+        return value.width * value.height * len(value.getbands())
+    if isinstance(value, Piece):
+        return _nbytes(value.image)
+    if isinstance(value, (tuple, list)):
+        return 64 + sum(_nbytes(item) for item in value)
+    if isinstance(value, dict):
+        return 64 + sum(_nbytes(item) for item in value.values())
+    return 64
+
+
+class PartCache:
+    """One LRU for every part builder, bounded in bytes, shared by the threads of a process.
+
+    Parts are pure functions of their arguments, so an evicted part is rebuilt identical;
+    the budget only trades memory for the time to rebuild it.
+    """
+
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.bytes = 0
+        self._data: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def wrap(self, fn):
+        @wraps(fn)
+        def cached(*args, **kwargs):
+            key = (fn.__name__, args, tuple(sorted(kwargs.items())))
+            with self._lock:
+                hit = self._data.get(key)
+                if hit is not None:
+                    self._data.move_to_end(key)
+                    return hit[0]
+            value = fn(*args, **kwargs)
+            size = _nbytes(value)
+            with self._lock:
+                if key not in self._data:
+                    self._data[key] = (value, size)
+                    self.bytes += size
+                    self._evict()
+            return value
+
+        cached.cache_clear = self.clear  # type: ignore[attr-defined]
+        return cached
+
+    def _evict(self) -> None:
+        while self.bytes > self.budget and len(self._data) > 1:
+            _key, (_value, size) = self._data.popitem(last=False)
+            self.bytes -= size
+
+    def set_budget(self, budget: int) -> None:
+        with self._lock:
+            self.budget = budget
+            self._evict()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+PARTS = PartCache(PART_CACHE_BYTES)
 
 
 def part_cache(fn):
-    """Cache a finished, cropped layer for good: its key space is small and finite."""
-    return lru_cache(maxsize=None)(fn)
+    """Cache a finished, cropped layer: few parts recur across designs, and the budget bounds them."""
+    return PARTS.wrap(fn)
+
+
+WORK = PartCache(WORK_CACHE_BYTES)
 
 
 def work_cache(fn):
     """Cache a full-frame intermediate array briefly; it is rebuilt if ever needed again."""
-    return lru_cache(maxsize=WORK_CACHE)(fn)
+    return WORK.wrap(fn)
 
 
 @dataclass(frozen=True)
