@@ -2,28 +2,12 @@
 
 import json
 import re
-import tomllib
 
-import pytest
 from sqlalchemy import func, select
 
-from experiments.definition import EXPERIMENTS_DIR, parse_study
 from scl_testing import HIDDEN_RE, Journey
 from webapp.extensions import db
 from webapp.models import DesignRecord, Event, Study
-from webapp.studies import install_definition
-
-
-@pytest.fixture
-def peer_study(app):
-    data = tomllib.loads((EXPERIMENTS_DIR / "visibility_relation.toml").read_text())
-    data["study"]["slug"] = "peers"
-    data["factors"].update(visibility=["public"], relation=["friend"])
-    data["suggestions"].update(peer_wait_seconds=120, peer_share=0.5, count=2, comment_max_length=80)
-    with app.app_context():
-        install_definition(parse_study(data, source="peers"))
-        db.session.commit()
-    return "peers"
 
 
 def reach_review(app, slug):

@@ -1,29 +1,13 @@
 """Suggestions from real earlier participants: reviewed, delivered, attributed, and unlinked on withdrawal."""
 
 import re
-import tomllib
 
 import pytest
 from sqlalchemy import select
 
-from experiments.definition import EXPERIMENTS_DIR, parse_study
 from webapp.domain.design import Design
 from webapp.extensions import db
 from webapp.models import Participant, PeerSuggestion, Suggestion
-from webapp.studies import install_definition
-
-
-@pytest.fixture
-def peer_study(app):
-    """The visibility × relation study reduced to one cell, so every entrant can review the last."""
-    data = tomllib.loads((EXPERIMENTS_DIR / "visibility_relation.toml").read_text())
-    data["study"]["slug"] = "peers"
-    data["factors"].update(visibility=["public"], relation=["friend"])
-    data["suggestions"].update(peer_wait_seconds=120, peer_share=0.5, count=2, comment_max_length=80)
-    with app.app_context():
-        install_definition(parse_study(data, source="peers"))
-        db.session.commit()
-    return "peers"
 
 
 def reach_review(journey, slug):
