@@ -159,10 +159,11 @@ def _load(study: Study, include_pilot: bool) -> dict:
         select(Event.participant_id, Event.id, Event.at, Event.step, Event.kind, Event.payload)
         .join(Participant, Participant.id == Event.participant_id).where(*where)
         .order_by(Event.participant_id, Event.id)).all()
+    # completed participants' step times come from `events` above; this reads only the others'
     entry_seconds = execute(
         select(Event.participant_id, Event.step, Event.payload)
         .join(Participant, Participant.id == Event.participant_id)
-        .where(*every, Event.kind == "step_completed")).all()
+        .where(*every, Participant.status != "completed", Event.kind == "step_completed")).all()
     versions = db.session.execute(
         select(StudyVersion).where(StudyVersion.study_id == study.id).order_by(StudyVersion.number)).scalars().all()
     return {"people": people, "responses": responses, "suggestions": suggestions, "events": events,
@@ -342,9 +343,9 @@ def _entry_columns(definitions: list, steps: list[str], include_pilot: bool) -> 
 
 
 def _entries_table(loaded: dict, definitions: list, steps: list[str], include_pilot: bool, pid_of,
-                   version_numbers: dict) -> Table:
+                   version_numbers: dict, completed_seconds: dict[int, dict[str, float]]) -> Table:
     table = Table("entries", _entry_columns(definitions, steps, include_pilot))
-    seconds: dict[int, dict[str, float]] = {}
+    seconds: dict[int, dict[str, float]] = dict(completed_seconds)
     for pid, step, payload in loaded["entry_seconds"]:
         value = json.loads(payload or "{}").get("seconds")
         if isinstance(value, (int, float)):
@@ -520,7 +521,7 @@ def _build(study: Study, include_pilot: bool = False) -> tuple[dict[str, Table],
     events = Table("events", _event_columns(), event_rows)
     info = {"versions": sorted({version_numbers[p.version_id] for p in people}),
             "current_version": version_numbers.get(study.current_version_id)}
-    entries = _entries_table(loaded, definitions, steps, include_pilot, pid_of, version_numbers)
+    entries = _entries_table(loaded, definitions, steps, include_pilot, pid_of, version_numbers, seconds)
     return {"participants": participants, "entries": entries, "suggestions": suggestions, "events": events}, info
 
 
