@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_proxy_fix(app)
     bound_render_caches(app)
     redact_access_logs()
+    send_logs_to_server_log()
     prepare_database(app)
     restrict_instance_files(app)
     return app
@@ -58,6 +59,19 @@ class RedactQueryString(logging.Filter):
                                 for a in (record.args if isinstance(record.args, tuple) else (record.args,)))
         record.msg = self.QUERY.sub("?[redacted]", record.msg) if isinstance(record.msg, str) else record.msg
         return True
+
+
+def send_logs_to_server_log() -> None:
+    """Under gunicorn, the app's warnings and tracebacks go to gunicorn's error log.
+
+    Without this a 500 leaves no trace in production: gunicorn configures only its own loggers.
+    """
+    server = logging.getLogger("gunicorn.error")
+    ours = logging.getLogger("webapp")
+    if server.handlers and not ours.handlers:
+        for handler in server.handlers:
+            ours.addHandler(handler)
+        ours.setLevel(logging.INFO)
 
 
 def redact_access_logs() -> None:

@@ -33,7 +33,8 @@ def cache() -> render.PreviewCache:
     ext = current_app.extensions
     if "preview_cache" not in ext:
         ext["preview_cache"] = render.PreviewCache(current_app.config.get("PREVIEW_CACHE_SIZE", 512),
-                                                   current_app.config.get("PREVIEW_CACHE_BYTES", 64 * 2**20))
+                                                   current_app.config.get("PREVIEW_CACHE_BYTES", 64 * 2**20),
+                                                   current_app.config.get("PREVIEW_RENDER_CONCURRENCY", 2))
     return ext["preview_cache"]
 
 
@@ -86,7 +87,9 @@ def _serve(digest: str, size: str, fmt: str, mimetype: str):
     headers = {"Cache-Control": f"private, max-age={ONE_YEAR}, immutable", "ETag": etag, "Vary": "Cookie"}
     if etag in request.headers.get("If-None-Match", ""):
         return Response(status=304, headers=headers)
-    data = cache().get_or_render(Design.from_json(record.design_json), size, fmt)  # cached by content
+    design = Design.from_json(record.design_json)
+    db.session.close()  # hand the connection back: rendering needs no database
+    data = cache().get_or_render(design, size, fmt)  # cached by content
     return Response(data, mimetype=mimetype, headers=headers)
 
 

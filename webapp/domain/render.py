@@ -199,12 +199,18 @@ class PreviewCache:
         body = cache.get_or_render(design, "full")
     """
 
-    def __init__(self, maxsize: int = 512, max_bytes: int = 64 * 1024 * 1024):
+    def __init__(self, maxsize: int = 512, max_bytes: int = 64 * 1024 * 1024, max_concurrent_renders: int = 2):
         self.maxsize = maxsize
         self.max_bytes = max_bytes
         self.bytes = 0
+        self.renders = 0  # how many images this cache has rendered (the rest were served from memory)
         self._data: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
+        # Concurrent requests for one image wait for the first one's render instead of repeating it.
+        self._in_flight: dict[tuple[str, str, str], threading.Event] = {}
+        # Rendering is CPU-bound: more renders at once than cores only adds memory (each holds
+        # full-frame intermediates), so a process renders at most this many at a time.
+        self._render_slots = threading.BoundedSemaphore(max(1, max_concurrent_renders))
 
     def __len__(self) -> int:
         return len(self._data)
@@ -233,11 +239,29 @@ class PreviewCache:
 
     def get_or_render(self, design: Design, size: str = "full", fmt: str = "png") -> bytes:
         digest = design.digest()
-        data = self.get(digest, size, fmt)
-        if data is None:
-            data = render_png(design, size) if fmt == "png" else render_jpeg(design, size)
+        key = (digest, size, fmt)
+        while True:
+            data = self.get(digest, size, fmt)
+            if data is not None:
+                return data
+            with self._lock:
+                waiting = self._in_flight.get(key)
+                if waiting is None:
+                    done = self._in_flight[key] = threading.Event()
+            if waiting is None:
+                break
+            waiting.wait()  # another thread is rendering this image; then look again
+        try:
+            with self._render_slots:
+                data = render_png(design, size) if fmt == "png" else render_jpeg(design, size)
+            with self._lock:
+                self.renders += 1
             self.put(digest, data, size, fmt)
-        return data
+            return data
+        finally:
+            with self._lock:
+                del self._in_flight[key]
+            done.set()
 
     def clear(self) -> None:
         with self._lock:
