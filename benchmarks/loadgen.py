@@ -194,11 +194,16 @@ class LoadBot(Bot):
 
 async def run_participant(session: aiohttp.ClientSession, bases: list[str], slug: str, index: int,
                           tally: Tally, simulation_key: str, live_changes: int, think_s: float = 0.0,
-                          rotate: bool = False, seed: int = 7) -> str:
-    """One participant from entry to the done page; returns the bot's outcome."""
+                          rotate: bool = False, seed: int = 7, transport: AsyncTransport | None = None) -> str:
+    """One participant from entry to the done page; returns the bot's outcome.
+
+    Pass the ``transport`` of an earlier, interrupted run to resume that participant: it carries
+    their cookies, so the entry link leads back to the step they were on.
+    """
     person = SimulatedParticipant(BehaviourParams(), seed, index)
     person.monogram = lambda max_length=3: None  # type: ignore[method-assign]  # a typed monogram is a change the tally would miss
-    transport = AsyncTransport(session, bases, tally, simulation_key, rotate=rotate)
+    transport = transport or AsyncTransport(session, bases, tally, simulation_key, rotate=rotate)
+    transport.session = session
     bot = LoadBot(transport, slug, person, index=index, live_changes=live_changes)
 
     def walk() -> list[float]:

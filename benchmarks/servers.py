@@ -181,11 +181,17 @@ def wait_until_up(server: Server, timeout: float = 90.0) -> None:
     raise RuntimeError(f"{server.name} did not answer within {timeout:.0f} s: {server.log.read_text()[-2000:]}")
 
 
+def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start a server process writing to ``log`` (the parent's copy of the file is closed at once)."""
+    with log.open("w") as out:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
 def dev_server(settings: Settings, port: int | None = None) -> Server:
     port = port or free_port()
     log = settings.directory / f"dev-{port}.log"
-    process = subprocess.Popen([str(VENV_BIN / "flask"), "--app", "webapp", "run", "--port", str(port)],
-                               cwd=ROOT, env=settings.env(), stdout=log.open("w"), stderr=subprocess.STDOUT)
+    process = _spawn([str(VENV_BIN / "flask"), "--app", "webapp", "run", "--port", str(port)], settings.env(), log)
     server = Server(process, f"http://127.0.0.1:{port}", log, "dev")
     wait_until_up(server)
     return server
@@ -197,8 +203,7 @@ def production_server(settings: Settings, port: int | None = None, workers: int 
     log = settings.directory / f"production-{port}.log"
     env = settings.env(PORT=str(port), HOST="127.0.0.1", WORKERS=str(workers), THREADS=str(threads),
                        SCL_SKIP_INSTALL="1", SCL_ACCESS_LOG=access_log or str(settings.directory / f"access-{port}.log"))
-    process = subprocess.Popen(["bash", "scripts/serve-production"], cwd=ROOT, env=env,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    process = _spawn(["bash", "scripts/serve-production"], env, log)
     server = Server(process, f"http://127.0.0.1:{port}", log, f"production:{port}")
     wait_until_up(server)
     return server
@@ -211,9 +216,8 @@ def floor_server(settings: Settings, port: int | None = None, workers: int = 2, 
     env = settings.env(PORT=str(port), HOST="127.0.0.1", WORKERS=str(workers), THREADS=str(threads),
                        SCL_ACCESS_LOG=str(settings.directory / f"floor-access-{port}.log"),
                        PYTHONPATH=str(ROOT / "benchmarks"))
-    process = subprocess.Popen([str(VENV_BIN / "gunicorn"), "--config", "python:webapp.gunicorn_conf",
-                                "floor_app:create_app()"], cwd=ROOT, env=env, stdout=log.open("w"),
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = _spawn([str(VENV_BIN / "gunicorn"), "--config", "python:webapp.gunicorn_conf",
+                      "floor_app:create_app()"], env, log)
     server = Server(process, f"http://127.0.0.1:{port}", log, f"production-floor:{port}")
     wait_until_up(server)
     return server
