@@ -11,7 +11,7 @@ import logging
 import re
 import time
 import tomllib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
@@ -21,14 +21,17 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length
+from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange
 
 from . import journey, monitor
-from .accounts import authenticate, find_experimenter, normalise_email
+from .accounts import (AccountError, authenticate, check_email, check_password, end_sessions,
+                       experimenter_for_session, normalise_email, set_password, verify_password)
 from .database import lock
 from .extensions import db, limiter, login_manager
-from .models import Experimenter, Participant, Study, StudioAction, StudyMember, StudyVersion, utcnow
+from .models import (Experimenter, Participant, Study, StudioAction, StudyInvitation, StudyMember, StudyVersion,
+                     utcnow)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,13 @@ LOGIN_LIMIT_PER_ACCOUNT = "5 per minute"   # per IP and e-mail
 LOGIN_LIMIT_PER_ADDRESS = "30 per minute"  # per IP, whatever e-mail is tried
 PROLIFIC_QUERY = "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}"
 STATUS_ACTIONS = {"open": "open", "pause": "paused", "close": "closed"}
+PASSWORD_CHANGE_LIMIT = "5 per minute"  # per account: the current password is checked like a login
+# What each role may do. Viewers watch the monitor and export; editors also steer, pilot, load and delete.
+ROLES = ("owner", "editor", "viewer")
+ROLE_LABELS = {"owner": "owner (everything, and manages members)", "editor": "editor (steer, pilot, load, delete)",
+               "viewer": "viewer (watch the monitor and export only)"}
+EDITING_ROLES = ("owner", "editor")
+INVITATION_DAYS = 30
 
 
 # ---------------------------------------------------------------- forms
@@ -55,7 +65,35 @@ class ActionForm(FlaskForm):
 
 class MemberForm(FlaskForm):
     email = EmailField("E-mail of the experimenter", validators=[InputRequired(), Length(max=254)])
-    submit = SubmitField("Add as member")
+    role = SelectField("Role", choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES], default="editor")
+    submit = SubmitField("Invite")
+
+
+class MemberRoleForm(FlaskForm):
+    """Change one member's role (owners only)."""
+
+    experimenter = IntegerField(validators=[InputRequired(), NumberRange(1, 2**31 - 1)])
+    role = SelectField("Role", choices=[SelectChoice(r, r) for r in ROLES])
+    submit = SubmitField("Change")
+
+
+class MemberRemoveForm(FlaskForm):
+    experimenter = IntegerField(validators=[InputRequired(), NumberRange(1, 2**31 - 1)])
+    submit = SubmitField("Remove")
+
+
+class InvitationForm(FlaskForm):
+    """Accept, decline or withdraw one invitation."""
+
+    invitation = IntegerField(validators=[InputRequired(), NumberRange(1, 2**31 - 1)])
+    submit = SubmitField("Go")
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("Current password", validators=[InputRequired(), Length(max=1024)])
+    new = PasswordField("New password (at least 12 characters)", validators=[InputRequired(), Length(max=1024)])
+    repeat = PasswordField("New password again", validators=[InputRequired(), Length(max=1024)])
+    submit = SubmitField("Change the password")
 
 
 class LookupForm(FlaskForm):
@@ -77,7 +115,8 @@ class UploadForm(FlaskForm):
 # ---------------------------------------------------------------- login plumbing
 @login_manager.user_loader
 def load_experimenter(user_id: str):
-    return db.session.get(Experimenter, int(user_id)) if user_id.isdigit() else None
+    """Only a cookie of the account's current session generation logs in (logout ends all copies)."""
+    return experimenter_for_session(user_id)
 
 
 @login_manager.unauthorized_handler
@@ -156,6 +195,8 @@ def login():
 def logout():
     if not ActionForm().validate_on_submit():
         abort(400, "This form has expired. Reload the page and try again.")
+    end_sessions(lock(Experimenter, current_user.id))  # every copy of this login cookie stops working
+    db.session.commit()
     logout_user()
     session.pop("pilot", None)
     flash("You are logged out.", "info")
@@ -171,6 +212,15 @@ def member_study(slug: str) -> tuple[Study, str]:
     if row is None:
         abort(404, "There is no study at this address.")
     return row[0], row[1]
+
+
+def editor_study(slug: str) -> Study:
+    """A study the current experimenter may change: owners and editors; viewers get a 403 saying why."""
+    study, role = member_study(slug)
+    if role not in EDITING_ROLES:
+        abort(403, "Your role in this study is viewer: you can watch the monitor and export the data. "
+                   "Ask an owner for the editor role to change the study.")
+    return study
 
 
 def note(study: Study, action: str, detail: str = "") -> None:
@@ -202,6 +252,7 @@ def export_id(study: Study, participant_id: int) -> str:
 @login_required
 def index():
     return render_template("studio/index.html", rows=monitor.studies_overview(current_user.id),
+                           invitations=invitations_for(current_user), invitation_form=InvitationForm(),
                            logout_form=ActionForm())
 
 
@@ -216,9 +267,7 @@ def study_page(slug: str):
     versions = db.session.execute(select(StudyVersion.number, StudyVersion.loaded_at, StudyVersion.source_name)
                                   .where(StudyVersion.study_id == study.id)
                                   .order_by(StudyVersion.number.desc())).all()
-    members = db.session.execute(select(Experimenter.email, StudyMember.role)
-                                 .join(StudyMember, StudyMember.experimenter_id == Experimenter.id)
-                                 .where(StudyMember.study_id == study.id).order_by(Experimenter.email)).all()
+    members = study_members(study)
     actions = db.session.execute(select(StudioAction.at, StudioAction.action, StudioAction.detail, Experimenter.email)
                                  .outerjoin(Experimenter, Experimenter.id == StudioAction.experimenter_id)
                                  .where(StudioAction.study_id == study.id)
@@ -227,14 +276,16 @@ def study_page(slug: str):
     return render_template("studio/study.html", study=study, role=role, definition=definition, cells=cells,
                            versions=versions, members=members, actions=actions, entry_url=entry_url,
                            prolific_url=entry_url + PROLIFIC_QUERY, action_form=ActionForm(),
-                           member_form=MemberForm(), logout_form=ActionForm(),
+                           member_form=MemberForm(), logout_form=ActionForm(), roles=ROLES,
+                           invitations=pending_invitations_of_study(study) if role == "owner" else [],
+                           can_edit=role in EDITING_ROLES, owners=sum(m.role == "owner" for m in members),
                            piloting=pilot_cell_in_session(study.slug))
 
 
 @bp.post("/studies/<slug>/status/<action>")
 @login_required
 def change_status(slug: str, action: str):
-    study, _ = member_study(slug)
+    study = editor_study(slug)
     if action not in STATUS_ACTIONS:
         abort(404)
     require_form(ActionForm())
@@ -249,32 +300,234 @@ def change_status(slug: str, action: str):
     return redirect(url_for(".study", slug=slug), code=303)
 
 
+# ---------------------------------------------------------------- members and invitations
+def owners_count(study: Study) -> int:
+    return db.session.execute(select(db.func.count()).select_from(StudyMember).where(
+        StudyMember.study_id == study.id, StudyMember.role == "owner")).scalar_one()
+
+
+def study_members(study: Study) -> list:
+    return db.session.execute(select(Experimenter.id, Experimenter.email, StudyMember.role)
+                              .join(StudyMember, StudyMember.experimenter_id == Experimenter.id)
+                              .where(StudyMember.study_id == study.id).order_by(Experimenter.email)).all()
+
+
+def pending_invitations_of_study(study: Study) -> list[StudyInvitation]:
+    return list(db.session.execute(select(StudyInvitation).where(StudyInvitation.study_id == study.id)
+                                   .order_by(StudyInvitation.email)).scalars())
+
+
+def invite(study: Study, email: str, role: str) -> str:
+    """Record an invitation; the answer is the same whether or not the e-mail has an account.
+
+    The only look-up is among the study's own members (whom the owner sees listed anyway), so
+    neither the message nor the work done depends on other accounts.
+    """
+    is_member = db.session.execute(
+        select(StudyMember.experimenter_id).join(Experimenter, Experimenter.id == StudyMember.experimenter_id)
+        .where(StudyMember.study_id == study.id, Experimenter.email == email)).first() is not None
+    if is_member:
+        return f"{email} is a member already; change their role in the list."
+    invitation = db.session.execute(select(StudyInvitation).where(
+        StudyInvitation.study_id == study.id, StudyInvitation.email == email)).scalar_one_or_none()
+    if invitation is None:
+        invitation = StudyInvitation(study_id=study.id, email=email)
+        db.session.add(invitation)
+    invitation.role, invitation.invited_by_id, invitation.created_at = role, current_user.id, utcnow()
+    note(study, "member_invited", f"{email} as {role}")
+    return (f"{email} is invited as {role}. The invitation waits on their studio page, now or once an account "
+            f"with this e-mail exists, for {INVITATION_DAYS} days; they become a member when they accept it.")
+
+
+def invitations_for(experimenter: Experimenter) -> list:
+    """The invitations waiting for this account's e-mail (expired ones are left out)."""
+    since = utcnow() - timedelta(days=INVITATION_DAYS)
+    return db.session.execute(
+        select(StudyInvitation, Study, Experimenter.email)
+        .join(Study, Study.id == StudyInvitation.study_id)
+        .outerjoin(Experimenter, Experimenter.id == StudyInvitation.invited_by_id)
+        .where(StudyInvitation.email == experimenter.email, StudyInvitation.created_at >= since)
+        .order_by(StudyInvitation.created_at)).all()
+
+
+def own_invitation(invitation_id: int) -> StudyInvitation:
+    invitation = db.session.get(StudyInvitation, invitation_id)
+    if (invitation is None or invitation.email != current_user.email
+            or invitation.created_at < utcnow() - timedelta(days=INVITATION_DAYS)):
+        abort(404, "There is no such invitation for you (it may have been withdrawn or have expired).")
+    return invitation
+
+
+def accept_invitation(invitation: StudyInvitation) -> Study:
+    study = lock(Study, invitation.study_id)
+    if db.session.get(StudyMember, (study.id, current_user.id)) is None:
+        db.session.add(StudyMember(study_id=study.id, experimenter_id=current_user.id, role=invitation.role))
+        note(study, "member_joined", f"{current_user.email} as {invitation.role}")
+    db.session.delete(invitation)
+    return study
+
+
+def change_role(study: Study, experimenter_id: int, role: str) -> str:
+    """A new role for a member; the last owner keeps theirs (raises MemberError)."""
+    study = lock(Study, study.id)  # one change at a time, so two owners cannot demote each other to none
+    member = db.session.get(StudyMember, (study.id, experimenter_id))
+    if member is None:
+        abort(404, "That experimenter is not a member of this study.")
+    if member.role == role:
+        return "That member has this role already."
+    if member.role == "owner" and owners_count(study) == 1:
+        raise MemberError("A study needs an owner: make someone else owner first.")
+    before, member.role = member.role, role
+    note(study, "member_role", f"{member.experimenter.email}: {before} -> {role}")
+    return f"{member.experimenter.email} is {role} now."
+
+
+def remove_member(study: Study, experimenter_id: int) -> str:
+    study = lock(Study, study.id)
+    member = db.session.get(StudyMember, (study.id, experimenter_id))
+    if member is None:
+        abort(404, "That experimenter is not a member of this study.")
+    if member.role == "owner" and owners_count(study) == 1:
+        raise MemberError("The last owner cannot be removed: make someone else owner first.")
+    email = member.experimenter.email
+    db.session.delete(member)
+    note(study, "member_removed", email)
+    return f"{email} is no longer a member of this study."
+
+
+class MemberError(ValueError):
+    """A change to the members that would leave a study without an owner."""
+
+
+def owner_study(slug: str) -> Study:
+    study, role = member_study(slug)
+    if role != "owner":
+        abort(403, "Only an owner of the study can manage its experimenters.")
+    return study
+
+
 @bp.post("/studies/<slug>/members")
 @login_required
 def add_member(slug: str):
-    study, role = member_study(slug)
-    if role != "owner":
-        abort(403, "Only an owner of the study can add experimenters.")
+    study = owner_study(slug)
     form = require_form(MemberForm())
-    other = find_experimenter(form.email.data)
-    if other is None:
-        flash("There is no experimenter with that e-mail. Accounts are created with "
-              "`flask --app webapp create-experimenter EMAIL`.", "error")
-    elif db.session.get(StudyMember, (study.id, other.id)) is not None:
-        flash(f"{other.email} is a member already.", "info")
-    else:
-        db.session.add(StudyMember(study_id=study.id, experimenter_id=other.id, role="member"))
-        note(study, "member_added", other.email)
-        db.session.commit()
-        flash(f"{other.email} can now see and change this study.", "info")
+    try:
+        email = check_email(form.email.data)
+    except AccountError:
+        flash("Please enter an e-mail address.", "error")
+        return redirect(url_for(".study", slug=slug), code=303)
+    message = invite(study, email, form.role.data)
+    db.session.commit()
+    flash(message, "info")
     return redirect(url_for(".study", slug=slug), code=303)
+
+
+@bp.post("/studies/<slug>/members/role")
+@login_required
+def member_role(slug: str):
+    study = owner_study(slug)
+    form = require_form(MemberRoleForm())
+    try:
+        message = change_role(study, form.experimenter.data, form.role.data)
+    except MemberError as error:
+        db.session.rollback()
+        abort(409, str(error))
+    db.session.commit()
+    flash(message, "info")
+    return redirect(url_for(".study", slug=slug), code=303)
+
+
+@bp.post("/studies/<slug>/members/remove")
+@login_required
+def member_remove(slug: str):
+    study = owner_study(slug)
+    form = require_form(MemberRemoveForm())
+    try:
+        message = remove_member(study, form.experimenter.data)
+    except MemberError as error:
+        db.session.rollback()
+        abort(409, str(error))
+    db.session.commit()
+    flash(message, "info")
+    if form.experimenter.data == current_user.id:
+        return redirect(url_for(".index"), code=303)
+    return redirect(url_for(".study", slug=slug), code=303)
+
+
+@bp.post("/studies/<slug>/invitations/withdraw")
+@login_required
+def withdraw_invitation(slug: str):
+    study = owner_study(slug)
+    form = require_form(InvitationForm())
+    invitation = db.session.get(StudyInvitation, form.invitation.data)
+    if invitation is not None and invitation.study_id == study.id:
+        db.session.delete(invitation)
+        note(study, "invitation_withdrawn", invitation.email)
+        db.session.commit()
+    flash("The invitation is withdrawn.", "info")
+    return redirect(url_for(".study", slug=slug), code=303)
+
+
+@bp.post("/invitations/accept")
+@login_required
+def invitation_accept():
+    form = require_form(InvitationForm())
+    study = accept_invitation(own_invitation(form.invitation.data))
+    db.session.commit()
+    flash(f"You are a member of {study.title} now.", "info")
+    return redirect(url_for(".study", slug=study.slug), code=303)
+
+
+@bp.post("/invitations/decline")
+@login_required
+def invitation_decline():
+    form = require_form(InvitationForm())
+    invitation = own_invitation(form.invitation.data)
+    note(invitation.study, "invitation_declined", invitation.email)
+    db.session.delete(invitation)
+    db.session.commit()
+    flash("The invitation is declined.", "info")
+    return redirect(url_for(".index"), code=303)
+
+
+# ---------------------------------------------------------------- own account
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(PASSWORD_CHANGE_LIMIT, key_func=lambda: f"account-{current_user.get_id()}", methods=["POST"],
+               scope="studio-password-change")
+def change_password():
+    """A new password ends every other session of the account; this one stays logged in."""
+    form = PasswordChangeForm()
+    error = None
+    if form.validate_on_submit():
+        experimenter = lock(Experimenter, current_user.id)
+        if not verify_password(experimenter, form.current.data):
+            error = "The current password is not right."
+        elif form.new.data != form.repeat.data:
+            error = "The two new passwords do not match."
+        else:
+            try:
+                set_password(experimenter, form.new.data)
+            except AccountError as problem:
+                error = f"Not changed: {problem}."
+        if error is None:
+            db.session.commit()
+            login_user(experimenter)  # this browser gets a cookie of the new generation
+            log.info("experimenter %s changed their password", experimenter.id)
+            flash("Your password is changed; every other session of your account has ended.", "info")
+            return redirect(url_for(".index"), code=303)
+        db.session.rollback()
+    elif request.method == "POST":
+        error = "Please fill in all three fields."
+    return render_template("studio/password.html", form=form, error=error, logout_form=ActionForm()), \
+        (400 if error else 200)
 
 
 # ---------------------------------------------------------------- piloting
 @bp.post("/studies/<slug>/pilot/<visibility>/<relation>")
 @login_required
 def pilot(slug: str, visibility: str, relation: str):
-    study, _ = member_study(slug)
+    study = editor_study(slug)
     cell = f"{visibility}/{relation}"
     if study.current_version is None or cell not in {c.key for c in study.current_version.definition.cells}:
         abort(404, "This study has no such cell.")
@@ -388,7 +641,7 @@ def find_participant(study: Study, identifier: str) -> Participant | None:
 @bp.route("/studies/<slug>/delete", methods=["GET", "POST"])
 @login_required
 def delete(slug: str):
-    study, _ = member_study(slug)
+    study = editor_study(slug)
     form = LookupForm()
     if request.method == "POST":
         require_form(form)
@@ -405,7 +658,7 @@ def delete(slug: str):
 @bp.post("/studies/<slug>/delete/confirm")
 @login_required
 def delete_confirm(slug: str):
-    study, _ = member_study(slug)
+    study = editor_study(slug)
     form = require_form(ConfirmDeleteForm())
     participant = find_participant(study, form.reference.data)
     if participant is None:
@@ -472,9 +725,13 @@ def upload():
                 problems = error.problems
         if definition is not None:
             existing = study_by_slug(definition.slug)
-            if existing is not None and db.session.get(StudyMember, (existing.id, current_user.id)) is None:
+            membership = None if existing is None else db.session.get(StudyMember, (existing.id, current_user.id))
+            if existing is not None and membership is None:
                 problems = [("study.slug", f"{definition.slug!r} is taken by a study you are not a member of; "
                                            "choose another slug")]
+            elif membership is not None and membership.role not in EDITING_ROLES:
+                problems = [("study.slug", f"you are a viewer of {definition.slug!r}: only its owners and "
+                                           "editors can load a new version")]
             else:
                 study, version, created = install_definition(  # a new study starts paused: pilot, then open
                     definition, name, owner=current_user._get_current_object() if existing is None else None,
