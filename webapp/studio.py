@@ -680,22 +680,103 @@ def delete_confirm(slug: str):
 
 # ---------------------------------------------------------------- uploading a study file
 INSTRUMENT_NAME = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.toml$")
+STUDY_FILE_MAX_BYTES = 64 * 1024  # the documented limit for a study file (setting STUDY_FILE_MAX_BYTES)
+UPLOAD_OVERHEAD_BYTES = 8 * 1024  # the multipart framing and the CSRF token around the file
+MAX_NESTING = 32  # a study file needs about 4 levels; deeper input only serves to exhaust the parser
+
+
+def study_file_limit() -> int:
+    return int(current_app.config.get("STUDY_FILE_MAX_BYTES", STUDY_FILE_MAX_BYTES))
+
+
+def kilobytes(n: int) -> str:
+    return f"{n / 1024:.0f} KB"
+
+
+def widen_limits_for_upload():
+    """The upload takes a file up to the documented limit; every other form keeps the small defaults.
+
+    Runs first among the app's before-request functions, because CSRF protection reads the form.
+    """
+    if request.endpoint == "studio.upload" and request.method == "POST":
+        allowed = study_file_limit() + UPLOAD_OVERHEAD_BYTES
+        request.max_content_length = max(allowed, current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+        request.max_form_memory_size = max(allowed, current_app.config.get("MAX_FORM_MEMORY_SIZE") or 0)
+
+
+@bp.record_once
+def _install_upload_limits(state) -> None:
+    state.app.before_request_funcs.setdefault(None, []).insert(0, widen_limits_for_upload)
+
+
+def nesting_depth(data) -> int:
+    """How deeply tables and arrays nest, counted without recursion."""
+    deepest, stack = 0, [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(value, dict):
+            stack.extend((child, depth + 1) for child in value.values())
+        elif isinstance(value, list):
+            stack.extend((child, depth + 1) for child in value)
+    return deepest
 
 
 def _unsafe_instruments(data, path: str = "") -> list[tuple[str, str]]:
     """Uploaded files may only name the shipped instruments, never paths elsewhere on the server."""
     problems = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            here = f"{path}.{key}" if path else key
-            if key == "instrument" and not (isinstance(value, str) and INSTRUMENT_NAME.match(value)):
-                problems.append((here, "an uploaded study can only use the instruments shipped under experiments/"))
-            else:
-                problems.extend(_unsafe_instruments(value, here))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            problems.extend(_unsafe_instruments(value, f"{path}[{index}]"))
-    return problems
+    stack = [(data, path)]
+    while stack:  # without recursion, so no nesting can exhaust the stack
+        value, here = stack.pop()
+        if isinstance(value, dict):
+            for key, child in value.items():
+                there = f"{here}.{key}" if here else key
+                if key == "instrument" and not (isinstance(child, str) and INSTRUMENT_NAME.match(child)):
+                    problems.append((there, "an uploaded study can only use the instruments shipped under experiments/"))
+                else:
+                    stack.append((child, there))
+        elif isinstance(value, list):
+            stack.extend((child, f"{here}[{index}]") for index, child in enumerate(value))
+    return sorted(problems)
+
+
+def read_study_upload(upload) -> tuple[dict | None, list[tuple[str, str]]]:
+    """The uploaded file as TOML data, or the problems that stop it from being read."""
+    limit = study_file_limit()
+    raw = upload.read(limit + 1)
+    if len(raw) > limit:
+        raise StudyFileTooLarge()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, [("(file)", "is not UTF-8 text")]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        return None, [("(syntax)", str(error))]
+    except RecursionError:
+        return None, [("(file)", f"nests arrays or tables more than {MAX_NESTING} levels deep")]
+    if nesting_depth(data) > MAX_NESTING:
+        return None, [("(file)", f"nests arrays or tables more than {MAX_NESTING} levels deep")]
+    return data, _unsafe_instruments(data)
+
+
+class StudyFileTooLarge(Exception):
+    """The uploaded file is over the limit (the request itself may still have been within it)."""
+
+
+@bp.errorhandler(413)
+@bp.errorhandler(StudyFileTooLarge)
+def upload_too_large(error):
+    """Too large a file gets the upload page again, saying what the limit is (the request is not read)."""
+    if request.endpoint != "studio.upload":
+        return render_template("error.html", status=413, title="Too much data",
+                               message=getattr(error, "description", "") or ""), 413
+    limit = kilobytes(study_file_limit())
+    problems = [("(file)", f"is larger than {limit}, the limit for a study file; "
+                           "move long texts into instrument files or shorten them")]
+    return render_template("studio/upload.html", form=UploadForm(formdata=None), problems=problems, limit=limit,
+                           logout_form=ActionForm(formdata=None)), 413
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -709,14 +790,7 @@ def upload():
     if request.method == "POST":
         require_form(form)
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", form.file.data.filename or "upload.toml")[:100]
-        try:
-            data = tomllib.loads(form.file.data.read().decode("utf-8"))
-        except UnicodeDecodeError:
-            problems = [("(file)", "is not UTF-8 text")]
-        except tomllib.TOMLDecodeError as error:
-            problems = [("(syntax)", str(error))]
-        else:
-            problems = _unsafe_instruments(data)
+        data, problems = read_study_upload(form.file.data)
         definition = None
         if not problems:
             try:
@@ -744,4 +818,5 @@ def upload():
                 return redirect(url_for(".study", slug=study.slug), code=303)
         db.session.rollback()
     status = 400 if problems else 200
-    return render_template("studio/upload.html", form=form, problems=problems, logout_form=ActionForm()), status
+    return render_template("studio/upload.html", form=form, problems=problems, limit=kilobytes(study_file_limit()),
+                           logout_form=ActionForm()), status
