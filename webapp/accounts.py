@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import Flask
 from sqlalchemy import select
 
+from .database import lock
 from .extensions import db
 from .models import Experimenter
 
@@ -134,6 +135,25 @@ def experimenter_for_session(user_id: str) -> Experimenter | None:
     experimenter = db.session.get(Experimenter, int(account))
     if experimenter is None or str(experimenter.session_generation or 0) != generation:
         return None
+    return experimenter
+
+
+def end_sessions_of(experimenter_id: int) -> None:
+    """Logout: the account's row is locked, so a concurrent password change is not lost."""
+    end_sessions(lock(Experimenter, experimenter_id))
+
+
+def change_password(experimenter_id: int, current: str, new: str, repeat: str) -> Experimenter:
+    """Check the current password, then store the new one (the caller commits and logs in again)."""
+    experimenter = lock(Experimenter, experimenter_id)
+    if not verify_password(experimenter, current):
+        raise AccountError("The current password is not right.")
+    if new != repeat:
+        raise AccountError("The two new passwords do not match.")
+    try:
+        set_password(experimenter, new)
+    except AccountError as problem:
+        raise AccountError(f"Not changed: {problem}.") from None
     return experimenter
 
 
