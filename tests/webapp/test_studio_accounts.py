@@ -212,7 +212,7 @@ def test_inviting_answers_alike_whether_or_not_the_email_has_an_account(app, fas
         flashed = owner.get(response.headers["Location"]).get_data(as_text=True)
         responses[email] = re.search(r'<p class="flash info">(.*?)</p>', flashed).group(1).replace(email, "EMAIL")
     assert responses["exists@lab.example"] == responses["nobody@lab.example"]
-    assert counts["exists@lab.example"] == counts["nobody@lab.example"]  # the same work either way
+    assert counts["exists@lab.example"] == counts["nobody@lab.example"] > 0  # the same work either way
     assert set(members(app)) == {"owner@lab.example"}  # nobody is added without accepting
 
 
