@@ -1,9 +1,15 @@
-"""Experimenter accounts: argon2id password hashes, look-up by e-mail, and the CLI that creates them."""
+"""Experimenter accounts: argon2id password hashes, the password policy, look-up by e-mail, and the CLI.
+
+Ending sessions: a login cookie carries the account's session generation (see Experimenter.get_id);
+logging out or changing the password bumps it, so every copy of an older cookie stops working.
+"""
 
 from __future__ import annotations
 
 import re
 import sys
+from functools import lru_cache
+from pathlib import Path
 
 import click
 from argon2 import PasswordHasher
@@ -11,10 +17,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import Flask
 from sqlalchemy import select
 
+from .database import lock
 from .extensions import db
 from .models import Experimenter
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # argon2 accepts more; nobody types this much, and it bounds the work per attempt
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
@@ -37,11 +44,54 @@ def check_email(email: str) -> str:
     return email
 
 
-def check_password(password: str) -> str:
+COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common_passwords.txt"
+# Runs that guessers try first: the alphabet, digits (wrapping 9 -> 0) and keyboard rows, both ways.
+_RUNS = ("abcdefghijklmnopqrstuvwxyz", "01234567890123456789", "qwertyuiopasdfghjklzxcvbnm",
+         "qwertzuiopasdfghjklyxcvbnm", "azertyuiopqsdfghjklmwxcvbn", "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p")
+_DECORATION = re.compile(r"^[\d\W_]*(.*?)[\d\W_]*$")
+WEAK_PASSWORD = ("this password is too easy to guess ({why}); choose another, "
+                 "for example four or five unrelated words")
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text("utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _weakness(password: str, email: str | None) -> str | None:
+    """Why a long enough password is still easy to guess, or None."""
+    lowered = password.lower()
+    compact = re.sub(r"\s+", "", lowered)
+    if len(set(compact)) <= 2:
+        return "it repeats one or two characters"
+    for size in range(2, len(compact) // 2 + 1):  # 'abcabcabcabc', 'passpasspass'
+        if len(compact) % size == 0 and compact[:size] * (len(compact) // size) == compact:
+            return "it repeats a short piece"
+    for run in _RUNS:
+        if compact in run or compact in run[::-1]:
+            return "it is a run of neighbouring characters"
+    common = common_passwords()
+    core = _DECORATION.match(lowered).group(1)
+    if lowered in common or compact in common or core in common or re.sub(r"\s+", "", core) in common:
+        return "it is on the list of the most common passwords"
+    if email:
+        local = normalise_email(email).split("@")[0]
+        rest = compact.replace(normalise_email(email), "").replace(local, "") if len(local) >= 3 else compact
+        if len(rest) < len(compact) and len(_DECORATION.match(rest).group(1)) < 6:
+            return "it is mostly the e-mail address"
+    return None
+
+
+def check_password(password: str, email: str | None = None) -> str:
+    """At least 12 characters and not among the passwords guessers try first."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
+    why = _weakness(password, email)
+    if why:
+        raise AccountError(WEAK_PASSWORD.format(why=why))
     return password
 
 
@@ -57,7 +107,7 @@ def find_experimenter(email: str) -> Experimenter | None:
 def create_experimenter(email: str, password: str) -> Experimenter:
     """Add an account (the caller commits); refuses duplicates and weak passwords."""
     email = check_email(email)
-    check_password(password)
+    check_password(password, email)
     if find_experimenter(email) is not None:
         raise AccountError(f"an experimenter {email!r} exists already")
     experimenter = Experimenter(email=email, password_hash=hash_password(password), active=True)
@@ -67,7 +117,53 @@ def create_experimenter(email: str, password: str) -> Experimenter:
 
 
 def set_password(experimenter: Experimenter, password: str) -> None:
-    experimenter.password_hash = hash_password(check_password(password))
+    """A new password ends every session of the account (the caller logs the current one in again)."""
+    experimenter.password_hash = hash_password(check_password(password, experimenter.email))
+    end_sessions(experimenter)
+
+
+def end_sessions(experimenter: Experimenter) -> None:
+    """Every login cookie issued so far stops working (the caller commits)."""
+    experimenter.session_generation = (experimenter.session_generation or 0) + 1
+
+
+def experimenter_for_session(user_id: str) -> Experimenter | None:
+    """The account a login cookie names, if the cookie is of its current session generation."""
+    account, _, generation = (user_id or "").partition(".")
+    if not (account.isdigit() and generation.isdigit()) or len(account) > 18:
+        return None
+    experimenter = db.session.get(Experimenter, int(account))
+    if experimenter is None or str(experimenter.session_generation or 0) != generation:
+        return None
+    return experimenter
+
+
+def end_sessions_of(experimenter_id: int) -> None:
+    """Logout: the account's row is locked, so a concurrent password change is not lost."""
+    end_sessions(lock(Experimenter, experimenter_id))
+
+
+def change_password(experimenter_id: int, current: str, new: str, repeat: str) -> Experimenter:
+    """Check the current password, then store the new one (the caller commits and logs in again)."""
+    experimenter = lock(Experimenter, experimenter_id)
+    if not verify_password(experimenter, current):
+        raise AccountError("The current password is not right.")
+    if new != repeat:
+        raise AccountError("The two new passwords do not match.")
+    try:
+        set_password(experimenter, new)
+    except AccountError as problem:
+        raise AccountError(f"Not changed: {problem}.") from None
+    return experimenter
+
+
+def verify_password(experimenter: Experimenter, password: str) -> bool:
+    if len(password or "") > MAX_PASSWORD_LENGTH:
+        return False
+    try:
+        return hasher.verify(experimenter.password_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
 
 
 def authenticate(email: str, password: str) -> Experimenter | None:

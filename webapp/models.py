@@ -24,10 +24,16 @@ class Experimenter(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped by logout and password changes: login cookies of an older generation no longer work.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """What the login cookie stores: the account and its session generation."""
+        return f"{self.id}.{self.session_generation or 0}"
 
 
 class Study(db.Model):
@@ -48,10 +54,29 @@ class Study(db.Model):
 class StudyMember(db.Model):
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), primary_key=True)
     experimenter_id: Mapped[int] = mapped_column(ForeignKey("experimenter.id", ondelete="CASCADE"), primary_key=True)
-    role: Mapped[str] = mapped_column(String(10), default="member")  # owner | member
+    role: Mapped[str] = mapped_column(String(10), default="editor")  # owner | editor | viewer
 
     study: Mapped[Study] = relationship(back_populates="members")
     experimenter: Mapped[Experimenter] = relationship()
+
+
+class StudyInvitation(db.Model):
+    """An owner's offer of a role, by e-mail; it becomes a membership only when the invitee accepts.
+
+    Keyed by e-mail rather than account, so inviting says nothing about who has an account.
+    """
+
+    __tablename__ = "study_invitation"
+    __table_args__ = (UniqueConstraint("study_id", "email"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("experimenter.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    study: Mapped[Study] = relationship()
 
 
 class StudyVersion(db.Model):

@@ -245,6 +245,9 @@ def test_the_list_shows_only_ones_own_studies_and_others_do_not_exist(app, fast_
     response = owner_y.post("/studio/studies/visibility/members",
                             data={"csrf_token": token(owner_y, "/studio/studies/visibility"), "email": "x@lab.example"})
     assert response.status_code == 303
+    # X becomes a member only by accepting the invitation shown on their studio page.
+    invitation = re.search(r'name="invitation" value="(\d+)"', client.get("/studio/").get_data(as_text=True))
+    client.post("/studio/invitations/accept", data={"csrf_token": csrf, "invitation": invitation.group(1)})
     html = client.get("/studio/").get_data(as_text=True)
     assert "/studio/studies/visibility" in html
     page = client.get("/studio/studies/visibility").get_data(as_text=True)
