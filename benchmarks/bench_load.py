@@ -49,7 +49,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def closed_loop(bases: list[str], slug: str, key: str, concurrency: int, live_changes: int,
-                      ramp: float, warmup: float, window: float, rotate: bool, watch) -> Tally:
+                      ramp: float, warmup: float, window: float, rotate: bool, watch, images: bool = True) -> Tally:
     """C participants at a time: as one finishes, the next one enters."""
     tally = Tally()
     stop = asyncio.Event()
@@ -59,7 +59,8 @@ async def closed_loop(bases: list[str], slug: str, key: str, concurrency: int, l
         async def seat(delay: float) -> None:
             await asyncio.sleep(delay)
             while not stop.is_set():
-                await run_participant(session, bases, slug, next(counter), tally, key, live_changes, rotate=rotate)
+                await run_participant(session, bases, slug, next(counter), tally, key, live_changes, rotate=rotate,
+                                      fetch_previews=images)
 
         seats = [asyncio.create_task(seat(ramp * i / concurrency)) for i in range(concurrency)]
         await asyncio.sleep(ramp + warmup)
@@ -169,6 +170,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument("--no-images", action="store_true",
+                        help="clients do not fetch preview images (pages and forms only, as behind an image cache)")
     parser.add_argument("--two-instances", action="store_true", help="also run two production instances, clients across both")
     parser.add_argument("--arrivals", type=int, default=0, help="launch mode: this many participants over --over seconds")
     parser.add_argument("--over", type=float, default=60.0)
@@ -186,7 +189,7 @@ def main(argv=None) -> int:
             print("production mode needs PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379", file=sys.stderr)
             return 2
     failed = False
-    print(f"bench_load: window {args.window:.0f} s after a {args.ramp:.0f} s ramp and {args.warmup:.0f} s warm-up; "
+    print(f"bench_load: {'no preview images, ' if args.no_images else ''}window {args.window:.0f} s after a {args.ramp:.0f} s ramp and {args.warmup:.0f} s warm-up; "
           f"production = {args.workers} workers x {args.threads} threads")
 
     def run_closed(label_prefix, server_list, settings, floor=None):
@@ -197,7 +200,8 @@ def main(argv=None) -> int:
                 slug = f"load-{flow}-{c}-{int(time.time()) % 100000}"
                 settings.load_study(slug)
                 tally = asyncio.run(closed_loop(bases, slug, settings.simulation_key, c, changes, args.ramp,
-                                                args.warmup, args.window, len(bases) > 1, watcher(server_list)))
+                                                args.warmup, args.window, len(bases) > 1, watcher(server_list),
+                                                images=not args.no_images))
                 result = report_run(f"{label_prefix} {flow:<7} C={c}", tally, args.window, settings, slug,
                                     server_list, (floor or {}).get(c))
                 failed |= bool(result["errors"] or result["mismatched"])

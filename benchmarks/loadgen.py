@@ -194,7 +194,8 @@ class LoadBot(Bot):
 
 async def run_participant(session: aiohttp.ClientSession, bases: list[str], slug: str, index: int,
                           tally: Tally, simulation_key: str, live_changes: int, think_s: float = 0.0,
-                          rotate: bool = False, seed: int = 7, transport: AsyncTransport | None = None) -> str:
+                          rotate: bool = False, seed: int = 7, transport: AsyncTransport | None = None,
+                          fetch_previews: bool = True) -> str:
     """One participant from entry to the done page; returns the bot's outcome.
 
     Pass the ``transport`` of an earlier, interrupted run to resume that participant: it carries
@@ -202,7 +203,8 @@ async def run_participant(session: aiohttp.ClientSession, bases: list[str], slug
     """
     person = SimulatedParticipant(BehaviourParams(), seed, index)
     person.monogram = lambda max_length=3: None  # type: ignore[method-assign]  # a typed monogram is a change the tally would miss
-    transport = transport or AsyncTransport(session, bases, tally, simulation_key, rotate=rotate)
+    transport = transport or AsyncTransport(session, bases, tally, simulation_key, rotate=rotate,
+                                            fetch_previews=fetch_previews)
     transport.session = session
     bot = LoadBot(transport, slug, person, index=index, live_changes=live_changes)
 

@@ -70,7 +70,8 @@ class Settings:
     pseudonym_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SCL_", "FLASK_"))}
+        passed = ("SCL_PART_CACHE_MB", "SCL_PREVIEW_CACHE_MB", "SCL_RENDER_CONCURRENCY")  # tuning, on purpose
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SCL_", "FLASK_")) or k in passed}
         env.update(DATABASE_URL=self.database_url, SCL_SECRET_KEY=self.secret_key,
                    SCL_PSEUDONYM_KEY=self.pseudonym_key, SCL_SIMULATION_KEY=self.simulation_key,
                    PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}")
@@ -163,7 +164,14 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def postgres_pids() -> list[int]:
-    return [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit() and _comm(int(e.name)).startswith("postgres")]
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().startswith("postgres"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
 
 
 def wait_until_up(server: Server, timeout: float = 90.0) -> None:

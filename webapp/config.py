@@ -79,10 +79,10 @@ def default_config(instance_path: str) -> dict:
         "SIMULATION_KEY": os.environ.get("SCL_SIMULATION_KEY") or _instance_secret(instance, "simulation_key"),
         "PREVIEW_CACHE_SIZE": 512,
         # Memory per process for encoded previews and for the renderer's garment parts (bytes).
-        "PREVIEW_CACHE_BYTES": int(os.environ.get("SCL_PREVIEW_CACHE_MB", "64")) * 1024 * 1024,
+        "PREVIEW_CACHE_BYTES": int(os.environ.get("SCL_PREVIEW_CACHE_MB", "32")) * 1024 * 1024,
         # Previews a process renders at once (the rest wait): more than its cores only costs memory.
         "PREVIEW_RENDER_CONCURRENCY": int(os.environ.get("SCL_RENDER_CONCURRENCY", "2")),
-        "PART_CACHE_BYTES": int(os.environ.get("SCL_PART_CACHE_MB", "160")) * 1024 * 1024,
+        "PART_CACHE_BYTES": int(os.environ.get("SCL_PART_CACHE_MB", "80")) * 1024 * 1024,
         # Entry pages (GET) per client address; simulation-key requests are exempt.
         "ENTRY_RATE_LIMIT": os.environ.get("SCL_ENTRY_RATE_LIMIT", "30 per minute; 120 per hour"),
         # Consents (POST) per client address: one address gets a small share of a study, not all of it.

@@ -37,10 +37,10 @@ OUTLINE_DARK = 0.34
 
 Array = np.ndarray
 
-WORK_CACHE_BYTES = 48 * 1024 * 1024  # full-frame intermediate arrays kept while parts are being built
+WORK_CACHE_BYTES = 24 * 1024 * 1024  # full-frame intermediates kept while parts are built (24 MB: no slower than unbounded)
 
 
-PART_CACHE_BYTES = 160 * 1024 * 1024  # finished parts kept per process; PARTS.set_budget() changes it
+PART_CACHE_BYTES = 80 * 1024 * 1024  # finished parts per process (all of the shirt's: 65 MB); PARTS.set_budget() changes it
 
 
 def _nbytes(value) -> int:
