@@ -32,7 +32,7 @@ HIDDEN_RE = re.compile(r'name="(\w+)" type="hidden" value="([^"]*)"')
 CHECKED_RE = re.compile(r'<input type="radio" name="(\w+)" value="([^"]+)" checked>')
 SUGGESTION_RE = re.compile(r'/revise/suggestions/(\d+)"')
 ITEM_RE = re.compile(r'<input[^>]*name="((?:ts|eval|ios)_\w+)"')
-RADIO_RE = re.compile(r'<input type="radio" name="(\w+)"')
+RADIO_RE = re.compile(r'<input(?=[^>]*type="radio")[^>]*name="(\w+)"')
 
 
 class Journey:
