@@ -593,11 +593,6 @@ _CELL = {
 }
 
 
-def _cell(value, kind: str) -> str:
-    """One CSV cell: empty for missing, true/false, ISO times with Z, guarded text."""
-    return _CELL[kind](value)
-
-
 def table_csv(table: Table) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -26,6 +26,7 @@ from .domain.scoring import ScoredItem, attention_passed, scale_mean
 from .domain.suggestions import generate_suggestions, seeded_rng, suggestion_text
 from .extensions import db
 from .models import DesignRecord, Event, Participant, PeerSuggestion, Response, Study, Suggestion, utcnow
+from .previews import register
 
 OCCUPYING = ("active", "completed")
 
@@ -176,7 +177,6 @@ def current_design(participant: Participant) -> Design:
 
 def remember_design(design: Design, owner: Participant) -> str:
     """Register the owner's design so its (keyed, access-checked) preview URL can be served."""
-    from .previews import register
     return register(owner, design)
 
 
