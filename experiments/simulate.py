@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from webapp import create_app
+import webapp
 from webapp.studies import current_definition, install_study_file
 
 from .behaviour import BehaviourParams, SimulatedParticipant
@@ -299,7 +299,7 @@ def main(argv=None) -> int:
                                      params, progress=not args.no_progress, concurrency=args.concurrency,
                                      definition=definition, start_index=args.start_index)
         else:
-            app = create_app()
+            app = webapp.create_app()  # looked up when called, so a test can hand in its own app
             slug = install_study(app, args.study) if is_file else args.study
             summary = run_simulation(app, slug, args.participants, args.seed, params,
                                      progress=not args.no_progress, concurrency=args.concurrency,
