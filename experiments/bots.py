@@ -25,7 +25,10 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Iterator, Mapping, Protocol
 
-from .behaviour import SimulatedParticipant
+import numpy as np
+
+from . import steps
+from .behaviour import SimulatedParticipant, answer_scale
 
 SIMULATION_HEADER = "X-Simulation-Key"
 MAX_REQUESTS = 400  # a participant needs about 20; more means the bot is going in circles
@@ -291,11 +294,15 @@ class BotResult:
         return f"{self.visibility or '?'}/{self.relation or '?'}"
 
 
-STEP_PATHS = {
-    "": "consent", "/thinking-style": "thinking_style", "/design": "design", "/review": "review",
-    "/suggestions": "suggestions", "/revise": "revise", "/closeness": "closeness", "/evaluation": "evaluation",
-    "/checks": "checks", "/demographics": "demographics", "/done": "done",
-}
+DONE_PATH = "/done"
+# A Likert block whose score is a trait the simulation models is answered from that trait;
+# any other declared Likert block gets answers around the scale's middle.
+TRAIT_ANSWERS = {"holism": "thinking_style"}
+
+
+def step_paths() -> dict[str, str]:
+    """Path under /s/<slug> -> step name, from the declaration in experiments.steps (plus the end page)."""
+    return {**{s.path: s.name for s in steps.all_steps()}, DONE_PATH: "done"}
 
 
 class Bot:
@@ -312,6 +319,7 @@ class Bot:
         self.max_wait = max_wait
         self.suggestions: list[Suggestion] = []
         self.page: Page | None = None
+        self.step: steps.Step | None = None  # the declared step of the page being answered
 
     # public ---------------------------------------------------------
     def run(self, sleep=time.sleep) -> BotResult:
@@ -352,9 +360,11 @@ class Bot:
                 raise SimulationError(f"{page.status} at {page.path}: {reader.h1 or page.text[:200]!r}")
             repeats = repeats + 1 if step == last_step else 0
             last_step = step
-            if repeats > 5 and step not in ("suggestions",):
+            declared = steps.get(step)
+            if repeats > 5 and declared.page != "suggestions":  # the waiting page repeats by design
                 raise SimulationError(f"stuck on {page.path} ({self._h1(page)!r})")
-            handler = getattr(self, f"_on_{step}")
+            self.step = declared
+            handler = getattr(self, f"_on_{declared.page}")
             outcome = handler(PageReader(page.text))
             if outcome == "stop":
                 return
@@ -370,9 +380,10 @@ class Bot:
         if not page.path.startswith(self.base):
             raise SimulationError(f"left the study: landed on {page.path}")
         rest = page.path[len(self.base):].rstrip("/")
-        if rest not in STEP_PATHS:
+        known = step_paths()
+        if rest not in known:
             raise SimulationError(f"unknown page {page.path}")
-        return STEP_PATHS[rest]
+        return known[rest]
 
     @staticmethod
     def _h1(page: Page) -> str:
@@ -406,16 +417,21 @@ class Bot:
             return "stop"
         self._submit(reader, {"nonce": form.fields["nonce"]}, "agree", form)
 
-    def _on_thinking_style(self, reader: PageReader):
+    def _on_likert(self, reader: PageReader):
         form = reader.main_form()
-        block = self.definition.thinking_style if self.definition else None
+        block = self.definition.likert_block(self.step.name) if self.definition else None
         if block is not None:
             items = [i for i in block.items if i.key in form.radios]
             low, high = block.scale.min, block.scale.max
         else:
             items = [_Item(name) for name in form.radios]
             low, high = _scale_of(form)
-        answers = self.person.thinking_style(items, low, high)
+        trait = TRAIT_ANSWERS.get(self.step.score_field or "")
+        if trait is not None:
+            answers = getattr(self.person, trait)(items, low, high)
+        else:
+            rng = np.random.default_rng([self.person.seed, self.person.index, *self.step.name.encode()])
+            answers, _ = answer_scale((low + high) / 2, items, low, high, rng, 1.0, self.person.attentive)
         self._submit(reader, answers, form=form)
 
     def _editor_state(self, form: Form) -> tuple[dict[str, list[str]], dict[str, str]]:

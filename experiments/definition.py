@@ -20,22 +20,19 @@ from typing import Any
 from webapp.domain import columns
 from webapp.domain.catalogue import Catalogue, CatalogueError, shirt_catalogue
 
+from . import steps
+
 EXPERIMENTS_DIR = Path(__file__).resolve().parent
 
 VISIBILITIES = ("public", "private")
-STEPS_REQUIRED = ("consent", "design", "suggestions", "revise")
-STEPS_KNOWN = (
-    "consent", "thinking_style", "design", "review", "suggestions", "revise",
-    "closeness", "evaluation", "checks", "demographics",
-)
 RULES = ("random", "adjacent", "preferred")
 SOURCES = ("scripted", "peer", "mix")
 OUTCOMES = ("completed", "declined", "attention_failed", "timed_out", "full", "duplicate")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
-DEFAULT_FLOW = (
-    "consent", "thinking_style", "design", "suggestions", "revise",
-    "closeness", "evaluation", "checks", "demographics",
-)
+# The step vocabulary comes from experiments.steps; these names stay for readers of the module.
+STEPS_REQUIRED = steps.required()
+STEPS_KNOWN = steps.known()
+DEFAULT_FLOW = steps.default_flow()
 
 
 class StudyFileError(ValueError):
@@ -177,6 +174,8 @@ class StudyDefinition:
     catalogue_exclude: tuple[str, ...] = ()
     catalogue_levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     monogram: bool = True
+    # Likert blocks of declared questionnaire steps beyond the built-in ones, by step name.
+    extra_blocks: dict[str, LikertBlock] = field(default_factory=dict)
 
     @property
     def visibilities(self) -> tuple[str, ...]:
@@ -189,14 +188,16 @@ class StudyDefinition:
     def catalogue(self) -> Catalogue:
         return shirt_catalogue().restrict(self.catalogue_exclude, self.catalogue_levels, self.monogram)
 
-    def cell(self, key: str) -> Cell:
-        for cell in self.cells:
-            if cell.key == key:
-                return cell
-        raise KeyError(key)
+    def likert_block(self, step: str) -> LikertBlock:
+        """The Likert block a questionnaire step asks: a built-in field or a declared extra block."""
+        block = getattr(self, step, None)
+        return block if isinstance(block, LikertBlock) else self.extra_blocks[step]
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        data = asdict(self)
+        if not data["extra_blocks"]:  # absent when unused, so earlier versions keep their fingerprints
+            del data["extra_blocks"]
+        return json.dumps(data, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "StudyDefinition":
@@ -635,7 +636,8 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
     comment_max = r.get(sug, "comment_max_length", "suggestions", int, 200, low=0, high=columns.COMMENT)
 
     # questionnaires
-    q = r.table(data, "questionnaires", "", ("thinking_style", "evaluation", "closeness", "checks", "demographics"))
+    q = r.table(data, "questionnaires", "", ("thinking_style", "evaluation", "closeness", "checks", "demographics",
+                                              *(s.name for s in _extra_likert_steps())))
     taken: dict[str, str] = {}
     ts = _likert(r, _load_instrument(r, q.get("thinking_style", {}), "questionnaires.thinking_style",
                                      "instruments/thinking_style.toml", base), "questionnaires.thinking_style", taken)
@@ -705,26 +707,33 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
 
     # flow
     flow_raw = r.table(data, "flow", "", ("steps",))
-    flow = tuple(r.text_list(flow_raw, "steps", "flow", list(DEFAULT_FLOW), max_length=20, unique=False) or ())
+    flow = tuple(r.text_list(flow_raw, "steps", "flow", list(steps.default_flow()), max_length=20, unique=False) or ())
+    known = steps.known()
     for step in flow:
-        if step not in STEPS_KNOWN:
-            near = difflib.get_close_matches(step, STEPS_KNOWN, n=1, cutoff=0.6)
+        if step not in known:
+            near = difflib.get_close_matches(step, known, n=1, cutoff=0.6)
             hint = f"did you mean {near[0]!r}? " if near else ""
-            r.fail("flow.steps", f"unknown step {show(step)}; {hint}known steps: {', '.join(STEPS_KNOWN)}")
-    for step in STEPS_REQUIRED:
+            r.fail("flow.steps", f"unknown step {show(step)}; {hint}known steps: {', '.join(known)}")
+    for step in steps.required():
         if step not in flow:
             r.fail("flow.steps", f"must include {step!r}")
     if len(set(flow)) != len(flow):
         r.fail("flow.steps", "a step appears twice")
-    if flow and flow[0] != "consent":
-        r.fail("flow.steps", "must start with 'consent'")
+    for first in (s.name for s in steps.all_steps() if s.first):
+        if flow and flow[0] != first:
+            r.fail("flow.steps", f"must start with {first!r}")
     order = {s: i for i, s in enumerate(flow)}
-    for before, after in (("design", "suggestions"), ("suggestions", "revise"), ("design", "review"),
-                          ("review", "suggestions"), ("suggestions", "closeness"), ("revise", "evaluation")):
+    for before, after in steps.order_rules():
         if before in order and after in order and order[before] > order[after]:
             r.fail("flow.steps", f"{before!r} must come before {after!r}")
     if source_kind in ("peer", "mix") and "review" not in flow:
         r.fail("flow.steps", f"suggestion source {source_kind!r} needs a 'review' step between 'design' and 'suggestions'")
+    extra_blocks = {}
+    for step in _extra_likert_steps():
+        if step.name in flow:
+            where = f"questionnaires.{step.name}"
+            raw = _load_instrument(r, q.get(step.name, {}), where, step.instrument, base)
+            extra_blocks[step.name] = _likert(r, raw, where, taken)
 
     outcomes = _outcomes(r, data)
     if r.problems:
@@ -738,8 +747,16 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         flow=flow, thinking_style=ts, evaluation=ev, wtp=wtp, closeness_prompt=closeness_prompt,
         checks=checks, demographics=demographics, outcomes=outcomes,
         catalogue_exclude=exclude, catalogue_levels={k: tuple(v) for k, v in levels.items()},
-        monogram=monogram,
+        monogram=monogram, extra_blocks=extra_blocks,
     )
+
+
+BUILT_IN_BLOCKS = ("thinking_style", "evaluation")  # Likert blocks with their own StudyDefinition field
+
+
+def _extra_likert_steps() -> list[steps.Step]:
+    """Declared Likert questionnaire steps whose block lives in StudyDefinition.extra_blocks."""
+    return [s for s in steps.all_steps() if s.page == "likert" and s.name not in BUILT_IN_BLOCKS]
 
 
 def _from_stored(d: dict) -> StudyDefinition:
@@ -765,6 +782,7 @@ def _from_stored(d: dict) -> StudyDefinition:
         catalogue_exclude=tuple(d["catalogue_exclude"]),
         catalogue_levels={k: tuple(v) for k, v in d["catalogue_levels"].items()},
         monogram=d["monogram"],  # versions stored before review_count was dropped still carry it
+        extra_blocks={k: likert(b) for k, b in d.get("extra_blocks", {}).items()},
     )
 
 

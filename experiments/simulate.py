@@ -29,8 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+import webapp
+from webapp.studies import current_definition, install_study_file
+
 from .behaviour import BehaviourParams, SimulatedParticipant
 from .bots import Bot, BotResult, FlaskTransport, Transport, UrlTransport
+from .definition import StudyFileError, load_study, study_files
 
 STOPPING_OUTCOMES = ("full", "closed")
 PARAM_HELP = {
@@ -125,32 +129,16 @@ class SimulationSummary:
 # ---------------------------------------------------------------- running
 def study_definition(app, slug: str):
     """The current definition of a loaded study (in process)."""
-    from webapp.studies import study_by_slug
-
-    with app.app_context():
-        study = study_by_slug(slug)
-        if study is None or study.current_version is None:
-            raise LookupError(f"no study {slug!r} in {app.config['SQLALCHEMY_DATABASE_URI'].split('://')[0]} "
-                              f"database; load it first or pass the path to its TOML file")
-        return study.current_version.definition
+    return current_definition(app, slug)
 
 
 def install_study(app, path: str | Path) -> str:
     """Load (or update) a study file into the app's database; returns its slug."""
-    from webapp.extensions import db
-    from webapp.studies import load_study_file
-
-    with app.app_context():
-        study, _version, _created = load_study_file(path)
-        slug = study.slug
-        db.session.commit()
-    return slug
+    return install_study_file(app, path)
 
 
 def shipped_definition(slug: str):
     """The definition of a study file shipped under experiments/ with this slug, if any."""
-    from experiments.definition import StudyFileError, load_study, study_files
-
     for path in study_files():
         try:
             definition = load_study(path)
@@ -299,7 +287,6 @@ def main(argv=None) -> int:
                 print("warning: no --simulation-key or SCL_SIMULATION_KEY: participants will NOT be marked "
                       "as simulated", file=sys.stderr)
             if is_file:
-                from experiments.definition import load_study
                 definition = load_study(args.study)
                 slug = definition.slug
             else:
@@ -312,8 +299,7 @@ def main(argv=None) -> int:
                                      params, progress=not args.no_progress, concurrency=args.concurrency,
                                      definition=definition, start_index=args.start_index)
         else:
-            from webapp import create_app
-            app = create_app()
+            app = webapp.create_app()  # looked up when called, so a test can hand in its own app
             slug = install_study(app, args.study) if is_file else args.study
             summary = run_simulation(app, slug, args.participants, args.seed, params,
                                      progress=not args.no_progress, concurrency=args.concurrency,

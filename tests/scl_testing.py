@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from experiments import steps
+
 REQUIRE_ALL = os.environ.get("SCL_REQUIRE_ALL") == "1"  # set by .ci/run: a missing component fails, never skips
 
 
@@ -30,6 +32,7 @@ HIDDEN_RE = re.compile(r'name="(\w+)" type="hidden" value="([^"]*)"')
 CHECKED_RE = re.compile(r'<input type="radio" name="(\w+)" value="([^"]+)" checked>')
 SUGGESTION_RE = re.compile(r'/revise/suggestions/(\d+)"')
 ITEM_RE = re.compile(r'<input[^>]*name="((?:ts|eval|ios)_\w+)"')
+RADIO_RE = re.compile(r'<input(?=[^>]*type="radio")[^>]*name="(\w+)"')
 
 
 class Journey:
@@ -78,7 +81,18 @@ class Journey:
 
     def thinking_style(self, answer=4, attention=2):
         data = {k: (attention if k == "ts_attention" else answer) for k in self.items()}
-        return self.follow(self.post("/thinking-style", data))
+        return self.follow(self.post(steps.get("thinking_style").path, data))
+
+    def likert(self, step_name, answer=4):
+        """Any declared Likert step: every item of the page gets the same answer."""
+        data = {k: answer for k in sorted(set(RADIO_RE.findall(self.page)))}
+        return self.follow(self.post(steps.get(step_name).path, data))
+
+    def current_step(self) -> str | None:
+        """The declared step whose page the walk is on (None at the end page)."""
+        rest = self.path[len(f"/s/{self.slug}"):].rstrip("/")
+        found = steps.by_path(rest)
+        return None if found is None else found.name
 
     def design_choices(self) -> dict:
         return dict(CHECKED_RE.findall(self.page))
@@ -113,20 +127,33 @@ class Journey:
     def demographics(self, age="", gender=""):
         return self.follow(self.post("/demographics", {"age": age, "gender": gender}))
 
-    def complete(self, adopt=1, **design_changes):
-        """The whole journey with plain answers; adopts the first `adopt` suggestions."""
-        self.consent()
-        self.thinking_style()
-        self.submit_design(**design_changes)
-        self.see_suggestions()
+    def revise(self, adopt=1):
         for suggestion_id in self.suggestion_ids()[:adopt]:
             assert self.decide(suggestion_id).status_code == 200
-        self.get("/revise")
-        self.submit_design("/revise")
-        self.closeness()
-        self.evaluation()
-        self.checks()
-        return self.demographics()
+        self.get(steps.get("revise").path)
+        return self.submit_design(steps.get("revise").path)
+
+    def answer(self, step_name: str, adopt=1, **design_changes):
+        """Plain answers to one step, chosen by the page its declaration names."""
+        page = steps.get(step_name).page
+        if page == "likert" and step_name != "thinking_style":
+            return self.likert(step_name)
+        actions = {"likert": self.thinking_style, "design": lambda: self.submit_design(**design_changes),
+                   "suggestions": self.see_suggestions, "revise": lambda: self.revise(adopt),
+                   "closeness": self.closeness, "evaluation": self.evaluation, "checks": self.checks,
+                   "demographics": self.demographics}
+        return actions[page]()
+
+    def complete(self, adopt=1, **design_changes):
+        """The whole journey with plain answers, step by step as the study's flow leads; adopts the first
+        `adopt` suggestions."""
+        last = self.consent()
+        for _ in range(40):
+            step_name = self.current_step()
+            if step_name is None or step_name == "consent":
+                return last
+            last = self.answer(step_name, adopt, **design_changes)
+        raise AssertionError(f"the journey did not end (last page {self.path})")
 
     def participant(self):
         from sqlalchemy import select

@@ -34,6 +34,8 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from experiments.steps import ITEM_EXPORTS, all_steps
+
 from .domain.catalogue import MONOGRAM_KEY
 from .domain.conformity import is_adopted
 from .extensions import db
@@ -193,33 +195,46 @@ def _item_columns(definitions: list, taken: set[str]) -> list[Column]:
         if column.name not in taken and column.name not in columns:
             columns[column.name] = column
 
-    for d in definitions:
-        for block_name, block in (("thinking-style", d.thinking_style), ("evaluation", d.evaluation)):
-            for item in block.items:
-                if item.attention is not None:
-                    meaning = (f"Answer to the {block_name} instructed-response (attention) item; "
-                               f"the correct answer is {item.attention}.")
-                else:
-                    meaning = f"Answer to the {block_name} item" + (f" (facet: {item.facet})" if item.facet else "")
-                    meaning += "; reverse-coded in the scale score." if item.reverse else "."
-                add(Column(item.key, "integer", meaning, _scale_text(block.scale), item_text=item.text))
-    for d in definitions:
-        for relation, personas in d.personas.items():
-            for persona in personas:
-                add(Column(f"ios_{persona.key}", "integer",
-                           f"Closeness to the suggester {persona.name} ({persona.relation_label}, relation "
-                           f"'{relation}'), Inclusion-of-Other-in-the-Self pictures; empty if this persona "
-                           "made no suggestion to the participant.",
-                           "1–7 (1 = separate circles, 7 = almost fully overlapping)",
-                           item_text=d.closeness_prompt.replace("{name}", persona.name)))
-    for d in definitions:
-        checks = d.checks
-        add(Column(checks.manipulation_key, "integer", "Manipulation check item (same value as manipulation_check).",
-                   _scale_text(checks.manipulation_scale), item_text=checks.manipulation_text))
-        for check in checks.attention:
-            add(Column(check.key, "string", f"Attention check item; the instructed answer is {check.expected!r}.",
-                       "one of the options", allowed=tuple(check.options), item_text=check.text))
+    declared = all_steps()
+    for export_kind in ITEM_EXPORTS:  # the item columns each declared step's answers get
+        for d in definitions:
+            for step in (s for s in declared if s.export == export_kind):
+                for column in _step_item_columns(step, d):
+                    add(column)
     return list(columns.values())
+
+
+def _step_item_columns(step, d) -> list[Column]:
+    """The item columns of one declared step in one definition (none when the study lacks the block)."""
+    if step.export == "likert_items":
+        try:
+            block = d.likert_block(step.name)
+        except KeyError:  # a declared extra block this study does not ask
+            return []
+        result = []
+        for item in block.items:
+            if item.attention is not None:
+                meaning = (f"Answer to the {step.block_label} instructed-response (attention) item; "
+                           f"the correct answer is {item.attention}.")
+            else:
+                meaning = f"Answer to the {step.block_label} item" + (f" (facet: {item.facet})" if item.facet else "")
+                meaning += "; reverse-coded in the scale score." if item.reverse else "."
+            result.append(Column(item.key, "integer", meaning, _scale_text(block.scale), item_text=item.text))
+        return result
+    if step.export == "closeness_items":
+        return [Column(f"ios_{persona.key}", "integer",
+                       f"Closeness to the suggester {persona.name} ({persona.relation_label}, relation "
+                       f"'{relation}'), Inclusion-of-Other-in-the-Self pictures; empty if this persona "
+                       "made no suggestion to the participant.",
+                       "1–7 (1 = separate circles, 7 = almost fully overlapping)",
+                       item_text=d.closeness_prompt.replace("{name}", persona.name))
+                for relation, personas in d.personas.items() for persona in personas]
+    checks = d.checks
+    return [Column(checks.manipulation_key, "integer", "Manipulation check item (same value as manipulation_check).",
+                   _scale_text(checks.manipulation_scale), item_text=checks.manipulation_text),
+            *(Column(check.key, "string", f"Attention check item; the instructed answer is {check.expected!r}.",
+                     "one of the options", allowed=tuple(check.options), item_text=check.text)
+              for check in checks.attention)]
 
 
 def _participant_columns(study: Study, definitions: list, include_pilot: bool) -> tuple[list[Column], dict]:
@@ -576,11 +591,6 @@ _CELL = {
     "string": _text_cell,
     "json": _text_cell,
 }
-
-
-def _cell(value, kind: str) -> str:
-    """One CSV cell: empty for missing, true/false, ISO times with Z, guarded text."""
-    return _CELL[kind](value)
 
 
 def table_csv(table: Table) -> bytes:

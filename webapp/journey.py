@@ -26,6 +26,7 @@ from .domain.scoring import ScoredItem, attention_passed, scale_mean
 from .domain.suggestions import generate_suggestions, seeded_rng, suggestion_text
 from .extensions import db
 from .models import DesignRecord, Event, Participant, PeerSuggestion, Response, Study, Suggestion, utcnow
+from .previews import register
 
 OCCUPYING = ("active", "completed")
 
@@ -176,7 +177,6 @@ def current_design(participant: Participant) -> Design:
 
 def remember_design(design: Design, owner: Participant) -> str:
     """Register the owner's design so its (keyed, access-checked) preview URL can be served."""
-    from .previews import register
     return register(owner, design)
 
 
@@ -311,27 +311,33 @@ def save_answers(participant: Participant, block: str, answers: dict[str, object
     record(participant, "answers_submitted", block=block, answers=answers)
 
 
-def score_thinking_style(participant: Participant, answers: dict[str, int]) -> None:
-    block = participant.definition.thinking_style
+def score_likert_mean(participant: Participant, step, answers: dict[str, object]) -> None:
+    """A Likert block: the scored mean (reverse-coded, attention items left out) and its attention items."""
+    block = participant.definition.likert_block(step.name)
     items = [ScoredItem(i.key, i.reverse, i.attention) for i in block.items]
-    participant.holism = scale_mean(answers, items, block.scale.min, block.scale.max)
+    if step.score_field:
+        setattr(participant, step.score_field, scale_mean(answers, items, block.scale.min, block.scale.max))
     _update_attention(participant, {i.key: i.attention for i in block.items if i.attention is not None}, answers)
 
 
-def score_evaluation(participant: Participant, answers: dict[str, object]) -> None:
-    block = participant.definition.evaluation
-    items = [ScoredItem(i.key, i.reverse, i.attention) for i in block.items]
-    participant.evaluation = scale_mean(answers, items, block.scale.min, block.scale.max)
-    _update_attention(participant, {i.key: i.attention for i in block.items if i.attention is not None}, answers)
+def score_mean(participant: Participant, step, answers: dict[str, int]) -> None:
+    setattr(participant, step.score_field, sum(answers.values()) / len(answers))
 
 
-def score_closeness(participant: Participant, answers: dict[str, int]) -> None:
-    participant.closeness = sum(answers.values()) / len(answers)
-
-
-def score_checks(participant: Participant, answers: dict[str, object]) -> None:
+def score_attention_choices(participant: Participant, step, answers: dict[str, object]) -> None:
     expected = {check.key: check.expected for check in participant.definition.checks.attention}
     _update_attention(participant, expected, answers)
+
+
+SCORERS = {"likert_mean": score_likert_mean, "mean": score_mean, "attention_choices": score_attention_choices}
+
+
+def scorer(step):
+    """The scoring a step declares (experiments.steps.Step.scoring), bound to the step; None if it has none."""
+    score = SCORERS.get(step.scoring) if step.scoring else None
+    if score is None:
+        return None
+    return lambda participant, answers: score(participant, step, answers)
 
 
 def _update_attention(participant: Participant, expected: dict, answers: dict) -> None:

@@ -26,15 +26,10 @@ from . import journey
 from .models import Participant, Study, Suggestion, utcnow
 from .previews import preview_url
 from .studies import study_by_slug
+from experiments import steps
 
 bp = Blueprint("participant", __name__, url_prefix="/s/<slug>")
 
-STEP_ENDPOINTS = {
-    "consent": "participant.entry", "thinking_style": "participant.thinking_style",
-    "design": "participant.design", "review": "participant.review", "suggestions": "participant.suggestions",
-    "revise": "participant.revise", "closeness": "participant.closeness", "evaluation": "participant.evaluation",
-    "checks": "participant.checks", "demographics": "participant.demographics", DONE: "participant.done",
-}
 RECRUIT_PARAMS = {"PROLIFIC_PID": ("prolific", "pid"), "SESSION_ID": ("prolific", "session"),
                   "STUDY_ID": ("prolific", "study"), "workerId": ("mturk", "pid"), "assignmentId": ("mturk", "session")}
 RECRUIT_VALUE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # used with fullmatch: no trailing newline
@@ -96,8 +91,18 @@ def is_simulation() -> bool:
     return bool(key) and secrets.compare_digest(request.headers.get("X-Simulation-Key", ""), key)
 
 
+def url_of_step(slug: str, name: str) -> str:
+    """The address of a step, from its declaration in experiments.steps."""
+    if name == DONE:
+        return url_for("participant.done", slug=slug)
+    path = steps.get(name).path
+    if not path:
+        return url_for("participant.entry", slug=slug)
+    return url_for("participant.step", slug=slug, step_path=path.lstrip("/"))
+
+
 def step_url(participant: Participant) -> str:
-    return url_for(STEP_ENDPOINTS[participant.step], slug=participant.study.slug)
+    return url_of_step(participant.study.slug, participant.step)
 
 
 def see_other(url: str):
@@ -273,43 +278,34 @@ def questionnaire_step(participant: Participant, form_class, block_name: str, te
     return render_step(template, participant, form=form, **context)
 
 
-@bp.route("/thinking-style", methods=["GET", "POST"])
-@step_view("thinking_style")
-def thinking_style(study, participant):
-    block = participant.definition.thinking_style
-    return questionnaire_step(participant, likert_form(block), "thinking_style", "participant/likert.html",
-                              journey.score_thinking_style, block=block)
+def likert_page(study, participant, step):
+    """Any declared Likert questionnaire: the block the study file (or its instrument) gives the step."""
+    block = participant.definition.likert_block(step.name)
+    return questionnaire_step(participant, likert_form(block), step.name, step.template_name,
+                              journey.scorer(step), block=block)
 
 
-@bp.route("/closeness", methods=["GET", "POST"])
-@step_view("closeness")
-def closeness(study, participant):
+def closeness_page(study, participant, step):
     people = journey.suggesters(participant)
     keys = [f"ios_{s.persona_key}" for s in people]
-    return questionnaire_step(participant, closeness_form(keys), "closeness", "participant/closeness.html",
-                              journey.score_closeness, people=people)
+    return questionnaire_step(participant, closeness_form(keys), step.name, step.template_name,
+                              journey.scorer(step), people=people)
 
 
-@bp.route("/evaluation", methods=["GET", "POST"])
-@step_view("evaluation")
-def evaluation(study, participant):
-    return questionnaire_step(participant, evaluation_form(participant.definition), "evaluation",
-                              "participant/evaluation.html", journey.score_evaluation,
+def evaluation_page(study, participant, step):
+    return questionnaire_step(participant, evaluation_form(participant.definition), step.name,
+                              step.template_name, journey.scorer(step),
                               block=participant.definition.evaluation, design=journey.current_design(participant))
 
 
-@bp.route("/checks", methods=["GET", "POST"])
-@step_view("checks")
-def checks(study, participant):
-    return questionnaire_step(participant, checks_form(participant.definition.checks), "checks",
-                              "participant/checks.html", journey.score_checks, checks=participant.definition.checks)
+def checks_page(study, participant, step):
+    return questionnaire_step(participant, checks_form(participant.definition.checks), step.name,
+                              step.template_name, journey.scorer(step), checks=participant.definition.checks)
 
 
-@bp.route("/demographics", methods=["GET", "POST"])
-@step_view("demographics")
-def demographics(study, participant):
-    return questionnaire_step(participant, demographics_form(participant.definition.demographics), "demographics",
-                              "participant/demographics.html", None)
+def demographics_page(study, participant, step):
+    return questionnaire_step(participant, demographics_form(participant.definition.demographics), step.name,
+                              step.template_name, journey.scorer(step))
 
 
 # ---------------------------------------------------------------- designing
@@ -343,9 +339,9 @@ def save_whole_form(participant: Participant):
     return form, None, None
 
 
-def editor_step(study, participant, endpoint: str, on_submit, **extra):
+def editor_step(study, participant, step, on_submit, **extra):
     """The design and revise pages: save the whole form ("Update preview") or submit it."""
-    template = f"participant/{endpoint}.html"
+    template = step.template_name
     if request.method == "POST":
         form, error, field = save_whole_form(participant)
         if error:
@@ -355,14 +351,12 @@ def editor_step(study, participant, endpoint: str, on_submit, **extra):
             on_submit(participant)
             return proceed(participant)
         db.session.commit()
-        return see_other(url_for(f".{endpoint}", slug=study.slug))
+        return see_other(url_of_step(study.slug, step.name))
     return render_step(template, participant, **editor_context(participant), **extra)
 
 
-@bp.route("/design", methods=["GET", "POST"])
-@step_view("design")
-def design(study, participant):
-    return editor_step(study, participant, "design", journey.submit_initial_design)
+def design_page(study, participant, step):
+    return editor_step(study, participant, step, journey.submit_initial_design)
 
 
 @bp.post("/design/change")
@@ -401,9 +395,7 @@ def change(slug: str):
 
 
 # ---------------------------------------------------------------- suggestions and revising
-@bp.route("/review", methods=["GET", "POST"])
-@step_view("review")
-def review(study, participant):
+def review_page(study, participant, step):
     """Suggest one change to an earlier participant's design (studies with real peer input)."""
     target = journey.review_target(participant)
     catalogue = participant.definition.catalogue()
@@ -432,18 +424,16 @@ def review(study, participant):
             error = f"Please keep your comment to {plan.comment_max_length} characters."
         if error:
             journey.record(participant, "validation_failed", error=error)
-            return render_step("participant/review.html", participant, 400, form=form, target=target,
+            return render_step(step.template_name, participant, 400, form=form, target=target,
                                target_design=target_design, catalogue=catalogue, plan=plan, error=error)
         journey.submit_review(participant, target, attribute, level, comment)
         return proceed(participant)
     target_design = Design.from_json(target.initial_design_json) if target else None
-    return render_step("participant/review.html", participant, form=form, target=target,
+    return render_step(step.template_name, participant, form=form, target=target,
                        target_design=target_design, catalogue=catalogue, plan=plan, error=None)
 
 
-@bp.route("/suggestions", methods=["GET", "POST"])
-@step_view("suggestions")
-def suggestions(study, participant):
+def suggestions_page(study, participant, step):
     if not participant.suggestions:
         remaining = journey.peer_wait_remaining(participant)
         if remaining > 0:
@@ -454,14 +444,12 @@ def suggestions(study, participant):
             return proceed(participant)
         abort(400, "This page has expired. Please reload it.")
     initial = Design.from_json(participant.initial_design_json)
-    return render_step("participant/suggestions.html", participant, form=StepForm(),
+    return render_step(step.template_name, participant, form=StepForm(),
                        suggestions=participant.suggestions, initial=initial, catalogue=participant.definition.catalogue())
 
 
-@bp.route("/revise", methods=["GET", "POST"])
-@step_view("revise")
-def revise(study, participant):
-    return editor_step(study, participant, "revise", journey.submit_final_design,
+def revise_page(study, participant, step):
+    return editor_step(study, participant, step, journey.submit_final_design,
                        suggestions=participant.suggestions, decision_form=DecisionForm())
 
 
@@ -479,7 +467,26 @@ def decide(study, participant, suggestion_id: int):
     if wants_json():
         return jsonify(preview_url=preview_url(participant, new),
                        design=dict(new.mapping), decision=suggestion.decision)
-    return see_other(url_for(".revise", slug=study.slug) + f"#suggestion-{suggestion.id}")
+    return see_other(url_of_step(study.slug, "revise") + f"#suggestion-{suggestion.id}")
+
+
+# ---------------------------------------------------------------- every declared step
+PAGE_VIEWS = {
+    "likert": likert_page, "closeness": closeness_page, "evaluation": evaluation_page, "checks": checks_page,
+    "demographics": demographics_page, "design": design_page, "review": review_page,
+    "suggestions": suggestions_page, "revise": revise_page,
+}
+
+
+@bp.route("/<step_path>", methods=["GET", "POST"])
+@writes
+def step(slug: str, step_path: str):
+    """One route for every step declared in experiments.steps: the path picks the step, its page the view."""
+    declared = steps.by_path("/" + step_path)
+    if declared is None or declared.page not in PAGE_VIEWS:
+        abort(404, "There is no such page in this study.")
+    view = PAGE_VIEWS[declared.page]
+    return step_view(declared.name)(lambda study, participant: view(study, participant, declared))(slug)
 
 
 # ---------------------------------------------------------------- the end

@@ -49,3 +49,23 @@ def load_study_file(path: str | Path, owner: Experimenter | None = None,
 
 def study_by_slug(slug: str) -> Study | None:
     return db.session.execute(select(Study).where(Study.slug == slug)).scalar_one_or_none()
+
+
+# ---------------------------------------------------------------- the seam for experiments.simulate
+def current_definition(app, slug: str) -> StudyDefinition:
+    """The definition a loaded study runs now; LookupError names the database when there is none."""
+    with app.app_context():
+        study = study_by_slug(slug)
+        if study is None or study.current_version is None:
+            raise LookupError(f"no study {slug!r} in {app.config['SQLALCHEMY_DATABASE_URI'].split('://')[0]} "
+                              f"database; load it first or pass the path to its TOML file")
+        return study.current_version.definition
+
+
+def install_study_file(app, path: str | Path) -> str:
+    """Load (or update) a study file in its own transaction; returns its slug."""
+    with app.app_context():
+        study, _version, _created = load_study_file(path)
+        slug = study.slug
+        db.session.commit()
+    return slug

@@ -95,3 +95,22 @@ def test_suggestion_text_may_be_a_list_of_wordings_each_with_the_placeholder():
     assert parse_study(data).suggestions.text == ("How about {suggestion}?", "Try {suggestion}.")
     data["suggestions"]["text"] = ["How about {suggestion}?", "No placeholder here"]
     assert any(k == "suggestions.text" for k, _ in problems_for(data))
+
+
+@pytest.mark.parametrize("key", ["reviews_per_participant", "review_count"])
+def test_a_review_count_setting_is_refused_since_each_participant_reviews_exactly_one_design(key):
+    data = demo_data()
+    data["suggestions"][key] = 3
+    found = dict(problems_for(data))
+    assert f"suggestions.{key}" in found
+    if key == "reviews_per_participant":
+        assert "exactly one" in found[f"suggestions.{key}"]
+
+
+def test_a_stored_version_that_still_carries_review_count_loads_and_ignores_it():
+    import json
+    definition = load_study(EXPERIMENTS_DIR / "demo.toml")
+    stored = json.loads(definition.to_json())
+    stored["review_count"] = 1  # versions stored before the setting was dropped carry it
+    restored = StudyDefinition.from_json(json.dumps(stored))
+    assert restored == definition and not hasattr(restored, "review_count")

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from scl_testing import csrf_from
 
+from experiments import steps
+
 TS_ITEMS = ("ts_cause_context", "ts_cause_person", "ts_contra_both", "ts_contra_one", "ts_change_turn",
             "ts_change_trend", "ts_attn_whole", "ts_attn_focus")
 TS_REVERSE = {"ts_cause_person", "ts_contra_one", "ts_change_trend", "ts_attn_focus"}
@@ -43,6 +45,7 @@ def walk(app, slug: str = "demo", *, pid: str | None = None, ts: int | dict = 4,
     """One participant from the entry link to the end; returns the session's participant row id."""
     from webapp.extensions import db
     from webapp.models import Participant
+    from webapp.studies import study_by_slug
 
     client = app.test_client()
     environ = {"REMOTE_ADDR": "203.0.113.77", "HTTP_USER_AGENT": SECRET_UA}
@@ -59,31 +62,54 @@ def walk(app, slug: str = "demo", *, pid: str | None = None, ts: int | dict = 4,
     nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', html).group(1)
     _post(client, base, {"nonce": nonce, "agree": "I agree"}, html)
 
-    ts_answers = ts if isinstance(ts, dict) else {key: ts for key in TS_ITEMS}
-    _post(client, f"{base}/thinking-style", {**ts_answers, "ts_attention": 2, "submit": "Continue"})
+    def path(step_name):
+        return base + steps.get(step_name).path
 
-    html = client.get(f"{base}/design").get_data(as_text=True)
-    design = {**_checked_design(html), **(change or {})}
-    _post(client, f"{base}/design", {**design, "monogram": "JD", "submit": "Submit"}, html)
-    _post(client, f"{base}/suggestions", {"submit": "Continue"})
+    def thinking_style(step_name):
+        ts_answers = ts if isinstance(ts, dict) else {key: ts for key in TS_ITEMS}
+        _post(client, path(step_name), {**ts_answers, "ts_attention": 2, "submit": "Continue"})
 
-    html = client.get(f"{base}/revise").get_data(as_text=True)
-    ids = [int(n) for n in re.findall(r'id="suggestion-(\d+)"', html)]
-    assert len(ids) == 3
-    for number, suggestion_id in enumerate(ids):
-        decision = "adopt" if number < adopt else "reject"
-        _post(client, f"{base}/revise/suggestions/{suggestion_id}", {"decision": decision}, html)
-    html = client.get(f"{base}/revise").get_data(as_text=True)
-    _post(client, f"{base}/revise", {**_checked_design(html), "monogram": "JD", "submit": "Submit"}, html)
+    def design(step_name):
+        html = client.get(path(step_name)).get_data(as_text=True)
+        design = {**_checked_design(html), **(change or {})}
+        _post(client, path(step_name), {**design, "monogram": "JD", "submit": "Submit"}, html)
 
-    html = client.get(f"{base}/closeness").get_data(as_text=True)
-    keys = sorted(set(re.findall(r'name="(ios_[a-z0-9_]+)"', html)))
-    assert keys
-    _post(client, f"{base}/closeness", {**{k: closeness for k in keys}, "submit": "Continue"}, html)
-    ev_answers = evaluation if isinstance(evaluation, dict) else {key: evaluation for key in EVAL_ITEMS}
-    _post(client, f"{base}/evaluation", {**ev_answers, "wtp": wtp, "submit": "Continue"})
-    _post(client, f"{base}/checks", {"mc_visibility": mc, "ac_colour": attention, "submit": "Continue"})
-    _post(client, f"{base}/demographics", {"age": age, "gender": gender, "submit": "Finish"})
+    def suggestions(step_name):
+        _post(client, path(step_name), {"submit": "Continue"})
+
+    def revise(step_name):
+        html = client.get(path(step_name)).get_data(as_text=True)
+        ids = [int(n) for n in re.findall(r'id="suggestion-(\d+)"', html)]
+        assert len(ids) == 3
+        for number, suggestion_id in enumerate(ids):
+            decision = "adopt" if number < adopt else "reject"
+            _post(client, f"{base}/revise/suggestions/{suggestion_id}", {"decision": decision}, html)
+        html = client.get(path(step_name)).get_data(as_text=True)
+        _post(client, path(step_name), {**_checked_design(html), "monogram": "JD", "submit": "Submit"}, html)
+
+    def closeness_page(step_name):
+        html = client.get(path(step_name)).get_data(as_text=True)
+        keys = sorted(set(re.findall(r'name="(ios_[a-z0-9_]+)"', html)))
+        assert keys
+        _post(client, path(step_name), {**{k: closeness for k in keys}, "submit": "Continue"}, html)
+
+    def evaluation_page(step_name):
+        ev_answers = evaluation if isinstance(evaluation, dict) else {key: evaluation for key in EVAL_ITEMS}
+        _post(client, path(step_name), {**ev_answers, "wtp": wtp, "submit": "Continue"})
+
+    def checks(step_name):
+        _post(client, path(step_name), {"mc_visibility": mc, "ac_colour": attention, "submit": "Continue"})
+
+    def demographics(step_name):
+        _post(client, path(step_name), {"age": age, "gender": gender, "submit": "Finish"})
+
+    pages = {"likert": thinking_style, "design": design, "suggestions": suggestions, "revise": revise,
+             "closeness": closeness_page, "evaluation": evaluation_page, "checks": checks,
+             "demographics": demographics}
+    with app.app_context():
+        flow = study_by_slug(slug).current_version.definition.flow
+    for step_name in flow[1:]:  # consent is done above
+        pages[steps.get(step_name).page](step_name)
     assert client.get(f"{base}/done").status_code == 200
     with app.app_context():
         token = None

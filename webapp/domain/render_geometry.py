@@ -476,14 +476,3 @@ def dashed(points: list[Point], dash: float, gap: float) -> list[list[Point]]:
         segments.append(current)
     return segments
 
-
-def offset_polyline(points: list[Point], d: float) -> list[Point]:
-    """Shift a polyline sideways by d (to the left of its direction of travel)."""
-    out = []
-    n = len(points)
-    for i, p in enumerate(points):
-        a = points[max(i - 1, 0)]
-        b = points[min(i + 1, n - 1)]
-        t = unit((b[0] - a[0], b[1] - a[1]))
-        out.append((p[0] + t[1] * d, p[1] - t[0] * d))
-    return out
