@@ -30,6 +30,7 @@ def main(argv=None) -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--callers", help="also print who calls the functions matching this regex")
     parser.add_argument("--no-images", action="store_true", help="do not fetch the preview images pages show")
+    parser.add_argument("--no-profile", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     from experiments.behaviour import BehaviourParams, SimulatedParticipant
@@ -85,6 +86,13 @@ def main(argv=None) -> None:
     for i in range(5):  # warm-up: templates compiled, caches filled as on a running server
         walk(10_000 + i)
     profiler = cProfile.Profile()
+    requests = 0
+    if not args.no_profile:  # first without the profiler: the CPU time it adds is not the server's
+        cpu = time.process_time()
+        requests = sum(walk(20_000 + i) for i in range(args.participants))
+        cpu = time.process_time() - cpu
+        print(f"without profiler: {cpu / args.participants * 1000:.1f} ms CPU per participant, "
+              f"{cpu / requests * 1000:.2f} ms per request (server and in-process client together)")
     started = time.perf_counter()
     profiler.enable()
     requests = sum(walk(i) for i in range(args.participants))
