@@ -84,7 +84,9 @@ class StudyVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
-    definition_json: Mapped[str] = mapped_column(Text)
+    # Deferred: every participant request loads its version, but the parsed definition is
+    # cached per process, so the (large) JSON is read only when the cache lacks it.
+    definition_json: Mapped[str] = mapped_column(Text, deferred=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     source_name: Mapped[str] = mapped_column(String(255), default="")
     loaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

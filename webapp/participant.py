@@ -14,6 +14,7 @@ from functools import wraps
 from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request, session,
                    url_for)
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .database import commit_before_render, lock, writes
 from .domain.catalogue import MONOGRAM_KEY, DesignError
@@ -66,9 +67,12 @@ def session_participant(study: Study, for_update: bool = False) -> Participant |
     token = session.get("participants", {}).get(study.slug)
     if not token:
         return None
-    query = select(Participant).where(Participant.token == token, Participant.study_id == study.id)
+    # The version comes in the same query (every step needs its definition); only the
+    # participant's row is locked, never the version shared by everyone in the study.
+    query = (select(Participant).where(Participant.token == token, Participant.study_id == study.id)
+             .options(joinedload(Participant.version, innerjoin=True)))
     if for_update:
-        query = query.with_for_update()
+        query = query.with_for_update(of=Participant)
     return db.session.execute(query).scalar_one_or_none()
 
 
