@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis fit|report|power``.
+"""Command line: ``python -m analysis fit|report|mediate|power``.
 
 Exit status: 0 on success, 2 for bad input or usage (the message names file, column and
 row), 1 when the data cannot support a model (e.g. a singular design).
@@ -107,6 +107,27 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--suggestions", default=None,
                         help="suggestions CSV (default: suggestions.csv next to the data, if present)")
 
+    mediate = commands.add_parser("mediate", help="conditional process model (PROCESS model 7, 14 or 21): "
+                                                  "public -> conformity -> evaluation")
+    mediate.add_argument("data", help="participants CSV exported by the platform")
+    mediate.add_argument("--model", type=int, choices=(7, 14, 21), required=True,
+                         help="7: W (holism) moderates public -> conformity; 14: V (closeness) moderates "
+                              "conformity -> evaluation; 21: both")
+    mediate.add_argument("--w", default="holism", help="moderator of X -> M (default holism)")
+    mediate.add_argument("--v", default="closeness", help="moderator of M -> Y (default closeness)")
+    mediate.add_argument("--covariates", type=name_list, default=[],
+                         help="comma-separated covariates, in both regressions")
+    mediate.add_argument("--cov-type", type=cov_type, default="HC3",
+                         help="standard errors of the path coefficients (default HC3)")
+    mediate.add_argument("--boot", type=int, default=5000, metavar="N",
+                         help="percentile bootstrap resamples (default 5000, as PROCESS; 0 for none)")
+    mediate.add_argument("--seed", type=int, default=None, help="random seed for the bootstrap")
+    mediate.add_argument("--alpha", type=alpha_value, default=0.05)
+    mediate.add_argument("--keep-failed-attention", action="store_true")
+    mediate.add_argument("--codebook", default=None, help="codebook.json of the export")
+    mediate.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    mediate.add_argument("--quiet", action="store_true", help="no progress bar")
+
     power = commands.add_parser("power", help="simulate power of the interaction tests")
     power.add_argument("--hypothesis", choices=("h1", "h2", "both"), default="both")
     power.add_argument("--f2", type=effect_size, default=0.02,
@@ -153,6 +174,24 @@ def run_report(args) -> int:
     return 0
 
 
+def run_mediate(args) -> int:
+    from analysis.pipeline import mediate
+
+    if args.boot < 0:
+        raise ValueError("--boot must be 0 or more")
+    document = mediate(args.data, args.model, w=args.w, v=args.v, covariates=args.covariates,
+                       cov_type=args.cov_type, n_boot=args.boot, seed=args.seed, alpha=args.alpha,
+                       keep_failed_attention=args.keep_failed_attention, codebook=args.codebook,
+                       progress=show_progress(args.quiet))
+    if args.json:
+        sys.stdout.write(json.dumps(document, allow_nan=False) + "\n")
+    else:
+        from analysis.report import mediation_sections, render_text
+
+        sys.stdout.write(render_text(mediation_sections(document)))
+    return 0
+
+
 def run_power(args) -> int:
     if args.sims < 1:
         raise ValueError("--sims must be at least 1")
@@ -171,7 +210,7 @@ def run_power(args) -> int:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    runners = {"fit": run_fit, "report": run_report, "power": run_power}
+    runners = {"fit": run_fit, "report": run_report, "mediate": run_mediate, "power": run_power}
     try:
         return runners[args.command](args)
     except InputError as exc:

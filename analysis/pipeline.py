@@ -89,6 +89,31 @@ def analyse(path, options: AnalysisOptions | None = None) -> Analysis:
     return Analysis(study=study, h1=h1, h2=h2, options=options)
 
 
+def mediate(path, model: int, *, w: str = "holism", v: str = "closeness", covariates=(), cov_type: str = "HC3",
+            n_boot: int = 5000, seed=None, alpha: float = 0.05, keep_failed_attention: bool = False,
+            codebook=None, progress: bool = False) -> dict:
+    """Read the participants file and fit (and bootstrap) PROCESS model 7, 14 or 21 as JSON-safe data."""
+    from analysis.mediation import MODERATED_PATHS, bootstrap_conditional_process, fit_conditional_process
+
+    moderate_w, moderate_v = MODERATED_PATHS.get(model, (True, True))
+    extra = [c for c in ([v] if moderate_v else []) + list(covariates) if c]
+    study = read_participants(path, moderator=w if moderate_w else "holism", covariates=extra,
+                              keep_failed_attention=keep_failed_attention, codebook=codebook)
+    try:
+        result = fit_conditional_process(study.data, model, w=w, v=v, covariates=covariates,
+                                         cov_type=cov_type, alpha=alpha)
+        if n_boot > 0:
+            bootstrap_conditional_process(result, n_boot, seed, progress)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        raise ValueError(f"model {model} cannot be fitted on {path}: {exc}") from None
+    document = result.to_dict()
+    if result.bootstrap is not None:
+        document["bootstrap"]["seed"] = seed
+    exclusions = dict(study.exclusions)
+    exclusions["missing"] = result.n_missing
+    return to_jsonable({**document, "input": study.input_info(), "exclusions": exclusions})
+
+
 def robustness_checks(analysis: Analysis, suggestions_path=None) -> dict:
     """Suggestion-level logistic and binomial adopted-out-of-k models for H1."""
     from analysis.robustness import adoption_binomial, suggestion_logit  # statsmodels loads slowly

@@ -313,3 +313,46 @@ def write_report(analysis: Analysis, out_dir, suggestions_path=None) -> dict:
     paths["markdown"].write_text(render_markdown(sections, title), encoding="utf-8")
     paths["json"].write_text(json.dumps(to_jsonable(results), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     return {**paths, **written}
+
+
+def mediation_sections(document: dict) -> list[Section]:
+    """PROCESS-style tables for a conditional process model (``python -m analysis mediate``)."""
+    level = f"{100 * document['ci_level']:g} % CI"
+    names = document["variables"]
+    intro = (f"PROCESS model {document['model']}: X = {names['x']}, M = {names['m']}, Y = {names['y']}"
+             + (f", W = {names['w']} (on X -> M)" if names["w"] else "")
+             + (f", V = {names['v']} (on M -> Y)" if names["v"] else "")
+             + f". N = {document['n']} ({document['n_missing']} dropped for missing values). "
+               f"Standard errors: {document['cov_type']}.")
+    sections = [Section("Conditional process model", [intro])]
+    for outcome, path in document["paths"].items():
+        sections.append(Section(f"Outcome: {outcome}", [
+            f"{path['formula']}; R-sq = {number(path['r2'])}, MSE = {number(path['mse'])}, df = {path['df_resid']}.",
+            Table(f"Coefficients (LLCI/ULCI: {level})", ["term", "b", "se", "t", "p", "LLCI", "ULCI"],
+                  [[term, number(c["b"]), number(c["se"]), number(c["t"]), p_value(c["p"]), number(c["llci"]),
+                    number(c["ulci"])] for term, c in path["coefficients"].items()]),
+        ]))
+    direct = document["direct_effect"]
+    boot = document.get("bootstrap")
+    boot_note = (f"Percentile bootstrap, {boot['n_boot']} resamples, seed {boot['seed']}, {level}."
+                 if boot else "No bootstrap (--boot 0): no intervals for the indirect effects.")
+    items = [Table(f"Direct effect of {names['x']} on {names['y']} (LLCI/ULCI: {level})",
+                   ["effect", "se", "t", "p", "LLCI", "ULCI"],
+                   [[number(direct["b"]), number(direct["se"]), number(direct["t"]), p_value(direct["p"]),
+                     number(direct["llci"]), number(direct["ulci"])]]),
+             Table(f"Conditional indirect effects of {names['x']} on {names['y']} through {names['m']}",
+                   ["W", "V", "effect", "BootSE", "BootLLCI", "BootULCI"],
+                   [[number(r["w"]) if r["w"] is not None else "-", number(r["v"]) if r["v"] is not None else "-",
+                     number(r["effect"]), number(r["boot_se"]), number(r["boot_llci"]), number(r["boot_ulci"])]
+                    for r in document["conditional_indirect_effects"]],
+                   note="Moderator values: 16th, 50th and 84th percentiles (PROCESS's definition). " + boot_note)]
+    for key, title in (("index_of_moderated_mediation", "Index of moderated mediation"),
+                       ("index_of_moderated_moderated_mediation", "Index of moderated moderated mediation")):
+        entry = document.get(key)
+        if entry:
+            items.append(Table(title, ["index", "BootSE", "BootLLCI", "BootULCI"],
+                               [[number(entry["estimate"]), number(entry["boot_se"]), number(entry["boot_llci"]),
+                                 number(entry["boot_ulci"])]]))
+    items += list(document.get("notes", []))
+    sections.append(Section("Direct and indirect effects", items))
+    return sections

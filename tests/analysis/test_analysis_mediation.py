@@ -1,0 +1,172 @@
+"""PROCESS models 7, 14 and 21 against an independent implementation written here.
+
+The reference is computed in the test with numpy.linalg.lstsq (coefficients), statsmodels
+(HC3 standard errors, t tests), a hand-written PROCESS percentile rule, and the textbook
+formulas: indirect effect (a1 + a3 W)(b1 + b3 V), index a3 b1 (model 7) and a1 b3 (model 14).
+The bootstrap is checked by coverage over simulated data with a known index and by its
+agreement with the first-order (delta-method) standard error, never against itself.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from analysis.__main__ import main
+from analysis.mediation import bootstrap_conditional_process, fit_conditional_process
+
+
+def percentile_at_position(values, p):
+    """PROCESS's percentile, written out: the value at position p(n+1) of the sorted data."""
+    ordered = np.sort(np.asarray(values, dtype=float))
+    position = p * (len(ordered) + 1)
+    k = int(np.floor(position))
+    if k < 1:
+        return ordered[0]
+    if k >= len(ordered):
+        return ordered[-1]
+    return ordered[k - 1] + (position - k) * (ordered[k] - ordered[k - 1])
+
+
+def simulated(n=400, seed=3, a3=0.4, b3=0.3):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 2, n).astype(float)
+    w = np.round(rng.normal(4, 1.2, n), 1)
+    v = rng.integers(1, 8, n).astype(float)
+    m = 0.2 + 0.3 * x + 0.1 * w + a3 * x * (w - 4) + rng.normal(0, 1, n)
+    y = 1.0 + 0.2 * x + 0.5 * m + 0.1 * v + b3 * m * (v - 4) + rng.normal(0, 1, n)
+    return pd.DataFrame({"public": x, "holism": w, "closeness": v, "conformity": m, "evaluation": y})
+
+
+def hc3_fit(y, columns):
+    design = np.column_stack([np.ones_like(y), *columns])
+    return sm.OLS(y, design).fit(cov_type="HC3", use_t=True)
+
+
+@pytest.mark.parametrize("model", [7, 14, 21])
+def test_paths_and_conditional_indirect_effects_match_independent_ols(model):
+    data = simulated()
+    x, w, v, m, y = (data[c].to_numpy() for c in ("public", "holism", "closeness", "conformity", "evaluation"))
+    moderated_a, moderated_b = model in (7, 21), model in (14, 21)
+    a_cols = [x, w, x * w] if moderated_a else [x]
+    b_cols = [x, m, v, m * v] if moderated_b else [x, m]
+    a = np.linalg.lstsq(np.column_stack([np.ones_like(m), *a_cols]), m, rcond=None)[0]
+    b = np.linalg.lstsq(np.column_stack([np.ones_like(y), *b_cols]), y, rcond=None)[0]
+    a_ref, b_ref = hc3_fit(m, a_cols), hc3_fit(y, b_cols)
+
+    result = fit_conditional_process(data, model).to_dict()
+    a_names = ["Intercept", "public", "holism", "public:holism"] if moderated_a else ["Intercept", "public"]
+    b_names = (["Intercept", "public", "conformity", "closeness", "conformity:closeness"] if moderated_b
+               else ["Intercept", "public", "conformity"])
+    assert list(result["paths"]) == ["conformity", "evaluation"]
+    for names, est, ref, path in ((a_names, a, a_ref, "conformity"), (b_names, b, b_ref, "evaluation")):
+        table = result["paths"][path]["coefficients"]
+        assert list(table) == names
+        low, high = ref.conf_int(0.05).T
+        for i, name in enumerate(names):
+            assert table[name]["b"] == pytest.approx(est[i], abs=1e-10)
+            assert table[name]["se"] == pytest.approx(ref.bse[i], rel=1e-9)
+            assert table[name]["p"] == pytest.approx(ref.pvalues[i], rel=1e-7, abs=1e-12)
+            assert table[name]["llci"] == pytest.approx(low[i], rel=1e-9)
+            assert table[name]["ulci"] == pytest.approx(high[i], rel=1e-9)
+
+    ws = [percentile_at_position(w, p) for p in (0.16, 0.5, 0.84)] if moderated_a else [None]
+    vs = [1.0 * percentile_at_position(v, p) for p in (0.16, 0.5, 0.84)] if moderated_b else [None]
+    expected = []
+    for wv in ws:
+        for vv in vs:
+            first = a[1] + (a[3] * wv if wv is not None else 0.0)
+            second = b[2] + (b[4] * vv if vv is not None else 0.0)
+            expected.append((wv, vv, first * second))
+    rows = result["conditional_indirect_effects"]
+    assert len(rows) == len(expected) == (9 if model == 21 else 3)
+    for row, (wv, vv, effect) in zip(rows, expected):
+        assert set(row) == {"w", "v", "effect", "boot_se", "boot_llci", "boot_ulci"}
+        assert (row["w"] is None) == (wv is None) and (row["v"] is None) == (vv is None)
+        if wv is not None:
+            assert row["w"] == pytest.approx(wv, abs=1e-12)
+        if vv is not None:
+            assert row["v"] == pytest.approx(vv, abs=1e-12)
+        assert row["effect"] == pytest.approx(effect, abs=1e-10)
+
+    index = result["index_of_moderated_mediation"]
+    if model == 7:
+        assert index["estimate"] == pytest.approx(a[3] * b[2], abs=1e-10)
+    elif model == 14:
+        assert index["estimate"] == pytest.approx(a[1] * b[4], abs=1e-10)
+    else:
+        assert index is None
+        assert result["index_of_moderated_moderated_mediation"]["estimate"] == pytest.approx(a[3] * b[4], abs=1e-10)
+    assert result["direct_effect"]["b"] == pytest.approx(b[1], abs=1e-10)
+
+
+def test_dichotomous_moderator_is_probed_at_its_two_values():
+    data = simulated()
+    data["holism"] = (data["holism"] > 4).astype(float)
+    rows = fit_conditional_process(data, 7).to_dict()["conditional_indirect_effects"]
+    assert [r["w"] for r in rows] == [0.0, 1.0]
+
+
+def test_bootstrap_interval_of_the_index_covers_the_true_value_about_95_percent():
+    true_index = 0.4 * 0.5  # a3 * b1 of the generating model 7 (b3 = 0)
+    covered, reps = 0, 120
+    for rep in range(reps):
+        data = simulated(n=200, seed=1000 + rep, a3=0.4, b3=0.0)
+        result = fit_conditional_process(data, 7)
+        boot = bootstrap_conditional_process(result, 400, seed=rep)
+        covered += boot["index_llci"] <= true_index <= boot["index_ulci"]
+    assert 0.88 <= covered / reps <= 0.995
+
+
+def test_bootstrap_se_of_the_index_agrees_with_the_first_order_se():
+    data = simulated(n=3000, seed=11)
+    result = fit_conditional_process(data, 7, cov_type="HC3")
+    boot = bootstrap_conditional_process(result, 2000, seed=5)
+    a3 = result.m_path.params[3]
+    b1 = result.y_path.params[2]
+    first_order = np.sqrt(b1**2 * result.m_path.cov[3, 3] + a3**2 * result.y_path.cov[2, 2])
+    assert boot["index_se"] == pytest.approx(first_order, rel=0.15)
+
+
+def test_bootstrap_is_reproducible_with_a_seed_and_differs_without():
+    data = simulated(n=150)
+    first = bootstrap_conditional_process(fit_conditional_process(data, 21), 300, seed=7)
+    again = bootstrap_conditional_process(fit_conditional_process(data, 21), 300, seed=7)
+    other = bootstrap_conditional_process(fit_conditional_process(data, 21), 300, seed=8)
+    assert first == again
+    assert first["effect_llci"] != other["effect_llci"]
+
+
+def test_mediate_json_has_the_documented_shape(participants_csv, capsys):
+    assert main(["mediate", str(participants_csv), "--model", "7", "--json", "--boot", "200", "--seed", "1"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert {"model", "n", "paths", "index_of_moderated_mediation", "conditional_indirect_effects"} <= set(document)
+    assert document["model"] == 7
+    assert set(document["paths"]) == {"conformity", "evaluation"}
+    assert "public:holism" in document["paths"]["conformity"]["coefficients"]
+    for coefficient in document["paths"]["evaluation"]["coefficients"].values():
+        assert set(coefficient) == {"b", "se", "t", "p", "llci", "ulci"}
+    assert set(document["index_of_moderated_mediation"]) == {"estimate", "boot_se", "boot_llci", "boot_ulci"}
+    assert all(r["v"] is None and r["w"] is not None and r["boot_llci"] is not None
+               for r in document["conditional_indirect_effects"])
+    assert document["n_missing"] == 2  # the two empty evaluation cells of the fixture
+    assert document["bootstrap"]["seed"] == 1
+
+
+def test_mediate_model_14_names_the_second_stage_interaction(participants_csv, capsys):
+    assert main(["mediate", str(participants_csv), "--model", "14", "--json", "--boot", "0"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert "conformity:closeness" in document["paths"]["evaluation"]["coefficients"]
+    assert list(document["paths"]["conformity"]["coefficients"]) == ["Intercept", "public"]
+    rows = document["conditional_indirect_effects"]
+    assert len(rows) == 3 and all(r["w"] is None and r["boot_se"] is None for r in rows)
+    assert document["index_of_moderated_mediation"]["boot_se"] is None
+
+
+def test_mediate_refuses_a_text_moderator_with_a_message(participants_csv, capsys):
+    assert main(["mediate", str(participants_csv), "--model", "14", "--v", "relation", "--boot", "0"]) == 1
+    assert "relation" in capsys.readouterr().err
