@@ -128,6 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
     mediate.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     mediate.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    suggestions = commands.add_parser("suggestions", help="suggestion-level adoption models (cluster-robust "
+                                                          "logistic, GEE exchangeable, mixed logistic)")
+    suggestions.add_argument("data_dir", help="export folder with participants.csv and suggestions.csv")
+    suggestions.add_argument("--moderator", default="holism", help="moderator of public (default holism)")
+    suggestions.add_argument("--closeness", choices=("auto", "none", "require"), default="auto",
+                             help="per-suggester closeness (ios_<persona>) as a predictor: when present "
+                                  "(auto, default), never, or required")
+    suggestions.add_argument("--alpha", type=alpha_value, default=0.05)
+    suggestions.add_argument("--keep-failed-attention", action="store_true")
+    suggestions.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+
     power = commands.add_parser("power", help="simulate power of the interaction tests")
     power.add_argument("--hypothesis", choices=("h1", "h2", "both"), default="both")
     power.add_argument("--f2", type=effect_size, default=0.02,
@@ -192,6 +203,21 @@ def run_mediate(args) -> int:
     return 0
 
 
+def run_suggestions(args) -> int:
+    from analysis.pipeline import to_jsonable
+    from analysis.suggestions import analyse_suggestions
+
+    document = to_jsonable(analyse_suggestions(args.data_dir, moderator=args.moderator, closeness=args.closeness,
+                                               alpha=args.alpha, keep_failed_attention=args.keep_failed_attention))
+    if args.json:
+        sys.stdout.write(json.dumps(document, allow_nan=False) + "\n")
+    else:
+        from analysis.report import render_text, suggestion_sections
+
+        sys.stdout.write(render_text(suggestion_sections(document)))
+    return 0
+
+
 def run_power(args) -> int:
     if args.sims < 1:
         raise ValueError("--sims must be at least 1")
@@ -210,7 +236,7 @@ def run_power(args) -> int:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    runners = {"fit": run_fit, "report": run_report, "mediate": run_mediate, "power": run_power}
+    runners = {"fit": run_fit, "report": run_report, "mediate": run_mediate, "suggestions": run_suggestions, "power": run_power}
     try:
         return runners[args.command](args)
     except InputError as exc:

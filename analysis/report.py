@@ -356,3 +356,42 @@ def mediation_sections(document: dict) -> list[Section]:
     items += list(document.get("notes", []))
     sections.append(Section("Direct and indirect effects", items))
     return sections
+
+
+SUGGESTION_MODELS = (("cluster_logit", "Logistic regression, SEs clustered by participant"),
+                     ("gee_exchangeable", "GEE, exchangeable correlation within participant"),
+                     ("mixed_logit", "Mixed logistic regression, participant random intercept"))
+
+
+def suggestion_model_items(document: dict) -> list:
+    """Tables of the suggestion-level models (``python -m analysis suggestions`` and the report)."""
+    if "skipped" in document:
+        return [f"Suggestion-level models: skipped - {document['skipped']}."]
+    level = f"{100 * (1 - document['alpha']):g} % CI"
+    items = [f"{document['formula']}: {document['n']} suggestions from {document['n_participants']} participants "
+             f"({document['n_not_analysed']} suggestions of participants not analysed, {document['n_missing']} "
+             "with a missing value left out). Coefficients are log-odds; z tests."]
+    if document.get("closeness_note"):
+        items.append(document["closeness_note"] + ".")
+    for key, title in SUGGESTION_MODELS:
+        model = document["models"].get(key, {})
+        if "skipped" in model:
+            items.append(f"{title}: skipped - {model['skipped']}.")
+            continue
+        extra = []
+        if "working_correlation" in model:
+            extra.append(f"working correlation {number(model['working_correlation'], 3)}")
+        if "random_intercept_sd" in model:
+            extra.append(f"random-intercept SD {number(model['random_intercept_sd'], 3)} "
+                         f"(latent ICC {number(model['icc_latent'], 3)})")
+        notes = "; ".join([f"Estimator: {model['estimator']}; SEs: {model['se']}", *extra, *model["notes"]])
+        items.append(Table(
+            f"{title} (LLCI/ULCI: {level})", ["term", "b", "se", "z", "p", "LLCI", "ULCI", "odds ratio"],
+            [[term, number(c["b"]), number(c["se"]), number(c["z"]), p_value(c["p"]), number(c["ci_low"]),
+              number(c["ci_high"]), number(c["odds_ratio"])] for term, c in model["coefficients"].items()],
+            note=notes))
+    return items
+
+
+def suggestion_sections(document: dict) -> list[Section]:
+    return [Section("Suggestion-level models of adoption", suggestion_model_items(document))]
