@@ -13,7 +13,7 @@ import sys
 from analysis.bootstrap import show_progress
 from analysis.covariance import COV_TYPES
 from analysis.load import InputError
-from analysis.models import CENTER_CHOICES, PROBE_CHOICES
+from analysis.models import CENTER_CHOICES, CODINGS, PROBE_CHOICES
 from analysis.pipeline import AnalysisOptions, analyse
 from analysis.power import power_table, simulate_power
 
@@ -78,6 +78,12 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="probe the moderators at these values instead, e.g. 2,4,6")
     parser.add_argument("--moderator", default="holism",
                         help="H1 moderator column (default holism; e.g. culture for a two-culture design)")
+    parser.add_argument("--h2-moderator", default="closeness",
+                        help="H2 moderator: closeness (measured, default) or relation (manipulated "
+                             "friend/stranger), or any column")
+    parser.add_argument("--coding", choices=CODINGS, default="indicator",
+                        help="coding of a categorical moderator: indicator (default), sequential, helmert "
+                             "or effect; pairwise slope contrasts are Holm-adjusted")
     parser.add_argument("--keep-failed-attention", action="store_true",
                         help="keep participants who failed the attention check")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
@@ -159,7 +165,8 @@ def options_from(args) -> AnalysisOptions:
         cov_type=args.cov_type, center=args.center, covariates=args.covariates, probe=args.probe,
         at=args.at, moderator=args.moderator, keep_failed_attention=args.keep_failed_attention,
         bootstrap=max(args.bootstrap, 0), seed=args.seed, alpha=args.alpha,
-        progress=show_progress(args.quiet), codebook=args.codebook,
+        progress=show_progress(args.quiet), codebook=args.codebook, h2_moderator=args.h2_moderator,
+        coding=args.coding,
     )
 
 

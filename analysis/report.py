@@ -116,6 +116,26 @@ def model_items(model: dict, alpha: float = 0.05) -> list:
             [[number(r["from"]), number(r["to"]), "yes" if r["significant"] else "no", r["sign"] or "-"]
              for r in jn["regions"]],
         ))
+    if jn is not None and jn.get("table"):
+        items.append(Table(
+            f"Conditional effect of {model['focal']} along {model['moderator']} (Johnson-Neyman table; "
+            f"LLCI/ULCI: {level})", [model["moderator"], "effect", "se", "t", "p", "LLCI", "ULCI"],
+            [[number(r["w"]) + (" (J-N)" if r["jn_point"] else ""), number(r["effect"]), number(r["se"]),
+              number(r["t"]), p_value(r["p"]), number(r["ci_low"]), number(r["ci_high"])] for r in jn["table"]]))
+    if model.get("coding"):
+        coding = model["coding"]
+        items.append(Table(f"Coding of {model['moderator']}: {coding['scheme']}",
+                           ["level", *[f"D{j + 1}" for j in range(len(coding["levels"]) - 1)]],
+                           [[level, *[number(v, 3) for v in row]] for level, row in coding["matrix"].items()]))
+    if model.get("slope_contrasts"):
+        items.append(Table(
+            f"Pairwise contrasts of the {model['focal']} slope between {model['moderator']} levels "
+            f"(LLCI/ULCI: {level})", ["contrast", "estimate", "se", "t", "p", "p (Holm)", "LLCI", "ULCI"],
+            [[r["contrast"], number(r["estimate"]), number(r["se"]), number(r["t"]), p_value(r["p"]),
+              p_value(r["p_holm"]), number(r["ci_low"]), number(r["ci_high"])] for r in model["slope_contrasts"]],
+            note="p (Holm): Holm's step-down adjustment over all pairwise contrasts."))
+    if model.get("diagnostics"):
+        items += diagnostics_items(model["diagnostics"])
     boot = model.get("bootstrap")
     if boot:
         items.append(Table(
@@ -127,6 +147,37 @@ def model_items(model: dict, alpha: float = 0.05) -> list:
                 number(r["ci_high"])] for r in boot["conditional_effects"]],
             note=f"{boot['n_failed']} resamples could not be fitted." if boot["n_failed"] else None,
         ))
+    return items
+
+
+def diagnostics_items(diag: dict) -> list:
+    """Heteroskedasticity, influence, VIF and the bounded-outcome caveat of one model."""
+    het, infl = diag["heteroskedasticity"], diag["influence"]
+    items = [Table("Diagnostics", ["check", "value", "note"], [
+        [het["test"], f"LM = {number(het['lm'], 3)}, df = {het['df']}, p = {p_value(het['p'])}",
+         "small p: heteroskedastic residuals (HC3 SEs remain valid)"],
+        ["max leverage", number(infl["max_leverage"], 4),
+         f"{infl['n_high_leverage']} cases above 2p/n = {number(infl['leverage_cutoff'], 4)}"],
+        ["max Cook's distance", number(infl["max_cooks_distance"], 4),
+         f"{infl['n_high_cooks']} cases above 4/n = {number(infl['cooks_cutoff'], 4)}; "
+         f"{infl['n_cooks_above_1']} above 1"],
+        *[[f"VIF {name}", number(value, 2), ""] for name, value in diag["vif"].items()],
+    ], note=diag.get("vif_note"))]
+    items.append("Most influential cases (Cook's distance): " + ", ".join(
+        f"{c['case']} (D = {number(c['cooks_distance'], 4)}, h = {number(c['leverage'], 4)})"
+        for c in infl["most_influential"]) + ".")
+    bounded = diag.get("bounded_outcome")
+    if bounded:
+        items.append("Linear-probability caveat: " + bounded["caveat"])
+        check = bounded.get("binomial_check")
+        if check and "interaction" in check:
+            for term, row in check["interaction"].items():
+                items.append(
+                    f"Binomial robustness check ({check['model']}, n = {check['n']}): {term} b = "
+                    f"{number(row['binomial_b_logodds'])} log-odds, p = {p_value(row['binomial_p'])} vs OLS b = "
+                    f"{number(row['ols_b'])}, p = {p_value(row['ols_p'])}: "
+                    + ("same sign" if row["same_sign"] else "OPPOSITE sign") + " and "
+                    + ("the same" if row["same_decision"] else "a DIFFERENT") + " test decision.")
     return items
 
 
