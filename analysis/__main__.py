@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 
 from analysis.bootstrap import show_progress
@@ -186,7 +187,8 @@ def run_report(args) -> int:
     from analysis.report import write_report
 
     analysis = analyse(args.data, options_from(args))
-    paths = write_report(analysis, args.out, args.suggestions)
+    paths = write_report(analysis, args.out, args.suggestions,
+                         command="python -m analysis " + shlex.join(args.argv))
     for label, path in paths.items():
         print(f"{label}: {path}")
     return 0
@@ -242,7 +244,9 @@ def run_power(args) -> int:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     args = build_parser().parse_args(argv)
+    args.argv = argv  # the report records the command that produced it
     runners = {"fit": run_fit, "report": run_report, "mediate": run_mediate, "suggestions": run_suggestions, "power": run_power}
     try:
         return runners[args.command](args)

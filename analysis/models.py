@@ -131,6 +131,24 @@ class ModerationResult:
         se = np.sqrt(np.einsum("ij,jk,ik->i", design, self.cov, design))
         return fitted, se
 
+    def effect_sizes(self) -> dict:
+        """Delta R^2 and Cohen's f^2 of the interaction, and standardised simple slopes.
+
+        f^2 = (R^2_full - R^2_reduced) / (1 - R^2_full). The simple slope at each probe value is
+        given fully standardised (b SD_X / SD_Y) for a continuous focal predictor and Y-standardised
+        (b / SD_Y, a standardised mean difference) for a 0/1 one such as ``public``.
+        """
+        delta = self.interaction["r2_change"]
+        f2 = delta / (1.0 - self.r2) if self.r2 < 1.0 else float("inf")
+        sd_y = float(np.std(self.response, ddof=1))
+        binary = np.unique(self.focal_values).size <= 2
+        sd_x = 1.0 if binary else float(np.std(self.focal_values, ddof=1))
+        slopes = [{"w": row["w"], "label": row["label"], "b": row["effect"],
+                   "standardized": row["effect"] * sd_x / sd_y} for row in self.conditional_effects]
+        return {"r2_change": delta, "f2": f2, "sd_outcome": sd_y, "sd_focal": None if binary else sd_x,
+                "standardization": "b / SD(Y) (focal predictor is 0/1)" if binary else "b * SD(X) / SD(Y)",
+                "standardized_slopes": slopes}
+
     def to_dict(self) -> dict:
         """The MODEL object of the JSON output (numbers may still be numpy / NaN)."""
         result = {
@@ -153,6 +171,7 @@ class ModerationResult:
             "interaction": self.interaction,
             "conditional_effects": self.conditional_effects,
             "johnson_neyman": self.johnson_neyman,
+            "effect_sizes": self.effect_sizes(),
         }
         if self.moderator_levels is not None:
             result["coding"] = {"scheme": self.coding, "levels": list(self.moderator_levels),

@@ -97,6 +97,15 @@ def model_items(model: dict, alpha: float = 0.05) -> list:
           number(r["se"]), number(r["t"]), p_value(r["p"]), number(r["ci_low"]), number(r["ci_high"])]
          for r in conditional],
     ))
+    sizes = model.get("effect_sizes")
+    if sizes:
+        items.append(Table(
+            "Effect sizes", ["quantity", "value"],
+            [["Delta R-sq of the interaction", number(sizes["r2_change"])],
+             ["Cohen's f-sq = Delta R-sq / (1 - R-sq)", number(sizes["f2"])],
+             *[[f"standardised simple slope at {r['label']}", number(r["standardized"])]
+               for r in sizes["standardized_slopes"]]],
+            note=f"Standardised slopes: {sizes['standardization']}."))
     jn = model["johnson_neyman"]
     if jn is None:
         items.append("Johnson-Neyman: not applicable (dichotomous or categorical moderator).")
@@ -336,17 +345,71 @@ def render_html(sections: list[Section], title: str) -> str:
     return "\n".join(parts)
 
 
-def write_report(analysis: Analysis, out_dir, suggestions_path=None) -> dict:
-    """Write report.html, report.md, the PNG figures and results.json into ``out_dir``."""
+SIMULATED_BANNER = ("SIMULATED DATA: the analysed participants are simulated (a pipeline check). "
+                    "Nothing in this report is a result about people.")
+VERSIONED_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib")
+
+
+def provenance(command: str | None) -> dict:
+    """Software versions, the UTC time and the command that produced a report."""
+    import datetime
+    import platform
+    import sys
+    from importlib import metadata
+
+    versions = {"python": platform.python_version()}
+    for package in VERSIONED_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return {"created_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "command": command or " ".join(["python -m analysis", *sys.argv[1:]]), "versions": versions}
+
+
+def analysed_rows_simulated(study) -> bool:
+    flagged = study.exclusions.get("simulated", {})
+    return bool(flagged.get("rows")) and not flagged.get("excluded")
+
+
+def suggestion_level_section(analysis: Analysis, suggestions_path) -> tuple[Section | None, dict | None]:
+    """The suggestion-level models when a suggestions file is at hand."""
+    from analysis.load import read_suggestions
+    from analysis.suggestions import fit_suggestion_models
+
+    if suggestions_path is None:
+        candidate = Path(analysis.study.path).with_name("suggestions.csv")
+        suggestions_path = candidate if candidate.is_file() else None
+    if suggestions_path is None:
+        return None, None
+    document = fit_suggestion_models(analysis.study.data, read_suggestions(suggestions_path),
+                                     moderator=analysis.options.moderator, alpha=analysis.options.alpha)
+    document = to_jsonable(document)
+    return Section("Suggestion-level models of adoption (H1)", suggestion_model_items(document)), document
+
+
+def write_report(analysis: Analysis, out_dir, suggestions_path=None, command: str | None = None) -> dict:
+    """Write report.html, report.md, the figures (PNG, SVG, PDF) and results.json into ``out_dir``."""
+    from analysis.interpretation import h1_statement, h2_statement
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results = analysis.results()
     results["robustness"] = robustness_checks(analysis, suggestions_path)
-    sections = [Section("Data", exclusions_items(results) + [descriptives_table(analysis.study.data)])]
-    written = {}
+    made = provenance(command)
+    results["provenance"] = made
     study = analysis.study
-    labels = FigureLabels(study.labels, study.scales, simulated=bool(study.exclusions["simulated"]["rows"])
-                          and not study.exclusions["simulated"]["excluded"])
+    simulated = analysed_rows_simulated(study)
+    about = [f"Created {made['created_utc']} by: {made['command']}",
+             "Software: " + ", ".join(f"{k} {v}" for k, v in made["versions"].items()) + "."]
+    if simulated:
+        about.insert(0, SIMULATED_BANNER)
+        results["simulated_banner"] = SIMULATED_BANNER
+    sections = [Section("About this report", about),
+                Section("Data", exclusions_items(results) + [descriptives_table(analysis.study.data)])]
+    written = {}
+    labels = FigureLabels(study.labels, study.scales, simulated=simulated)
+    statements = {"h1": h1_statement, "h2": h2_statement}
     for key, model in (("h1", analysis.h1), ("h2", analysis.h2)):
         figures = [Figure(interaction_plot(model, out / f"{key}_interaction.png", labels),
                           f"{key.upper()}: predicted {model.outcome} by {model.moderator} and {model.focal}")]
@@ -356,8 +419,14 @@ def write_report(analysis: Analysis, out_dir, suggestions_path=None) -> dict:
                                          f"{model.moderator} (Johnson-Neyman)"))
         for figure in figures:
             written[figure.path.stem] = figure.path
-        sections.append(Section(HYPOTHESES[key], model_items(results[key], analysis.options.alpha) + figures))
+        statement = "What the data say: " + statements[key](results[key], analysis.options.alpha)
+        sections.append(Section(HYPOTHESES[key],
+                                [statement, *model_items(results[key], analysis.options.alpha), *figures]))
     sections.append(Section("Robustness (H1): adoption models", robustness_items(results["robustness"])))
+    suggestion_section, suggestion_document = suggestion_level_section(analysis, suggestions_path)
+    if suggestion_section is not None:
+        sections.append(suggestion_section)
+        results["suggestion_models"] = suggestion_document
     title = "Moderation analysis report"
     paths = {"html": out / "report.html", "markdown": out / "report.md", "json": out / "results.json"}
     paths["html"].write_text(render_html(sections, title), encoding="utf-8")

@@ -165,16 +165,21 @@ def mixed_logit(y, design: pd.DataFrame, groups, alpha: float, start=None) -> di
     table = {}
     for i, name in enumerate(design.columns):
         b, s = float(fit.x[i]), float(se[i])
-        table[name] = {"b": b, "se": s, "z": b / s, "p": float(2.0 * stats.norm.sf(abs(b / s))),
+        table[name] = {"b": b, "se": s, "z": b / s if s > 0 else float("nan"), "p": float(2.0 * stats.norm.sf(abs(b / s))),
                        "ci_low": b - z_crit * s, "ci_high": b + z_crit * s, "odds_ratio": float(np.exp(b))}
     log_sigma, log_sigma_se = float(fit.x[-1]), float(se[-1])
     sigma = float(np.exp(log_sigma))
+    with np.errstate(over="ignore", invalid="ignore"):
+        sd_ci = [float(np.exp(log_sigma - z_crit * log_sigma_se)), float(np.exp(log_sigma + z_crit * log_sigma_se))]
+    if sigma < 1e-3 or not all(np.isfinite(sd_ci)):
+        sd_ci = [None, None]
+        notes.append("the random-intercept SD is at its boundary (about 0): adoptions show no participant "
+                     "effect beyond the predictors, and the mixed model reduces to the ordinary logit")
     return {"estimator": f"maximum likelihood, Gauss-Hermite quadrature ({QUADRATURE_NODES} nodes) over the "
                          "participant random intercept; optimiser BFGS", "se": "inverse numerical Hessian",
             "test": "z", "coefficients": table, "log_likelihood": float(-fit.fun),
             "random_intercept_sd": sigma,
-            "random_intercept_sd_ci": [float(np.exp(log_sigma - z_crit * log_sigma_se)),
-                                       float(np.exp(log_sigma + z_crit * log_sigma_se))],
+            "random_intercept_sd_ci": sd_ci,
             "icc_latent": sigma**2 / (sigma**2 + np.pi**2 / 3.0), "notes": notes}
 
 
