@@ -147,3 +147,20 @@ def test_text_output_shows_diagnostics_and_the_jn_table(participants_csv, capsys
     assert "Breusch-Pagan" in out and "Cook's distance" in out and "VIF public:holism" in out
     assert "Johnson-Neyman table" in out and "Linear-probability caveat" in out
     assert "Binomial robustness check" in out
+
+
+def test_binomial_check_matches_statsmodels_glm(make_participants):
+    import statsmodels.api as sm
+
+    from analysis.diagnostics import binomial_irls
+
+    data = make_participants(400, seed=21)
+    x = (data["condition"] == "public").to_numpy(dtype=float)
+    w = data["holism"].to_numpy()
+    design = np.column_stack([np.ones_like(x), x, w, x * w])
+    k, a = data["n_suggestions"].to_numpy(float), data["n_adopted"].to_numpy(float)
+    beta, se, dispersion = binomial_irls(design, a, k)
+    fit = sm.GLM(np.column_stack([a, k - a]), design, family=sm.families.Binomial()).fit(cov_type="HC0")
+    assert beta == pytest.approx(fit.params, abs=1e-8)
+    assert se == pytest.approx(fit.bse, rel=1e-6)
+    assert dispersion == pytest.approx(fit.pearson_chi2 / fit.df_resid, rel=1e-8)
