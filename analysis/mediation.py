@@ -99,6 +99,7 @@ class MediationResult:
     covariates: list[str]
     bootstrap: dict | None = None
     notes: list[str] = field(default_factory=list)
+    level_codes: dict = field(default_factory=dict)  # two-level text moderator -> {level: 0/1}
 
     @property
     def n(self) -> int:
@@ -170,7 +171,8 @@ class MediationResult:
             "conditional_indirect_effects": rows,
             "moderator_values": {"w": self.w_values if self.w else None, "v": self.v_values if self.v else None,
                                  "definition": "16th/50th/84th percentiles (PROCESS: value at position "
-                                               "p(n+1)); both values of a dichotomous moderator"},
+                                               "p(n+1)); both values of a dichotomous moderator",
+                                 "level_codes": self.level_codes or None},
             "bootstrap": {k: boot[k] for k in ("n_boot", "seed", "n_failed", "method") if k in boot} or None,
         }
         if self.model == 21:
@@ -222,11 +224,19 @@ def fit_conditional_process(
         raise KeyError(f"columns not in the data: {', '.join(absent)}")
     complete = df[used].notna().all(axis=1).to_numpy()
     data = df.loc[complete, used].reset_index(drop=True)
+    notes, level_codes = [], {}
+    col = {}
     for name in (c for c in (x, m, y, w, v) if c):
-        if is_categorical(data[name]):
-            raise ValueError(f"{name!r} must be numeric for the conditional process model "
-                             "(code a two-level moderator as 0/1)")
-    col = {name: data[name].to_numpy(dtype=float) for name in (x, m, y, w, v) if name}
+        if not is_categorical(data[name]):
+            col[name] = data[name].to_numpy(dtype=float)
+            continue
+        levels = sorted(str(value) for value in pd.unique(data[name]))
+        if name not in (w, v) or len(levels) != 2:
+            raise ValueError(f"{name!r} must be numeric for the conditional process model (a moderator may "
+                             f"also be text with two levels; {name!r} has {len(levels)})")
+        col[name] = (data[name].astype(str).to_numpy() == levels[1]).astype(float)
+        level_codes[name] = {levels[0]: 0.0, levels[1]: 1.0}
+        notes.append(f"{name} is coded 0 = {levels[0]}, 1 = {levels[1]}.")
     extra = covariate_terms(data, covariates)
 
     a_terms = [(x, col[x])]
@@ -240,7 +250,7 @@ def fit_conditional_process(
     return MediationResult(
         model=model, x=x, m=m, y=y, w=w, v=v, cov_type=cov_type, alpha=alpha, m_path=m_path, y_path=y_path,
         w_values=probe_values(col[w]) if w else [], v_values=probe_values(col[v]) if v else [],
-        n_missing=int((~complete).sum()), covariates=covariates,
+        n_missing=int((~complete).sum()), covariates=covariates, notes=notes, level_codes=level_codes,
     )
 
 

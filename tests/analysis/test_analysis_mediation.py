@@ -167,6 +167,32 @@ def test_mediate_model_14_names_the_second_stage_interaction(participants_csv, c
     assert document["index_of_moderated_mediation"]["boot_se"] is None
 
 
-def test_mediate_refuses_a_text_moderator_with_a_message(participants_csv, capsys):
-    assert main(["mediate", str(participants_csv), "--model", "14", "--v", "relation", "--boot", "0"]) == 1
-    assert "relation" in capsys.readouterr().err
+def test_mediate_codes_a_two_level_relation_as_0_1(participants_csv, capsys):
+    import pandas as pd
+
+    assert main(["mediate", str(participants_csv), "--model", "14", "--v", "relation", "--boot", "0",
+                 "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [r["v"] for r in document["conditional_indirect_effects"]] == [0.0, 1.0]
+    assert document["moderator_values"]["level_codes"] == {"relation": {"friend": 0.0, "stranger": 1.0}}
+    assert "conformity:relation" in document["paths"]["evaluation"]["coefficients"]
+    frame = pd.read_csv(participants_csv)
+    frame = frame[frame["attention_passed"] & frame["evaluation"].notna()]
+    stranger = (frame["relation"] == "stranger").to_numpy(float)
+    x = (frame["condition"] == "public").to_numpy(float)
+    m, y = frame["conformity"].to_numpy(), frame["evaluation"].to_numpy()
+    a = np.linalg.lstsq(np.column_stack([np.ones_like(x), x]), m, rcond=None)[0]
+    b = np.linalg.lstsq(np.column_stack([np.ones_like(x), x, m, stranger, m * stranger]), y, rcond=None)[0]
+    effects = [r["effect"] for r in document["conditional_indirect_effects"]]
+    assert effects == pytest.approx([a[1] * b[2], a[1] * (b[2] + b[4])], abs=1e-10)
+
+
+def test_mediate_refuses_a_many_level_text_moderator_with_a_message(participants_csv, tmp_path, capsys):
+    import pandas as pd
+
+    frame = pd.read_csv(participants_csv)
+    frame["region"] = np.resize(["north", "south", "west"], len(frame))
+    path = tmp_path / "participants.csv"
+    frame.to_csv(path, index=False)
+    assert main(["mediate", str(path), "--model", "14", "--v", "region", "--boot", "0"]) == 1
+    assert "region" in capsys.readouterr().err
