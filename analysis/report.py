@@ -388,6 +388,34 @@ def suggestion_level_section(analysis: Analysis, suggestions_path) -> tuple[Sect
     return Section("Suggestion-level models of adoption (H1)", suggestion_model_items(document)), document
 
 
+def conditional_process_items(analysis: Analysis) -> tuple[list, dict | None]:
+    """Model 21 with H1's and H2's moderators, bootstrapped when --bootstrap is given."""
+    from analysis.mediation import bootstrap_conditional_process, fit_conditional_process
+
+    options = analysis.options
+    try:
+        result = fit_conditional_process(analysis.study.data, 21, w=options.moderator, v=options.h2_moderator,
+                                         covariates=options.covariates, cov_type=options.cov_type,
+                                         alpha=options.alpha)
+        if options.bootstrap > 0:
+            seed = None if options.seed is None else options.seed + 21
+            bootstrap_conditional_process(result, options.bootstrap, seed, options.progress)
+    except (ValueError, KeyError, np.linalg.LinAlgError) as exc:
+        return [f"The conditional process model could not be fitted: {exc}"], None
+    document = to_jsonable(result.to_dict())
+    items = []
+    for section in mediation_sections(document):
+        items += [f"{section.title}:"] + section.items if section.title.startswith("Outcome") else section.items
+    if options.bootstrap > 0:
+        items.append(f"The same numbers: python -m analysis mediate {analysis.study.path} --model 21 --w "
+                     f"{options.moderator} --v {options.h2_moderator} --boot {options.bootstrap}"
+                     + (f" --seed {options.seed + 21}" if options.seed is not None else "") + ".")
+    else:
+        items.append("Run with --bootstrap N for percentile bootstrap intervals of the conditional indirect "
+                     "effects (or use python -m analysis mediate).")
+    return items, document
+
+
 def write_report(analysis: Analysis, out_dir, suggestions_path=None, command: str | None = None) -> dict:
     """Write report.html, report.md, the figures (PNG, SVG, PDF) and results.json into ``out_dir``."""
     from analysis.interpretation import h1_statement, h2_statement
@@ -423,6 +451,10 @@ def write_report(analysis: Analysis, out_dir, suggestions_path=None, command: st
         sections.append(Section(HYPOTHESES[key],
                                 [statement, *model_items(results[key], analysis.options.alpha), *figures]))
     sections.append(Section("Robustness (H1): adoption models", robustness_items(results["robustness"])))
+    process_items, process_document = conditional_process_items(analysis)
+    sections.append(Section("The whole model: PROCESS model 21 (public -> conformity -> evaluation)", process_items))
+    if process_document is not None:
+        results["conditional_process"] = process_document
     suggestion_section, suggestion_document = suggestion_level_section(analysis, suggestions_path)
     if suggestion_section is not None:
         sections.append(suggestion_section)

@@ -70,7 +70,9 @@ def test_report_states_versions_command_date_and_the_pattern(participants_csv, t
     assert "Breusch-Pagan" in markdown and "Linear-probability caveat" in markdown
     assert "Suggestion-level models of adoption" in markdown and "random-intercept SD" in markdown
     assert "SIMULATED DATA" not in markdown
+    assert "PROCESS model 21" in markdown and "Conditional indirect effects" in markdown
     results = json.loads((out / "results.json").read_text())
+    assert len(results["conditional_process"]["conditional_indirect_effects"]) == 9
     assert results["provenance"]["versions"]["numpy"] == metadata.version("numpy")
     assert set(results["suggestion_models"]["models"]) == {"cluster_logit", "gee_exchangeable", "mixed_logit"}
     for stem in ("h1_interaction", "h2_floodlight"):
