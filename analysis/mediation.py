@@ -207,8 +207,14 @@ def fit_conditional_process(
     covariates=(),
     cov_type: str = "HC3",
     alpha: float = 0.05,
+    parallel=(),
 ) -> MediationResult:
-    """Fit PROCESS model 7, 14 or 21 on the complete cases of every variable it uses."""
+    """Fit PROCESS model 7, 14 or 21 on the complete cases of every variable it uses.
+
+    ``parallel`` names further mediators in parallel with ``m`` (as PROCESS's M2, ...): they
+    enter the Y regression (with their product with V), so the effects reported for ``m`` are
+    those of the multiple-mediator model; their own X -> M regressions are not reported.
+    """
     if model not in MODELS:
         raise ValueError(f"model must be one of {', '.join(map(str, MODELS))}, not {model!r}")
     cov_type = normalize_cov_type(cov_type)
@@ -217,8 +223,9 @@ def fit_conditional_process(
     v = v if moderate_b else None
     if moderate_a and not w or moderate_b and not v:
         raise ValueError(f"model {model} needs {'W' if moderate_a and not w else 'V'}")
-    covariates = [c for c in covariates if c and c not in (x, m, y, w, v)]
-    used = list(dict.fromkeys([c for c in (x, m, y, w, v) if c] + covariates))
+    parallel = [c for c in parallel if c and c not in (x, m, y, w, v)]
+    covariates = [c for c in covariates if c and c not in (x, m, y, w, v, *parallel)]
+    used = list(dict.fromkeys([c for c in (x, m, y, w, v) if c] + parallel + covariates))
     absent = [c for c in used if c not in df.columns]
     if absent:
         raise KeyError(f"columns not in the data: {', '.join(absent)}")
@@ -245,6 +252,11 @@ def fit_conditional_process(
     b_terms = [(x, col[x]), (m, col[m])]
     if v:
         b_terms += [(v, col[v]), (f"{m}:{v}", col[m] * col[v])]
+    for other in parallel:
+        values = data[other].to_numpy(dtype=float)
+        b_terms.append((other, values))
+        if v:
+            b_terms.append((f"{other}:{v}", values * col[v]))
     m_path = fit_path(m, col[m], a_terms + extra, cov_type)
     y_path = fit_path(y, col[y], b_terms + extra, cov_type)
     return MediationResult(

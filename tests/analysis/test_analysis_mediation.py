@@ -196,3 +196,71 @@ def test_mediate_refuses_a_many_level_text_moderator_with_a_message(participants
     frame.to_csv(path, index=False)
     assert main(["mediate", str(path), "--model", "14", "--v", "region", "--boot", "0"]) == 1
     assert "region" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- published PROCESS output
+# PROCESS for R 5.0, model 21, hc=3, boot=5000, on Data_Model21 of the pyprocessmacro tests
+# (x, m1, m2 in parallel, y, w on X -> M, v on M -> Y); see tests/analysis/data/PROVENANCE.md.
+PUBLISHED_M1 = {"Intercept": (1.085539, 0.059337), "x": (0.959202, 0.042089), "w": (0.967670, 0.044760),
+                "x:w": (1.005024, 0.031055)}
+PUBLISHED_Y = {"Intercept": (1.007561, 0.090489), "x": (1.048152, 0.047812), "m1": (0.969366, 0.033669),
+               "m2": (0.956323, 0.033326), "v": (0.992850, 0.066077), "m1:v": (1.016765, 0.023504),
+               "m2:v": (1.023367, 0.023693)}
+PUBLISHED_W = [-0.020790, 0.987449, 1.988648]
+PUBLISHED_V = [-0.019714, 1.022498, 2.023376]
+# (effect, BootSE, BootLLCI, BootULCI) in PROCESS's order (W outer, V inner)
+PUBLISHED_M1_EFFECTS = [
+    (0.890756, 0.050089, 0.794084, 0.990361), (1.885067, 0.087493, 1.719355, 2.060499),
+    (2.839944, 0.132411, 2.589470, 3.103522), (1.852707, 0.071372, 1.712346, 1.995621),
+    (3.920802, 0.078125, 3.767398, 4.072760), (5.906875, 0.117078, 5.672986, 6.140666),
+    (2.807943, 0.108857, 2.601421, 3.028888), (5.942325, 0.117273, 5.711818, 6.174034),
+    (8.952395, 0.173943, 8.605839, 9.290045)]
+PUBLISHED_M2_EFFECTS = [-0.901724, -1.929071, -2.915672, -1.834046, -3.923599, -5.930278, -2.759859,
+                        -5.904203, -8.923840]
+PUBLISHED_M1_INDEX = (1.021874, 0.039304, 0.945096, 1.099465)
+PUBLISHED_M2_INDEX = -1.010856
+
+
+@pytest.fixture(scope="module")
+def data_model21(reference_dir):
+    path = reference_dir / "Data_Model21_columns.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    return pd.read_csv(path)
+
+
+def test_model21_point_estimates_equal_published_process(data_model21):
+    result = fit_conditional_process(data_model21, 21, x="x", m="m1", y="y", w="w", v="v", parallel=["m2"])
+    document = result.to_dict()
+    for path, published in (("m1", PUBLISHED_M1), ("y", PUBLISHED_Y)):
+        table = document["paths"][path]["coefficients"]
+        for term, (b, se) in published.items():
+            assert table[term]["b"] == pytest.approx(b, abs=5e-7), (path, term)
+            assert table[term]["se"] == pytest.approx(se, abs=5e-7), (path, term)
+    assert document["moderator_values"]["w"] == pytest.approx(PUBLISHED_W, abs=5e-7)
+    assert document["moderator_values"]["v"] == pytest.approx(PUBLISHED_V, abs=5e-7)
+    effects = [row["effect"] for row in document["conditional_indirect_effects"]]
+    assert effects == pytest.approx([e[0] for e in PUBLISHED_M1_EFFECTS], abs=5e-7)
+    index = document["index_of_moderated_moderated_mediation"]["estimate"]
+    assert index == pytest.approx(PUBLISHED_M1_INDEX[0], abs=5e-7)
+    assert document["direct_effect"]["b"] == pytest.approx(1.048152, abs=5e-7)
+
+    second = fit_conditional_process(data_model21, 21, x="x", m="m2", y="y", w="w", v="v", parallel=["m1"])
+    second = second.to_dict()
+    assert [r["effect"] for r in second["conditional_indirect_effects"]] == pytest.approx(
+        PUBLISHED_M2_EFFECTS, abs=5e-7)
+    assert second["index_of_moderated_moderated_mediation"]["estimate"] == pytest.approx(PUBLISHED_M2_INDEX, abs=5e-7)
+
+
+def test_model21_bootstrap_agrees_with_published_process_within_monte_carlo_error(data_model21):
+    """Different random numbers than PROCESS's, so agreement is up to resampling noise."""
+    result = fit_conditional_process(data_model21, 21, x="x", m="m1", y="y", w="w", v="v", parallel=["m2"])
+    boot = bootstrap_conditional_process(result, 5000, seed=123456)
+    for j, (_, se, low, high) in enumerate(PUBLISHED_M1_EFFECTS):
+        assert boot["effect_se"][j] == pytest.approx(se, rel=0.1)
+        assert boot["effect_llci"][j] == pytest.approx(low, abs=0.3 * se)
+        assert boot["effect_ulci"][j] == pytest.approx(high, abs=0.3 * se)
+    _, se, low, high = PUBLISHED_M1_INDEX
+    assert boot["index_se"] == pytest.approx(se, rel=0.1)
+    assert boot["index_llci"] == pytest.approx(low, abs=0.3 * se)
+    assert boot["index_ulci"] == pytest.approx(high, abs=0.3 * se)
