@@ -199,7 +199,7 @@ def test_mediate_refuses_a_many_level_text_moderator_with_a_message(participants
 
 
 # ---------------------------------------------------------------- published PROCESS output
-# PROCESS for R 5.0, model 21, hc=3, boot=5000, on Data_Model21 of the pyprocessmacro tests
+# PROCESS for R 5.0, models 21 and 7, hc=3, boot=5000, on Data_Model21/7 of the pyprocessmacro tests
 # (x, m1, m2 in parallel, y, w on X -> M, v on M -> Y); see tests/analysis/data/PROVENANCE.md.
 PUBLISHED_M1 = {"Intercept": (1.085539, 0.059337), "x": (0.959202, 0.042089), "w": (0.967670, 0.044760),
                 "x:w": (1.005024, 0.031055)}
@@ -223,7 +223,7 @@ PUBLISHED_M2_INDEX = -1.010856
 
 @pytest.fixture(scope="module")
 def data_model21(reference_dir):
-    path = reference_dir / "Data_Model21_columns.csv"
+    path = reference_dir / "Data_Model7_21_columns.csv"
     if not path.is_file():
         pytest.skip(f"{path} not found")
     return pd.read_csv(path)
@@ -261,6 +261,44 @@ def test_model21_bootstrap_agrees_with_published_process_within_monte_carlo_erro
         assert boot["effect_llci"][j] == pytest.approx(low, abs=0.3 * se)
         assert boot["effect_ulci"][j] == pytest.approx(high, abs=0.3 * se)
     _, se, low, high = PUBLISHED_M1_INDEX
+    assert boot["index_se"] == pytest.approx(se, rel=0.1)
+    assert boot["index_llci"] == pytest.approx(low, abs=0.3 * se)
+    assert boot["index_ulci"] == pytest.approx(high, abs=0.3 * se)
+
+
+PUBLISHED_M7_Y = {"Intercept": (1.000484, 0.068250), "x": (1.044445, 0.047619), "m1": (0.987629, 0.024221),
+                  "m2": (0.980847, 0.024075)}
+PUBLISHED_M7_M1_EFFECTS = [(0.926700, 0.047042, 0.837668, 1.020103), (1.927468, 0.056379, 1.818765, 2.036195),
+                           (2.921249, 0.085668, 2.755993, 3.089783)]
+PUBLISHED_M7_M1_INDEX = (0.992591, 0.039891, 0.916051, 1.072927)
+
+
+def test_model7_point_estimates_and_index_equal_published_process(data_model21):
+    data = data_model21.assign(y=data_model21["y_model7"])
+    document = fit_conditional_process(data, 7, x="x", m="m1", y="y", w="w", parallel=["m2"]).to_dict()
+    table = document["paths"]["y"]["coefficients"]
+    for term, (b, se) in PUBLISHED_M7_Y.items():
+        assert table[term]["b"] == pytest.approx(b, abs=5e-7) and table[term]["se"] == pytest.approx(se, abs=5e-7)
+    assert document["moderator_values"]["w"] == pytest.approx(PUBLISHED_W, abs=5e-7)
+    rows = document["conditional_indirect_effects"]
+    assert [r["v"] for r in rows] == [None, None, None]
+    assert [r["effect"] for r in rows] == pytest.approx([e[0] for e in PUBLISHED_M7_M1_EFFECTS], abs=5e-7)
+    assert document["index_of_moderated_mediation"]["estimate"] == pytest.approx(PUBLISHED_M7_M1_INDEX[0], abs=5e-7)
+    second = fit_conditional_process(data, 7, x="x", m="m2", y="y", w="w", parallel=["m1"]).to_dict()
+    assert [r["effect"] for r in second["conditional_indirect_effects"]] == pytest.approx(
+        [-0.944779, -1.921617, -2.891636], abs=5e-7)
+    assert second["index_of_moderated_mediation"]["estimate"] == pytest.approx(-0.968856, abs=5e-7)
+
+
+def test_model7_bootstrap_agrees_with_published_process_within_monte_carlo_error(data_model21):
+    data = data_model21.assign(y=data_model21["y_model7"])
+    result = fit_conditional_process(data, 7, x="x", m="m1", y="y", w="w", parallel=["m2"])
+    boot = bootstrap_conditional_process(result, 5000, seed=123456)
+    for j, (_, se, low, high) in enumerate(PUBLISHED_M7_M1_EFFECTS):
+        assert boot["effect_se"][j] == pytest.approx(se, rel=0.1)
+        assert boot["effect_llci"][j] == pytest.approx(low, abs=0.3 * se)
+        assert boot["effect_ulci"][j] == pytest.approx(high, abs=0.3 * se)
+    _, se, low, high = PUBLISHED_M7_M1_INDEX
     assert boot["index_se"] == pytest.approx(se, rel=0.1)
     assert boot["index_llci"] == pytest.approx(low, abs=0.3 * se)
     assert boot["index_ulci"] == pytest.approx(high, abs=0.3 * se)
