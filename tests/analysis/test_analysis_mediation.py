@@ -199,7 +199,7 @@ def test_mediate_refuses_a_many_level_text_moderator_with_a_message(participants
 
 
 # ---------------------------------------------------------------- published PROCESS output
-# PROCESS for R 5.0, models 21 and 7, hc=3, boot=5000, on Data_Model21/7 of the pyprocessmacro tests
+# PROCESS for R 5.0, models 21, 7 and 14, hc=3, boot=5000, on Data_Model21/7 of the pyprocessmacro tests
 # (x, m1, m2 in parallel, y, w on X -> M, v on M -> Y); see tests/analysis/data/PROVENANCE.md.
 PUBLISHED_M1 = {"Intercept": (1.085539, 0.059337), "x": (0.959202, 0.042089), "w": (0.967670, 0.044760),
                 "x:w": (1.005024, 0.031055)}
@@ -223,7 +223,7 @@ PUBLISHED_M2_INDEX = -1.010856
 
 @pytest.fixture(scope="module")
 def data_model21(reference_dir):
-    path = reference_dir / "Data_Model7_21_columns.csv"
+    path = reference_dir / "Data_Model7_14_21_columns.csv"
     if not path.is_file():
         pytest.skip(f"{path} not found")
     return pd.read_csv(path)
@@ -299,6 +299,53 @@ def test_model7_bootstrap_agrees_with_published_process_within_monte_carlo_error
         assert boot["effect_llci"][j] == pytest.approx(low, abs=0.3 * se)
         assert boot["effect_ulci"][j] == pytest.approx(high, abs=0.3 * se)
     _, se, low, high = PUBLISHED_M7_M1_INDEX
+    assert boot["index_se"] == pytest.approx(se, rel=0.1)
+    assert boot["index_llci"] == pytest.approx(low, abs=0.3 * se)
+    assert boot["index_ulci"] == pytest.approx(high, abs=0.3 * se)
+
+
+PUBLISHED_M14_Y = {"Intercept": (1.030547, 0.086285), "x": (1.053816, 0.056780), "m1": (0.968349, 0.041784),
+                   "m2": (0.955126, 0.042753), "v": (0.977953, 0.061474), "m1:v": (1.017751, 0.026784),
+                   "m2:v": (1.023949, 0.027122)}
+PUBLISHED_M14_M1_EFFECTS = [(0.913861, 0.049228, 0.817268, 1.012852), (1.936069, 0.069708, 1.801286, 2.076937),
+                            (2.917736, 0.103609, 2.717877, 3.122871)]
+PUBLISHED_M14_M1_INDEX = (0.980806, 0.041586, 0.897918, 1.063775)
+
+
+def model14_data(data):
+    return data.assign(m1=data["m1_model14"], m2=data["m2_model14"])
+
+
+def test_model14_point_estimates_and_index_equal_published_process(data_model21):
+    data = model14_data(data_model21)
+    document = fit_conditional_process(data, 14, x="x", m="m1", y="y", v="v", parallel=["m2"]).to_dict()
+    first = document["paths"]["m1"]["coefficients"]
+    assert list(first) == ["Intercept", "x"]
+    assert first["Intercept"]["b"] == pytest.approx(1.053450, abs=5e-7)
+    assert first["x"]["b"] == pytest.approx(0.963699, abs=5e-7)
+    assert first["x"]["se"] == pytest.approx(0.030608, abs=5e-7)
+    table = document["paths"]["y"]["coefficients"]
+    for term, (b, se) in PUBLISHED_M14_Y.items():
+        assert table[term]["b"] == pytest.approx(b, abs=5e-7) and table[term]["se"] == pytest.approx(se, abs=5e-7)
+    assert document["moderator_values"]["v"] == pytest.approx(PUBLISHED_V, abs=5e-7)
+    rows = document["conditional_indirect_effects"]
+    assert [r["w"] for r in rows] == [None, None, None]
+    assert [r["effect"] for r in rows] == pytest.approx([e[0] for e in PUBLISHED_M14_M1_EFFECTS], abs=5e-7)
+    assert document["index_of_moderated_mediation"]["estimate"] == pytest.approx(PUBLISHED_M14_M1_INDEX[0], abs=5e-7)
+    second = fit_conditional_process(data, 14, x="x", m="m2", y="y", v="v", parallel=["m1"]).to_dict()
+    assert [r["effect"] for r in second["conditional_indirect_effects"]] == pytest.approx(
+        [-0.908648, -1.945810, -2.941838], abs=5e-7)
+    assert second["index_of_moderated_mediation"]["estimate"] == pytest.approx(-0.995155, abs=5e-7)
+
+
+def test_model14_bootstrap_agrees_with_published_process_within_monte_carlo_error(data_model21):
+    result = fit_conditional_process(model14_data(data_model21), 14, x="x", m="m1", y="y", v="v", parallel=["m2"])
+    boot = bootstrap_conditional_process(result, 5000, seed=123456)
+    for j, (_, se, low, high) in enumerate(PUBLISHED_M14_M1_EFFECTS):
+        assert boot["effect_se"][j] == pytest.approx(se, rel=0.1)
+        assert boot["effect_llci"][j] == pytest.approx(low, abs=0.3 * se)
+        assert boot["effect_ulci"][j] == pytest.approx(high, abs=0.3 * se)
+    _, se, low, high = PUBLISHED_M14_M1_INDEX
     assert boot["index_se"] == pytest.approx(se, rel=0.1)
     assert boot["index_llci"] == pytest.approx(low, abs=0.3 * se)
     assert boot["index_ulci"] == pytest.approx(high, abs=0.3 * se)
