@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis fit|report|power``.
+"""Command line: ``python -m analysis fit|report|mediate|power``.
 
 Exit status: 0 on success, 2 for bad input or usage (the message names file, column and
 row), 1 when the data cannot support a model (e.g. a singular design).
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 
 from analysis.bootstrap import show_progress
 from analysis.covariance import COV_TYPES
 from analysis.load import InputError
-from analysis.models import CENTER_CHOICES, PROBE_CHOICES
+from analysis.models import CENTER_CHOICES, CODINGS, PROBE_CHOICES
 from analysis.pipeline import AnalysisOptions, analyse
 from analysis.power import power_table, simulate_power
 
@@ -78,6 +79,12 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="probe the moderators at these values instead, e.g. 2,4,6")
     parser.add_argument("--moderator", default="holism",
                         help="H1 moderator column (default holism; e.g. culture for a two-culture design)")
+    parser.add_argument("--h2-moderator", default="closeness",
+                        help="H2 moderator: closeness (measured, default) or relation (manipulated "
+                             "friend/stranger), or any column")
+    parser.add_argument("--coding", choices=CODINGS, default="indicator",
+                        help="coding of a categorical moderator: indicator (default), sequential, helmert "
+                             "or effect; pairwise slope contrasts are Holm-adjusted")
     parser.add_argument("--keep-failed-attention", action="store_true",
                         help="keep participants who failed the attention check")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
@@ -107,6 +114,38 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--suggestions", default=None,
                         help="suggestions CSV (default: suggestions.csv next to the data, if present)")
 
+    mediate = commands.add_parser("mediate", help="conditional process model (PROCESS model 7, 14 or 21): "
+                                                  "public -> conformity -> evaluation")
+    mediate.add_argument("data", help="participants CSV exported by the platform")
+    mediate.add_argument("--model", type=int, choices=(7, 14, 21), required=True,
+                         help="7: W (holism) moderates public -> conformity; 14: V (closeness) moderates "
+                              "conformity -> evaluation; 21: both")
+    mediate.add_argument("--w", default="holism", help="moderator of X -> M (default holism)")
+    mediate.add_argument("--v", default="closeness", help="moderator of M -> Y (default closeness)")
+    mediate.add_argument("--covariates", type=name_list, default=[],
+                         help="comma-separated covariates, in both regressions")
+    mediate.add_argument("--cov-type", type=cov_type, default="HC3",
+                         help="standard errors of the path coefficients (default HC3)")
+    mediate.add_argument("--boot", type=int, default=5000, metavar="N",
+                         help="percentile bootstrap resamples (default 5000, as PROCESS; 0 for none)")
+    mediate.add_argument("--seed", type=int, default=None, help="random seed for the bootstrap")
+    mediate.add_argument("--alpha", type=alpha_value, default=0.05)
+    mediate.add_argument("--keep-failed-attention", action="store_true")
+    mediate.add_argument("--codebook", default=None, help="codebook.json of the export")
+    mediate.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    mediate.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    suggestions = commands.add_parser("suggestions", help="suggestion-level adoption models (cluster-robust "
+                                                          "logistic, GEE exchangeable, mixed logistic)")
+    suggestions.add_argument("data_dir", help="export folder with participants.csv and suggestions.csv")
+    suggestions.add_argument("--moderator", default="holism", help="moderator of public (default holism)")
+    suggestions.add_argument("--closeness", choices=("auto", "none", "require"), default="auto",
+                             help="per-suggester closeness (ios_<persona>) as a predictor: when present "
+                                  "(auto, default), never, or required")
+    suggestions.add_argument("--alpha", type=alpha_value, default=0.05)
+    suggestions.add_argument("--keep-failed-attention", action="store_true")
+    suggestions.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+
     power = commands.add_parser("power", help="simulate power of the interaction tests")
     power.add_argument("--hypothesis", choices=("h1", "h2", "both"), default="both")
     power.add_argument("--f2", type=effect_size, default=0.02,
@@ -127,7 +166,8 @@ def options_from(args) -> AnalysisOptions:
         cov_type=args.cov_type, center=args.center, covariates=args.covariates, probe=args.probe,
         at=args.at, moderator=args.moderator, keep_failed_attention=args.keep_failed_attention,
         bootstrap=max(args.bootstrap, 0), seed=args.seed, alpha=args.alpha,
-        progress=show_progress(args.quiet), codebook=args.codebook,
+        progress=show_progress(args.quiet), codebook=args.codebook, h2_moderator=args.h2_moderator,
+        coding=args.coding,
     )
 
 
@@ -147,9 +187,43 @@ def run_report(args) -> int:
     from analysis.report import write_report
 
     analysis = analyse(args.data, options_from(args))
-    paths = write_report(analysis, args.out, args.suggestions)
+    paths = write_report(analysis, args.out, args.suggestions,
+                         command="python -m analysis " + shlex.join(args.argv))
     for label, path in paths.items():
         print(f"{label}: {path}")
+    return 0
+
+
+def run_mediate(args) -> int:
+    from analysis.pipeline import mediate
+
+    if args.boot < 0:
+        raise ValueError("--boot must be 0 or more")
+    document = mediate(args.data, args.model, w=args.w, v=args.v, covariates=args.covariates,
+                       cov_type=args.cov_type, n_boot=args.boot, seed=args.seed, alpha=args.alpha,
+                       keep_failed_attention=args.keep_failed_attention, codebook=args.codebook,
+                       progress=show_progress(args.quiet))
+    if args.json:
+        sys.stdout.write(json.dumps(document, allow_nan=False) + "\n")
+    else:
+        from analysis.report import mediation_sections, render_text
+
+        sys.stdout.write(render_text(mediation_sections(document)))
+    return 0
+
+
+def run_suggestions(args) -> int:
+    from analysis.pipeline import to_jsonable
+    from analysis.suggestions import analyse_suggestions
+
+    document = to_jsonable(analyse_suggestions(args.data_dir, moderator=args.moderator, closeness=args.closeness,
+                                               alpha=args.alpha, keep_failed_attention=args.keep_failed_attention))
+    if args.json:
+        sys.stdout.write(json.dumps(document, allow_nan=False) + "\n")
+    else:
+        from analysis.report import render_text, suggestion_sections
+
+        sys.stdout.write(render_text(suggestion_sections(document)))
     return 0
 
 
@@ -170,8 +244,10 @@ def run_power(args) -> int:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     args = build_parser().parse_args(argv)
-    runners = {"fit": run_fit, "report": run_report, "power": run_power}
+    args.argv = argv  # the report records the command that produced it
+    runners = {"fit": run_fit, "report": run_report, "mediate": run_mediate, "suggestions": run_suggestions, "power": run_power}
     try:
         return runners[args.command](args)
     except InputError as exc:

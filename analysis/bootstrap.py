@@ -26,34 +26,63 @@ def resample_counts(rng: np.random.Generator, n_resamples: int, n: int) -> np.nd
     return np.bincount((draws + offsets).ravel(), minlength=n_resamples * n).reshape(n_resamples, n)
 
 
-def bootstrap_params(design, response, n_boot: int, seed=None, progress: bool = False,
-                     label: str = "bootstrap") -> np.ndarray:
-    """Coefficients refitted on ``n_boot`` case resamples; rows of NaN for singular resamples."""
+def _prepared(design, response):
+    """Per-case outer products and cross products of one regression, columns rescaled.
+
+    Columns are rescaled to unit root-mean-square before the conditioning test, so a
+    covariate in currency units or milliseconds does not make every resample look singular.
+    """
     design = np.asarray(design, dtype=float)
     response = np.asarray(response, dtype=float)
     n, p = design.shape
-    rng = np.random.default_rng(seed)
-    # Columns are rescaled to unit root-mean-square before the conditioning test, so a
-    # covariate in currency units or milliseconds does not make every resample look singular.
     scale = np.sqrt(np.mean(design**2, axis=0))
     scale[scale == 0.0] = 1.0
     design = design / scale
     outer = (design[:, :, None] * design[:, None, :]).reshape(n, p * p)
-    cross = design * response[:, None]
+    return outer, design * response[:, None], scale
+
+
+def bootstrap_joint(regressions, n_boot: int, seed=None, progress: bool = False,
+                    label: str = "bootstrap") -> list[np.ndarray]:
+    """Refit several regressions on the same case resamples (as a mediation model needs).
+
+    ``regressions`` is a list of (design, response) with the same rows. Returns one array of
+    coefficient draws per regression; a resample singular in any regression is NaN in all.
+    """
+    prepared = [_prepared(d, r) for d, r in regressions]
+    n = prepared[0][0].shape[0]
+    if any(outer.shape[0] != n for outer, _, _ in prepared):
+        raise ValueError("the regressions must share their cases")
+    sizes = [cross.shape[1] for _, cross, _ in prepared]
+    rng = np.random.default_rng(seed)
     batch = int(max(1, min(n_boot, 4_000_000 // max(n, 1))))
-    draws = np.full((n_boot, p), np.nan)
+    draws = [np.full((n_boot, p), np.nan) for p in sizes]
     with tqdm(total=n_boot, desc=label, file=sys.stderr, disable=not progress, leave=False) as bar:
         for start in range(0, n_boot, batch):
             size = min(batch, n_boot - start)
             counts = resample_counts(rng, size, n).astype(float)
-            xtx = (counts @ outer).reshape(size, p, p)
-            xty = counts @ cross
-            # A resample can be singular (e.g. every case from one condition): leave it NaN.
-            ok = np.linalg.cond(xtx) < 1e12
-            if ok.any():
-                draws[start:start + size][ok] = np.linalg.solve(xtx[ok], xty[ok][..., None])[..., 0]
+            solved, ok_all = [], np.ones(size, dtype=bool)
+            for (outer, cross, _), p in zip(prepared, sizes):
+                xtx = (counts @ outer).reshape(size, p, p)
+                xty = counts @ cross
+                # A resample can be singular (e.g. every case from one condition): leave it NaN.
+                ok = np.linalg.cond(xtx) < 1e12
+                ok_all &= ok
+                solution = np.full((size, p), np.nan)
+                if ok.any():
+                    solution[ok] = np.linalg.solve(xtx[ok], xty[ok][..., None])[..., 0]
+                solved.append(solution)
+            for target, solution in zip(draws, solved):
+                solution[~ok_all] = np.nan
+                target[start:start + size] = solution
             bar.update(size)
-    return draws / scale
+    return [d / scale for d, (_, _, scale) in zip(draws, prepared)]
+
+
+def bootstrap_params(design, response, n_boot: int, seed=None, progress: bool = False,
+                     label: str = "bootstrap") -> np.ndarray:
+    """Coefficients refitted on ``n_boot`` case resamples; rows of NaN for singular resamples."""
+    return bootstrap_joint([(design, response)], n_boot, seed, progress, label)[0]
 
 
 def percentile_interval(samples: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:

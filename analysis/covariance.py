@@ -29,7 +29,7 @@ def normalize_cov_type(name: str) -> str:
 
 def leverage(design: np.ndarray, xtx_inv: np.ndarray) -> np.ndarray:
     """Diagonal of the hat matrix X (X'X)^-1 X' without forming the n x n matrix."""
-    return np.einsum("ij,jk,ik->i", design, xtx_inv, design)
+    return np.sum((design @ xtx_inv) * design, axis=1)
 
 
 def residual_weights(kind: str, resid: np.ndarray, hat: np.ndarray, n: int, p: int) -> np.ndarray:

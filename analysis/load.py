@@ -1,8 +1,10 @@
 """Reading, validating and excluding rows of the exported CSV files.
 
-Everything is read as text first and parsed here (vectorised), so that a bad cell can be
-reported with its file, column and row instead of surfacing later as an obscure numeric error.
-Scale ranges come from the export's ``codebook.json`` next to the data when there is one.
+pandas' C parser reads the file once; a column it parses as numbers needs no further check,
+and only columns left as text (ids, conditions, flags, and numeric columns with a stray word)
+go through the text path here, so that a bad cell is reported with its file, column and row
+instead of surfacing later as an obscure numeric error. Ids are always read as text (leading
+zeros kept). Scale ranges come from the export's ``codebook.json`` next to the data when there is one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ import numpy as np
 import pandas as pd
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none"})
+# The same tokens as pandas should see them, so a numeric column with empty cells stays numeric.
+NA_VALUES = sorted({v for t in MISSING_TOKENS for v in (t, t.upper(), t.title())})
+# Read as text whatever they look like: identifiers must keep leading zeros.
+TEXT_COLUMNS = ("participant_id", "suggester_id", "condition")
 TRUE_TOKENS = frozenset({"true", "t", "yes", "y", "1", "1.0"})
 FALSE_TOKENS = frozenset({"false", "f", "no", "n", "0", "0.0"})
 
@@ -109,8 +115,8 @@ def read_text_table(path) -> pd.DataFrame:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
-                                encoding="utf-8-sig", index_col=False)
+            table = pd.read_csv(path, dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=False,
+                                na_values=NA_VALUES, encoding="utf-8-sig", index_col=False)
     except pd.errors.EmptyDataError:
         raise InputError(path, "the file is empty (no header and no rows)") from None
     except pd.errors.ParserError as exc:
@@ -125,7 +131,12 @@ def read_text_table(path) -> pd.DataFrame:
     if table.shape[1] == 1 and ";" in str(table.columns[0]):
         raise InputError(path, "the file is semicolon-separated (as some spreadsheets save CSV); "
                                "save it comma-separated, as the platform exports it")
-    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+    # pandas drops a trailing empty field on every row silently when NA values are parsed,
+    # so the first data row is also compared with the header (cheap: two lines).
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        head = list(zip(range(2), csv.reader(handle)))
+    first_row_wider = len(head) == 2 and len(head[1][1]) > len(head[0][1])
+    if first_row_wider or any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         ragged = _first_ragged_row(path, table.shape[1])
         where = f"row {ragged[0]} has {ragged[1]} fields" if ragged else "a row has more fields"
         raise InputError(path, f"{where} but the header has {table.shape[1]} "
@@ -135,8 +146,21 @@ def read_text_table(path) -> pd.DataFrame:
         raise InputError(path, "the file has a header but no data rows")
     table.columns = [str(c).strip() for c in table.columns]
     for column in table.columns:
-        table[column] = table[column].astype(str).str.strip()
+        if not is_parsed_number(table[column]):
+            table[column] = table[column].fillna("").astype(str).str.strip()
     return table.reset_index(drop=True)
+
+
+def is_parsed_number(values: pd.Series) -> bool:
+    """A column the CSV parser already read as numbers (or true/false), so no cell can be bad."""
+    return pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """The column as stripped text; parsed numbers are written back (missing as '')."""
+    if not is_parsed_number(values):
+        return values
+    return values.astype(object).where(values.notna(), "").astype(str)
 
 
 def read_codebook(data_path, codebook_path=None) -> dict:
@@ -191,10 +215,14 @@ def require_columns(table: pd.DataFrame, path, columns) -> None:
 
 
 def missing_mask(values: pd.Series) -> np.ndarray:
+    if is_parsed_number(values):
+        return values.isna().to_numpy(dtype=bool)
     return values.str.lower().isin(MISSING_TOKENS).to_numpy(dtype=bool)
 
 
 def _to_numbers(text: pd.Series, missing: np.ndarray) -> np.ndarray:
+    if is_parsed_number(text):
+        return text.to_numpy(dtype=float, na_value=np.nan)
     return pd.to_numeric(text.where(~missing, None), errors="coerce").to_numpy(dtype=float)
 
 
@@ -220,7 +248,7 @@ def parse_number(table: pd.DataFrame, column: str, path, bounds=None) -> pd.Seri
 
 def parse_boolean(table: pd.DataFrame, column: str, path) -> pd.Series:
     """Parse true/false, True/False, 1/0, yes/no; empty cells become missing (None)."""
-    tokens = table[column].str.lower()
+    tokens = as_text(table[column]).str.lower()
     is_true = tokens.isin(TRUE_TOKENS).to_numpy()
     is_false = tokens.isin(FALSE_TOKENS).to_numpy()
     is_missing = tokens.isin(MISSING_TOKENS).to_numpy()
@@ -263,7 +291,7 @@ def parse_auto(table: pd.DataFrame, column: str, path) -> tuple[pd.Series, bool,
 
 def parse_condition(table: pd.DataFrame, path) -> pd.Series:
     """Code the condition as public = 1, private = 0; empty cells are missing."""
-    tokens = table["condition"].str.lower()
+    tokens = as_text(table["condition"]).str.lower()
     codes = tokens.map(CONDITION_CODES).to_numpy(dtype=float)
     bad = np.isnan(codes) & ~tokens.isin(MISSING_TOKENS).to_numpy()
     if bad.any():

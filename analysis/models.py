@@ -19,6 +19,10 @@ from analysis.covariance import coefficient_covariance, normalize_cov_type
 from analysis.probing import johnson_neyman, mean_sd_values, process_percentiles, t_test
 
 CENTER_CHOICES = ("none", "all", "continuous")
+CODINGS = ("indicator", "sequential", "helmert", "effect")
+# Prefix of the term names per coding: indicator keeps patsy's Treatment names (relation[T.stranger]).
+CODING_PREFIX = {"indicator": "T", "sequential": "Seq", "helmert": "Helmert", "effect": "Sum"}
+JN_TABLE_POINTS = 21
 PROBE_CHOICES = ("percentiles", "mean-sd")
 PERCENTILE_LABELS = ("16th percentile", "50th percentile", "84th percentile")
 
@@ -65,6 +69,11 @@ class ModerationResult:
     covariate_means: np.ndarray
     bootstrap: dict | None = None
     notes: list[str] = field(default_factory=list)
+    coding: str = "indicator"
+    coding_matrix: np.ndarray | None = None  # levels x (levels - 1), categorical moderator only
+    slope_contrasts: list | None = None
+    case_ids: np.ndarray | None = None
+    diagnostics: dict | None = None
 
     @property
     def n(self) -> int:
@@ -94,8 +103,9 @@ class ModerationResult:
             w = np.atleast_1d(np.asarray(w, dtype=float))
             return (w - self.centers["moderator"])[:, None]
         w = np.atleast_1d(np.asarray(w, dtype=object))
-        dummies = np.array([[1.0 if v == level else 0.0 for level in self.moderator_levels[1:]] for v in w])
-        return dummies - self.centers["moderator"]
+        matrix = self.coding_matrix
+        rows = np.array([matrix[self.moderator_levels.index(v)] for v in w])
+        return rows - self.centers["moderator"]
 
     def effect_at(self, w) -> tuple[np.ndarray, np.ndarray]:
         """Conditional effect of the focal predictor at moderator value(s) w, with its SE."""
@@ -121,6 +131,24 @@ class ModerationResult:
         se = np.sqrt(np.einsum("ij,jk,ik->i", design, self.cov, design))
         return fitted, se
 
+    def effect_sizes(self) -> dict:
+        """Delta R^2 and Cohen's f^2 of the interaction, and standardised simple slopes.
+
+        f^2 = (R^2_full - R^2_reduced) / (1 - R^2_full). The simple slope at each probe value is
+        given fully standardised (b SD_X / SD_Y) for a continuous focal predictor and Y-standardised
+        (b / SD_Y, a standardised mean difference) for a 0/1 one such as ``public``.
+        """
+        delta = self.interaction["r2_change"]
+        f2 = delta / (1.0 - self.r2) if self.r2 < 1.0 else float("inf")
+        sd_y = float(np.std(self.response, ddof=1))
+        binary = np.unique(self.focal_values).size <= 2
+        sd_x = 1.0 if binary else float(np.std(self.focal_values, ddof=1))
+        slopes = [{"w": row["w"], "label": row["label"], "b": row["effect"],
+                   "standardized": row["effect"] * sd_x / sd_y} for row in self.conditional_effects]
+        return {"r2_change": delta, "f2": f2, "sd_outcome": sd_y, "sd_focal": None if binary else sd_x,
+                "standardization": "b / SD(Y) (focal predictor is 0/1)" if binary else "b * SD(X) / SD(Y)",
+                "standardized_slopes": slopes}
+
     def to_dict(self) -> dict:
         """The MODEL object of the JSON output (numbers may still be numpy / NaN)."""
         result = {
@@ -143,7 +171,15 @@ class ModerationResult:
             "interaction": self.interaction,
             "conditional_effects": self.conditional_effects,
             "johnson_neyman": self.johnson_neyman,
+            "effect_sizes": self.effect_sizes(),
         }
+        if self.moderator_levels is not None:
+            result["coding"] = {"scheme": self.coding, "levels": list(self.moderator_levels),
+                                "matrix": {level: list(map(float, row))
+                                           for level, row in zip(self.moderator_levels, self.coding_matrix)}}
+            result["slope_contrasts"] = self.slope_contrasts
+        if self.diagnostics is not None:
+            result["diagnostics"] = self.diagnostics
         if self.bootstrap is not None:
             result["bootstrap"] = self.bootstrap
         if self.notes:
@@ -196,6 +232,92 @@ def dummy_columns(values: pd.Series, name: str) -> tuple[list[str], np.ndarray, 
     return names, matrix, levels
 
 
+def coding_matrix(n_levels: int, coding: str) -> np.ndarray:
+    """Rows: levels (sorted, first is the reference); columns: the k - 1 coded variables.
+
+    indicator   level j vs the first level
+    sequential  level j vs level j - 1 (PROCESS's sequential coding)
+    helmert     the mean of the levels after level j minus level j (PROCESS's Helmert coding)
+    effect      level j vs the unweighted mean of all levels (the first level coded -1)
+    """
+    k = n_levels
+    if coding == "indicator":
+        return np.vstack([np.zeros(k - 1), np.eye(k - 1)])
+    if coding == "sequential":
+        return np.tril(np.ones((k, k)), -1)[:, :k - 1]
+    if coding == "helmert":
+        matrix = np.zeros((k, k - 1))
+        for j in range(k - 1):
+            later = k - j - 1
+            matrix[j, j] = -later / (later + 1)
+            matrix[j + 1:, j] = 1.0 / (later + 1)
+        return matrix
+    if coding == "effect":
+        return np.vstack([-np.ones(k - 1), np.eye(k - 1)])
+    raise ValueError(f"coding must be one of {', '.join(CODINGS)}, not {coding!r}")
+
+
+def coded_columns(values: pd.Series, name: str, coding: str = "indicator"):
+    """Columns of a categorical variable under a coding, with names and the coding matrix."""
+    levels = sorted(str(v) for v in pd.unique(values))
+    matrix = coding_matrix(len(levels), coding) if len(levels) > 1 else np.empty((1, 0))
+    codes = pd.Categorical(values.astype(str), categories=levels).codes
+    columns = matrix[codes]
+    if coding == "helmert":
+        names = [f"{name}[Helmert.{level}]" for level in levels[:-1]]
+    else:
+        names = [f"{name}[{CODING_PREFIX[coding]}.{level}]" for level in levels[1:]]
+    return names, columns, levels, matrix
+
+
+def holm_adjust(p_values) -> np.ndarray:
+    """Holm's step-down adjustment: sorted p times (m - rank), made monotone, capped at 1."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p)
+    m = p.size
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, (m - rank) * p[index])
+        adjusted[index] = min(1.0, running)
+    return adjusted
+
+
+def slope_contrasts(result: "ModerationResult") -> list[dict]:
+    """Every pairwise difference of the focal slope between moderator levels, Holm-adjusted."""
+    levels = result.moderator_levels
+    rows = result.moderator_row(levels)
+    interaction = result.index_of("interaction")
+    out = []
+    for i in range(len(levels)):
+        for j in range(i + 1, len(levels)):
+            gradient = np.zeros(len(result.columns))
+            gradient[interaction] = rows[j] - rows[i]
+            estimate = float(gradient @ result.params)
+            se = float(np.sqrt(gradient @ result.cov @ gradient))
+            tests = t_test(estimate, se, result.df_resid, result.alpha)
+            out.append({"contrast": f"{levels[j]} - {levels[i]}", "estimate": estimate, "se": se,
+                        **{k: float(v) for k, v in tests.items()}})
+    for row, adjusted in zip(out, holm_adjust([r["p"] for r in out])):
+        row["p_holm"] = float(adjusted)
+    return out
+
+
+def johnson_neyman_table(result: "ModerationResult", points: int = JN_TABLE_POINTS) -> list[dict]:
+    """Conditional effect at evenly spaced moderator values over the observed range, with the
+    Johnson–Neyman points added in order (as PROCESS prints it)."""
+    observed = np.asarray(result.moderator_values, dtype=float)
+    grid = np.linspace(observed.min(), observed.max(), points)
+    boundaries = [p["w"] for p in (result.johnson_neyman or {}).get("points", [])]
+    values = np.sort(np.concatenate([grid, boundaries]))
+    effects, ses = result.effect_at(values)
+    tests = t_test(effects, ses, result.df_resid, result.alpha)
+    return [{"w": float(w), "effect": float(e), "se": float(s), "t": float(t), "p": float(pv),
+             "ci_low": float(lo), "ci_high": float(hi), "jn_point": bool(np.any(np.isclose(w, boundaries)))}
+            for w, e, s, t, pv, lo, hi in zip(values, effects, ses, tests["t"], tests["p"], tests["ci_low"],
+                                              tests["ci_high"])]
+
+
 def should_center(values: np.ndarray, center: str) -> bool:
     if center == "all":
         return True
@@ -217,6 +339,7 @@ def fit_moderation(
     at=None,
     alpha: float = 0.05,
     scale: tuple[float, float] | None = None,
+    coding: str = "indicator",
 ) -> ModerationResult:
     """Fit ``outcome ~ focal * moderator (+ covariates)`` by OLS and probe the interaction.
 
@@ -225,11 +348,14 @@ def fit_moderation(
     PROCESS percentiles (default), mean +/- 1 SD, or the values in ``at``, with
     Johnson–Neyman when it has more than two distinct values. ``scale`` is the moderator's
     scale range (from the codebook): a probe value outside it, or outside the observed data,
-    is labelled and noted as an extrapolation.
+    is labelled and noted as an extrapolation. ``coding`` codes a categorical moderator
+    (indicator, sequential, helmert or effect); the slopes per level do not depend on it.
     """
     cov_type = normalize_cov_type(cov_type)
     if center not in CENTER_CHOICES:
         raise ValueError(f"center must be one of {CENTER_CHOICES}, not {center!r}")
+    if coding not in CODINGS:
+        raise ValueError(f"coding must be one of {', '.join(CODINGS)}, not {coding!r}")
     if probe not in PROBE_CHOICES:
         raise ValueError(f"probe must be one of {PROBE_CHOICES}, not {probe!r}")
     covariates = [c for c in covariates if c]
@@ -239,6 +365,7 @@ def fit_moderation(
         raise KeyError(f"columns not in the data: {', '.join(missing_columns)}")
     complete = df[used].notna().all(axis=1).to_numpy()
     data = df.loc[complete, used].reset_index(drop=True)
+    case_ids = df.loc[complete, "participant_id"].to_numpy() if "participant_id" in df.columns else None
     n_missing = int((~complete).sum())
     if is_categorical(data[focal]) or is_categorical(data[outcome]):
         raise ValueError("the outcome and the focal predictor must be numeric")
@@ -255,20 +382,21 @@ def fit_moderation(
     blocks = [np.ones_like(y), x]
     categorical_moderator = is_categorical(data[moderator])
     if categorical_moderator:
-        names, dummies, levels = dummy_columns(data[moderator], moderator)
+        names, dummies, levels, matrix = coded_columns(data[moderator], moderator, coding)
         if len(levels) < 2:
             raise ValueError(f"the moderator {moderator!r} has only one level")
         w_center = dummies.mean(axis=0) if center == "all" else np.zeros(dummies.shape[1])
         w_cols = dummies - w_center
         moderator_values = data[moderator].astype(str).to_numpy(dtype=object)
-        for name, level, col in zip(names, levels[1:], w_cols.T):
+        labels = levels[:-1] if coding == "helmert" else levels[1:]
+        for name, level, col in zip(names, labels, w_cols.T):
             columns.append(Column(name, "moderator", level))
             blocks.append(col)
-        for name, level, col in zip(names, levels[1:], w_cols.T):
+        for name, level, col in zip(names, labels, w_cols.T):
             columns.append(Column(f"{focal}:{name}", "interaction", level))
             blocks.append(x * col)
     else:
-        levels = None
+        levels, matrix = None, None
         w_raw = data[moderator].to_numpy(dtype=float)
         w_center = float(w_raw.mean()) if should_center(w_raw, center) else 0.0
         moderator_values = w_raw
@@ -324,6 +452,7 @@ def fit_moderation(
         n_missing=n_missing, focal_values=x_raw, moderator_values=moderator_values,
         moderator_levels=levels, centers={"focal": x_center, "moderator": w_center},
         covariate_means=design[:, [i for i, c in enumerate(columns) if c.role == "covariate"]].mean(axis=0),
+        coding=coding if categorical_moderator else "none", coding_matrix=matrix, case_ids=case_ids,
     )
     result.conditional_effects = conditional_effects(result, probe, at)
     if not categorical_moderator and at:
@@ -334,8 +463,11 @@ def fit_moderation(
             params[i1], params[i3], cov[i1, i1], cov[i1, i3], cov[i3, i3], df_resid,
             moderator_values, shift=w_center, alpha=alpha,
         )
+        result.johnson_neyman["table"] = johnson_neyman_table(result)
     else:
         result.notes.append("Johnson-Neyman is not defined for a dichotomous or categorical moderator.")
+    if categorical_moderator:
+        result.slope_contrasts = slope_contrasts(result)
     return result
 
 
@@ -388,6 +520,7 @@ def fit_h1(df: pd.DataFrame, *, moderator: str = "holism", **options) -> Moderat
     return fit_moderation(df, "conformity", "public", moderator, **options)
 
 
-def fit_h2(df: pd.DataFrame, **options) -> ModerationResult:
-    """H2: does conformity affect the evaluation differently by closeness to the adviser?"""
-    return fit_moderation(df, "evaluation", "conformity", "closeness", **options)
+def fit_h2(df: pd.DataFrame, *, moderator: str = "closeness", **options) -> ModerationResult:
+    """H2: does conformity affect the evaluation differently by closeness to the adviser
+    (measured ``closeness``, or e.g. the manipulated ``relation`` friend/stranger)?"""
+    return fit_moderation(df, "evaluation", "conformity", moderator, **options)

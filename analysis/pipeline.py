@@ -33,10 +33,12 @@ class AnalysisOptions:
     progress: bool = False
 
     codebook: str | None = None
+    h2_moderator: str = "closeness"
+    coding: str = "indicator"
 
     def model_options(self) -> dict:
         return {"cov_type": self.cov_type, "center": self.center, "covariates": self.covariates,
-                "probe": self.probe, "at": self.at, "alpha": self.alpha}
+                "probe": self.probe, "at": self.at, "alpha": self.alpha, "coding": self.coding}
 
 
 def scale_of(study: StudyData, column: str):
@@ -68,18 +70,28 @@ class Analysis:
 def analyse(path, options: AnalysisOptions | None = None) -> Analysis:
     """Read and validate the participants file, then fit (and optionally bootstrap) H1 and H2."""
     options = options or AnalysisOptions()
-    study = read_participants(path, moderator=options.moderator, covariates=options.covariates,
+    parsed = list(dict.fromkeys([*options.covariates, options.h2_moderator]))
+    study = read_participants(path, moderator=options.moderator, covariates=parsed,
                               keep_failed_attention=options.keep_failed_attention, codebook=options.codebook)
     fitted = []
-    h1_scale, h2_scale = scale_of(study, options.moderator), scale_of(study, "closeness")
+    h1_scale, h2_scale = scale_of(study, options.moderator), scale_of(study, options.h2_moderator)
     for label, fit in (("H1", lambda: fit_h1(study.data, moderator=options.moderator, scale=h1_scale,
                                              **options.model_options())),
-                       ("H2", lambda: fit_h2(study.data, scale=h2_scale, **options.model_options()))):
+                       ("H2", lambda: fit_h2(study.data, moderator=options.h2_moderator, scale=h2_scale,
+                                             **options.model_options()))):
         try:
             fitted.append(fit())
         except (ValueError, np.linalg.LinAlgError) as exc:
             raise ValueError(f"{label} cannot be fitted on {path}: {exc}") from None
     h1, h2 = fitted
+    from analysis.diagnostics import binomial_check, model_diagnostics
+
+    h1.diagnostics = model_diagnostics(h1, scale_of(study, "conformity"))
+    h2.diagnostics = model_diagnostics(h2)
+    if h1.outcome == "conformity":
+        check = binomial_check(study.data, h1, options.alpha)
+        if check is not None:
+            h1.diagnostics["bounded_outcome"]["binomial_check"] = check
     if options.bootstrap > 0:
         # Separate, fixed sub-seeds keep each model's resamples reproducible on their own.
         seeds = np.random.SeedSequence(options.seed).spawn(2) if options.seed is not None else [None, None]
@@ -87,6 +99,31 @@ def analyse(path, options: AnalysisOptions | None = None) -> Analysis:
             bootstrap_moderation(result, options.bootstrap, seed, options.progress)
             result.bootstrap["seed"] = options.seed
     return Analysis(study=study, h1=h1, h2=h2, options=options)
+
+
+def mediate(path, model: int, *, w: str = "holism", v: str = "closeness", covariates=(), cov_type: str = "HC3",
+            n_boot: int = 5000, seed=None, alpha: float = 0.05, keep_failed_attention: bool = False,
+            codebook=None, progress: bool = False) -> dict:
+    """Read the participants file and fit (and bootstrap) PROCESS model 7, 14 or 21 as JSON-safe data."""
+    from analysis.mediation import MODERATED_PATHS, bootstrap_conditional_process, fit_conditional_process
+
+    moderate_w, moderate_v = MODERATED_PATHS.get(model, (True, True))
+    extra = [c for c in ([v] if moderate_v else []) + list(covariates) if c]
+    study = read_participants(path, moderator=w if moderate_w else "holism", covariates=extra,
+                              keep_failed_attention=keep_failed_attention, codebook=codebook)
+    try:
+        result = fit_conditional_process(study.data, model, w=w, v=v, covariates=covariates,
+                                         cov_type=cov_type, alpha=alpha)
+        if n_boot > 0:
+            bootstrap_conditional_process(result, n_boot, seed, progress)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        raise ValueError(f"model {model} cannot be fitted on {path}: {exc}") from None
+    document = result.to_dict()
+    if result.bootstrap is not None:
+        document["bootstrap"]["seed"] = seed
+    exclusions = dict(study.exclusions)
+    exclusions["missing"] = result.n_missing
+    return to_jsonable({**document, "input": study.input_info(), "exclusions": exclusions})
 
 
 def robustness_checks(analysis: Analysis, suggestions_path=None) -> dict:

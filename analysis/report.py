@@ -97,6 +97,15 @@ def model_items(model: dict, alpha: float = 0.05) -> list:
           number(r["se"]), number(r["t"]), p_value(r["p"]), number(r["ci_low"]), number(r["ci_high"])]
          for r in conditional],
     ))
+    sizes = model.get("effect_sizes")
+    if sizes:
+        items.append(Table(
+            "Effect sizes", ["quantity", "value"],
+            [["Delta R-sq of the interaction", number(sizes["r2_change"])],
+             ["Cohen's f-sq = Delta R-sq / (1 - R-sq)", number(sizes["f2"])],
+             *[[f"standardised simple slope at {r['label']}", number(r["standardized"])]
+               for r in sizes["standardized_slopes"]]],
+            note=f"Standardised slopes: {sizes['standardization']}."))
     jn = model["johnson_neyman"]
     if jn is None:
         items.append("Johnson-Neyman: not applicable (dichotomous or categorical moderator).")
@@ -116,6 +125,26 @@ def model_items(model: dict, alpha: float = 0.05) -> list:
             [[number(r["from"]), number(r["to"]), "yes" if r["significant"] else "no", r["sign"] or "-"]
              for r in jn["regions"]],
         ))
+    if jn is not None and jn.get("table"):
+        items.append(Table(
+            f"Conditional effect of {model['focal']} along {model['moderator']} (Johnson-Neyman table; "
+            f"LLCI/ULCI: {level})", [model["moderator"], "effect", "se", "t", "p", "LLCI", "ULCI"],
+            [[number(r["w"]) + (" (J-N)" if r["jn_point"] else ""), number(r["effect"]), number(r["se"]),
+              number(r["t"]), p_value(r["p"]), number(r["ci_low"]), number(r["ci_high"])] for r in jn["table"]]))
+    if model.get("coding"):
+        coding = model["coding"]
+        items.append(Table(f"Coding of {model['moderator']}: {coding['scheme']}",
+                           ["level", *[f"D{j + 1}" for j in range(len(coding["levels"]) - 1)]],
+                           [[level, *[number(v, 3) for v in row]] for level, row in coding["matrix"].items()]))
+    if model.get("slope_contrasts"):
+        items.append(Table(
+            f"Pairwise contrasts of the {model['focal']} slope between {model['moderator']} levels "
+            f"(LLCI/ULCI: {level})", ["contrast", "estimate", "se", "t", "p", "p (Holm)", "LLCI", "ULCI"],
+            [[r["contrast"], number(r["estimate"]), number(r["se"]), number(r["t"]), p_value(r["p"]),
+              p_value(r["p_holm"]), number(r["ci_low"]), number(r["ci_high"])] for r in model["slope_contrasts"]],
+            note="p (Holm): Holm's step-down adjustment over all pairwise contrasts."))
+    if model.get("diagnostics"):
+        items += diagnostics_items(model["diagnostics"])
     boot = model.get("bootstrap")
     if boot:
         items.append(Table(
@@ -127,6 +156,37 @@ def model_items(model: dict, alpha: float = 0.05) -> list:
                 number(r["ci_high"])] for r in boot["conditional_effects"]],
             note=f"{boot['n_failed']} resamples could not be fitted." if boot["n_failed"] else None,
         ))
+    return items
+
+
+def diagnostics_items(diag: dict) -> list:
+    """Heteroskedasticity, influence, VIF and the bounded-outcome caveat of one model."""
+    het, infl = diag["heteroskedasticity"], diag["influence"]
+    items = [Table("Diagnostics", ["check", "value", "note"], [
+        [het["test"], f"LM = {number(het['lm'], 3)}, df = {het['df']}, p = {p_value(het['p'])}",
+         "small p: heteroskedastic residuals (HC3 SEs remain valid)"],
+        ["max leverage", number(infl["max_leverage"], 4),
+         f"{infl['n_high_leverage']} cases above 2p/n = {number(infl['leverage_cutoff'], 4)}"],
+        ["max Cook's distance", number(infl["max_cooks_distance"], 4),
+         f"{infl['n_high_cooks']} cases above 4/n = {number(infl['cooks_cutoff'], 4)}; "
+         f"{infl['n_cooks_above_1']} above 1"],
+        *[[f"VIF {name}", number(value, 2), ""] for name, value in diag["vif"].items()],
+    ], note=diag.get("vif_note"))]
+    items.append("Most influential cases (Cook's distance): " + ", ".join(
+        f"{c['case']} (D = {number(c['cooks_distance'], 4)}, h = {number(c['leverage'], 4)})"
+        for c in infl["most_influential"]) + ".")
+    bounded = diag.get("bounded_outcome")
+    if bounded:
+        items.append("Linear-probability caveat: " + bounded["caveat"])
+        check = bounded.get("binomial_check")
+        if check and "interaction" in check:
+            for term, row in check["interaction"].items():
+                items.append(
+                    f"Binomial robustness check ({check['model']}, n = {check['n']}): {term} b = "
+                    f"{number(row['binomial_b_logodds'])} log-odds, p = {p_value(row['binomial_p'])} vs OLS b = "
+                    f"{number(row['ols_b'])}, p = {p_value(row['ols_p'])}: "
+                    + ("same sign" if row["same_sign"] else "OPPOSITE sign") + " and "
+                    + ("the same" if row["same_decision"] else "a DIFFERENT") + " test decision.")
     return items
 
 
@@ -285,17 +345,99 @@ def render_html(sections: list[Section], title: str) -> str:
     return "\n".join(parts)
 
 
-def write_report(analysis: Analysis, out_dir, suggestions_path=None) -> dict:
-    """Write report.html, report.md, the PNG figures and results.json into ``out_dir``."""
+SIMULATED_BANNER = ("SIMULATED DATA: the analysed participants are simulated (a pipeline check). "
+                    "Nothing in this report is a result about people.")
+VERSIONED_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib")
+
+
+def provenance(command: str | None) -> dict:
+    """Software versions, the UTC time and the command that produced a report."""
+    import datetime
+    import platform
+    import sys
+    from importlib import metadata
+
+    versions = {"python": platform.python_version()}
+    for package in VERSIONED_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return {"created_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "command": command or " ".join(["python -m analysis", *sys.argv[1:]]), "versions": versions}
+
+
+def analysed_rows_simulated(study) -> bool:
+    flagged = study.exclusions.get("simulated", {})
+    return bool(flagged.get("rows")) and not flagged.get("excluded")
+
+
+def suggestion_level_section(analysis: Analysis, suggestions_path) -> tuple[Section | None, dict | None]:
+    """The suggestion-level models when a suggestions file is at hand."""
+    from analysis.load import read_suggestions
+    from analysis.suggestions import fit_suggestion_models
+
+    if suggestions_path is None:
+        candidate = Path(analysis.study.path).with_name("suggestions.csv")
+        suggestions_path = candidate if candidate.is_file() else None
+    if suggestions_path is None:
+        return None, None
+    document = fit_suggestion_models(analysis.study.data, read_suggestions(suggestions_path),
+                                     moderator=analysis.options.moderator, alpha=analysis.options.alpha)
+    document = to_jsonable(document)
+    return Section("Suggestion-level models of adoption (H1)", suggestion_model_items(document)), document
+
+
+def conditional_process_items(analysis: Analysis) -> tuple[list, dict | None]:
+    """Model 21 with H1's and H2's moderators, bootstrapped when --bootstrap is given."""
+    from analysis.mediation import bootstrap_conditional_process, fit_conditional_process
+
+    options = analysis.options
+    try:
+        result = fit_conditional_process(analysis.study.data, 21, w=options.moderator, v=options.h2_moderator,
+                                         covariates=options.covariates, cov_type=options.cov_type,
+                                         alpha=options.alpha)
+        if options.bootstrap > 0:
+            seed = None if options.seed is None else options.seed + 21
+            bootstrap_conditional_process(result, options.bootstrap, seed, options.progress)
+    except (ValueError, KeyError, np.linalg.LinAlgError) as exc:
+        return [f"The conditional process model could not be fitted: {exc}"], None
+    document = to_jsonable(result.to_dict())
+    items = []
+    for section in mediation_sections(document):
+        items += [f"{section.title}:"] + section.items if section.title.startswith("Outcome") else section.items
+    if options.bootstrap > 0:
+        items.append(f"The same numbers: python -m analysis mediate {analysis.study.path} --model 21 --w "
+                     f"{options.moderator} --v {options.h2_moderator} --boot {options.bootstrap}"
+                     + (f" --seed {options.seed + 21}" if options.seed is not None else "") + ".")
+    else:
+        items.append("Run with --bootstrap N for percentile bootstrap intervals of the conditional indirect "
+                     "effects (or use python -m analysis mediate).")
+    return items, document
+
+
+def write_report(analysis: Analysis, out_dir, suggestions_path=None, command: str | None = None) -> dict:
+    """Write report.html, report.md, the figures (PNG, SVG, PDF) and results.json into ``out_dir``."""
+    from analysis.interpretation import h1_statement, h2_statement
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results = analysis.results()
     results["robustness"] = robustness_checks(analysis, suggestions_path)
-    sections = [Section("Data", exclusions_items(results) + [descriptives_table(analysis.study.data)])]
-    written = {}
+    made = provenance(command)
+    results["provenance"] = made
     study = analysis.study
-    labels = FigureLabels(study.labels, study.scales, simulated=bool(study.exclusions["simulated"]["rows"])
-                          and not study.exclusions["simulated"]["excluded"])
+    simulated = analysed_rows_simulated(study)
+    about = [f"Created {made['created_utc']} by: {made['command']}",
+             "Software: " + ", ".join(f"{k} {v}" for k, v in made["versions"].items()) + "."]
+    if simulated:
+        about.insert(0, SIMULATED_BANNER)
+        results["simulated_banner"] = SIMULATED_BANNER
+    sections = [Section("About this report", about),
+                Section("Data", exclusions_items(results) + [descriptives_table(analysis.study.data)])]
+    written = {}
+    labels = FigureLabels(study.labels, study.scales, simulated=simulated)
+    statements = {"h1": h1_statement, "h2": h2_statement}
     for key, model in (("h1", analysis.h1), ("h2", analysis.h2)):
         figures = [Figure(interaction_plot(model, out / f"{key}_interaction.png", labels),
                           f"{key.upper()}: predicted {model.outcome} by {model.moderator} and {model.focal}")]
@@ -305,11 +447,103 @@ def write_report(analysis: Analysis, out_dir, suggestions_path=None) -> dict:
                                          f"{model.moderator} (Johnson-Neyman)"))
         for figure in figures:
             written[figure.path.stem] = figure.path
-        sections.append(Section(HYPOTHESES[key], model_items(results[key], analysis.options.alpha) + figures))
+        statement = "What the data say: " + statements[key](results[key], analysis.options.alpha)
+        sections.append(Section(HYPOTHESES[key],
+                                [statement, *model_items(results[key], analysis.options.alpha), *figures]))
     sections.append(Section("Robustness (H1): adoption models", robustness_items(results["robustness"])))
+    process_items, process_document = conditional_process_items(analysis)
+    sections.append(Section("The whole model: PROCESS model 21 (public -> conformity -> evaluation)", process_items))
+    if process_document is not None:
+        results["conditional_process"] = process_document
+    suggestion_section, suggestion_document = suggestion_level_section(analysis, suggestions_path)
+    if suggestion_section is not None:
+        sections.append(suggestion_section)
+        results["suggestion_models"] = suggestion_document
     title = "Moderation analysis report"
     paths = {"html": out / "report.html", "markdown": out / "report.md", "json": out / "results.json"}
     paths["html"].write_text(render_html(sections, title), encoding="utf-8")
     paths["markdown"].write_text(render_markdown(sections, title), encoding="utf-8")
     paths["json"].write_text(json.dumps(to_jsonable(results), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     return {**paths, **written}
+
+
+def mediation_sections(document: dict) -> list[Section]:
+    """PROCESS-style tables for a conditional process model (``python -m analysis mediate``)."""
+    level = f"{100 * document['ci_level']:g} % CI"
+    names = document["variables"]
+    intro = (f"PROCESS model {document['model']}: X = {names['x']}, M = {names['m']}, Y = {names['y']}"
+             + (f", W = {names['w']} (on X -> M)" if names["w"] else "")
+             + (f", V = {names['v']} (on M -> Y)" if names["v"] else "")
+             + f". N = {document['n']} ({document['n_missing']} dropped for missing values). "
+               f"Standard errors: {document['cov_type']}.")
+    sections = [Section("Conditional process model", [intro])]
+    for outcome, path in document["paths"].items():
+        sections.append(Section(f"Outcome: {outcome}", [
+            f"{path['formula']}; R-sq = {number(path['r2'])}, MSE = {number(path['mse'])}, df = {path['df_resid']}.",
+            Table(f"Coefficients (LLCI/ULCI: {level})", ["term", "b", "se", "t", "p", "LLCI", "ULCI"],
+                  [[term, number(c["b"]), number(c["se"]), number(c["t"]), p_value(c["p"]), number(c["llci"]),
+                    number(c["ulci"])] for term, c in path["coefficients"].items()]),
+        ]))
+    direct = document["direct_effect"]
+    boot = document.get("bootstrap")
+    boot_note = (f"Percentile bootstrap, {boot['n_boot']} resamples, seed {boot['seed']}, {level}."
+                 if boot else "No bootstrap (--boot 0): no intervals for the indirect effects.")
+    items = [Table(f"Direct effect of {names['x']} on {names['y']} (LLCI/ULCI: {level})",
+                   ["effect", "se", "t", "p", "LLCI", "ULCI"],
+                   [[number(direct["b"]), number(direct["se"]), number(direct["t"]), p_value(direct["p"]),
+                     number(direct["llci"]), number(direct["ulci"])]]),
+             Table(f"Conditional indirect effects of {names['x']} on {names['y']} through {names['m']}",
+                   ["W", "V", "effect", "BootSE", "BootLLCI", "BootULCI"],
+                   [[number(r["w"]) if r["w"] is not None else "-", number(r["v"]) if r["v"] is not None else "-",
+                     number(r["effect"]), number(r["boot_se"]), number(r["boot_llci"]), number(r["boot_ulci"])]
+                    for r in document["conditional_indirect_effects"]],
+                   note="Moderator values: 16th, 50th and 84th percentiles (PROCESS's definition). " + boot_note)]
+    for key, title in (("index_of_moderated_mediation", "Index of moderated mediation"),
+                       ("index_of_moderated_moderated_mediation", "Index of moderated moderated mediation")):
+        entry = document.get(key)
+        if entry:
+            items.append(Table(title, ["index", "BootSE", "BootLLCI", "BootULCI"],
+                               [[number(entry["estimate"]), number(entry["boot_se"]), number(entry["boot_llci"]),
+                                 number(entry["boot_ulci"])]]))
+    items += list(document.get("notes", []))
+    sections.append(Section("Direct and indirect effects", items))
+    return sections
+
+
+SUGGESTION_MODELS = (("cluster_logit", "Logistic regression, SEs clustered by participant"),
+                     ("gee_exchangeable", "GEE, exchangeable correlation within participant"),
+                     ("mixed_logit", "Mixed logistic regression, participant random intercept"))
+
+
+def suggestion_model_items(document: dict) -> list:
+    """Tables of the suggestion-level models (``python -m analysis suggestions`` and the report)."""
+    if "skipped" in document:
+        return [f"Suggestion-level models: skipped - {document['skipped']}."]
+    level = f"{100 * (1 - document['alpha']):g} % CI"
+    items = [f"{document['formula']}: {document['n']} suggestions from {document['n_participants']} participants "
+             f"({document['n_not_analysed']} suggestions of participants not analysed, {document['n_missing']} "
+             "with a missing value left out). Coefficients are log-odds; z tests."]
+    if document.get("closeness_note"):
+        items.append(document["closeness_note"] + ".")
+    for key, title in SUGGESTION_MODELS:
+        model = document["models"].get(key, {})
+        if "skipped" in model:
+            items.append(f"{title}: skipped - {model['skipped']}.")
+            continue
+        extra = []
+        if "working_correlation" in model:
+            extra.append(f"working correlation {number(model['working_correlation'], 3)}")
+        if "random_intercept_sd" in model:
+            extra.append(f"random-intercept SD {number(model['random_intercept_sd'], 3)} "
+                         f"(latent ICC {number(model['icc_latent'], 3)})")
+        notes = "; ".join([f"Estimator: {model['estimator']}; SEs: {model['se']}", *extra, *model["notes"]])
+        items.append(Table(
+            f"{title} (LLCI/ULCI: {level})", ["term", "b", "se", "z", "p", "LLCI", "ULCI", "odds ratio"],
+            [[term, number(c["b"]), number(c["se"]), number(c["z"]), p_value(c["p"]), number(c["ci_low"]),
+              number(c["ci_high"]), number(c["odds_ratio"])] for term, c in model["coefficients"].items()],
+            note=notes))
+    return items
+
+
+def suggestion_sections(document: dict) -> list[Section]:
+    return [Section("Suggestion-level models of adoption", suggestion_model_items(document))]
