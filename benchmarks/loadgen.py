@@ -231,6 +231,11 @@ async def run_participant(session: aiohttp.ClientSession, bases: list[str], slug
 
 
 def client_session(limit: int) -> aiohttp.ClientSession:
-    """One connection pool for all participants; each participant has its own cookie jar."""
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit, force_close=False),
+    """One connection pool for all participants; each participant has its own cookies.
+
+    Idle connections are dropped after 2 s, before gunicorn's 5 s keep-alive closes them from
+    its side (reusing a connection the server is closing at that moment fails the request).
+    """
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit, force_close=False,
+                                                                keepalive_timeout=2.0),
                                  cookie_jar=aiohttp.DummyCookieJar(), timeout=aiohttp.ClientTimeout(total=60))
