@@ -146,7 +146,9 @@ def report_run(label: str, tally: Tally, window: float, settings: servers.Settin
     errors = dict(tally.errors)
     print(f"{label:<34} {pps:6.1f} part/s {rps:7.1f} req/s  p50 {percentile(tally.latencies, .5) * 1000:6.1f}"
           f"  p95 {percentile(tally.latencies, .95) * 1000:6.1f}  p99 {percentile(tally.latencies, .99) * 1000:7.1f} ms"
-          f"  cpu/part {per_participant:5.1f} ms (+pg {pg_per_participant:4.1f}; {per_flow:.0f} req)"
+          f"  cpu/part {per_participant:5.1f} ms ("
+          + ("" if settings.database_url.startswith("sqlite") else f"+pg {pg_per_participant:4.1f}; ")
+          + f"{per_flow:.0f} req)"
           f"  peak RSS/worker {max(rss) if rss else float('nan'):5.0f} MB"
           + (f"  {rps / floor_rps:.2f}x floor" if floor_rps else ""))
     print(f"{'':<34} errors {errors or 'none'}; events vs acknowledged actions: "

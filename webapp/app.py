@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import input_guard
 from .config import default_config
-from .database import configure_engine
+from .database import SiteBusy, configure_engine
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 log = logging.getLogger(__name__)
@@ -170,6 +170,11 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         db.session.rollback()
+        if isinstance(error, SiteBusy) or "database is locked" in str(error):
+            log.warning("database busy: %s %s answered 503", request.method, request.endpoint)
+            response = page(503, "Very busy right now",
+                            "Nothing was saved from this last step. Please wait a few seconds and try again.")
+            return response[0], 503, {"Retry-After": "5"}
         log.exception("unhandled error")
         return page(500, "Something went wrong on our side",
                     "Nothing was saved from this last step. Please reload the page to continue where you were.")
