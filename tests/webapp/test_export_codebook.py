@@ -50,8 +50,8 @@ def test_the_studio_and_the_export_name_a_participant_alike(app):
     from webapp.journey import pseudonym
     from webapp.privacy import export_participant_id
     from webapp.privacy import pseudonym as privacy_pseudonym
-    from webapp.studio.deletion_service import export_id
     from webapp.studies import study_by_slug
+    from webapp.studio.deletion_service import export_id
     with app.app_context():
         study = study_by_slug("demo")
         assert export_id(study, 42) == export_participant_id("demo", 42) == participant_id("demo", 42)
