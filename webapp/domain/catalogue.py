@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import tomllib
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Iterable, Mapping
 
 
 class CatalogueError(ValueError):
@@ -94,7 +94,7 @@ class Catalogue:
         exclude: Iterable[str] = (),
         levels: Mapping[str, Iterable[str]] | None = None,
         monogram: bool = True,
-    ) -> "Catalogue":
+    ) -> Catalogue:
         """The catalogue a study offers: some attributes dropped, some levels allowed.
 
         An excluded attribute keeps its first allowed level in every design, so designs

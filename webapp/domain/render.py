@@ -17,8 +17,7 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
-from functools import lru_cache
-from typing import Union
+from functools import cache, lru_cache
 
 from PIL import Image
 
@@ -45,11 +44,11 @@ THREAD_ON_DARK = (240, 232, 214)  # cream embroidery on dark cloth
 GINGHAM_LINING_GROUND = (250, 250, 247)
 
 Colour = tuple[int, int, int]
-Fill = Union[Colour, Image.Image]
+Fill = Colour | Image.Image
 Op = tuple[Fill, tuple[int, int, int, int], Image.Image]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rgb(attribute: str, level: str) -> Colour | None:
     raw = shirt_catalogue().attribute(attribute).level(level).rgb
     return hex_rgb(raw) if raw else None

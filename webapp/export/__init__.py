@@ -3,7 +3,8 @@
     flask --app webapp export STUDY --out DIR [--format csv|parquet] [--include-pilot]
 
 The directory receives ``participants`` (completed), ``entries`` (every consented entry,
-for attrition), ``suggestions`` and ``events`` tables (CSV or Parquet), ``codebook.json`` / ``codebook.md`` describing every column of every table, and
+for attrition), ``suggestions`` and ``events`` tables (CSV or Parquet), ``codebook.json`` /
+``codebook.md`` describing every column of every table, and
 ``manifest.json`` (study, version, export time, software version, row counts, SHA-256 of
 every file). The studio offers the same files as one zip (:func:`export_zip_bytes`).
 

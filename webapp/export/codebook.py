@@ -41,7 +41,7 @@ class Column:
     value: Accessor = field(default=_no_accessor, compare=False, repr=False)  # record -> cell value
 
     def describe(self) -> dict:
-        entry = {"name": self.name, "type": self.type, "meaning": self.meaning, "values": self.values}
+        entry: dict[str, Any] = {"name": self.name, "type": self.type, "meaning": self.meaning, "values": self.values}
         if self.allowed is not None:
             entry["allowed"] = list(self.allowed)
         if self.item_text is not None:
@@ -122,6 +122,14 @@ def _answer(key: str) -> Accessor:
 
 def _seconds(step: str) -> Accessor:
     return lambda record: record.seconds.get(step)
+
+
+def _initial_level(attribute: str) -> Accessor:
+    return lambda record: record.initial.get(attribute)
+
+
+def _final_level(attribute: str) -> Accessor:
+    return lambda record: record.final.get(attribute)
 
 
 def _flag(name: str) -> Accessor:
@@ -285,11 +293,11 @@ def participant_columns(definitions: list, include_pilot: bool) -> list[Column]:
     for key, attribute in attributes.items():
         columns.append(Column(f"initial_{key}", "string", f"{attribute.label} of the initially submitted design.",
                               "level key", allowed=attribute.level_keys,
-                              value=lambda r, key=key: r.initial.get(key)))
+                              value=_initial_level(key)))
     for key, attribute in attributes.items():
         columns.append(Column(f"final_{key}", "string", f"{attribute.label} of the final (revised) design.",
                               "level key", allowed=attribute.level_keys,
-                              value=lambda r, key=key: r.final.get(key)))
+                              value=_final_level(key)))
     for step in flow_steps(definitions):
         columns.append(Column(f"seconds_{step}", "number", f"Time spent on the '{step}' step (from the "
                               "step_completed event); empty if the step was not part of the flow.", "seconds",

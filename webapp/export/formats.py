@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..models import Study
@@ -27,14 +27,14 @@ def _iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value.isoformat(timespec="milliseconds") + "Z"
 
 
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def guard_formula(text: str) -> str:
@@ -137,7 +137,7 @@ def render_export(study: Study, fmt: str = "csv", include_pilot: bool = False) -
     manifest = {
         "study": {"slug": study.slug, "title": study.title, "current_version": info["current_version"],
                   "versions_exported": info["versions"]},
-        "exported_at": _iso(datetime.now(timezone.utc)),
+        "exported_at": _iso(datetime.now(UTC)),
         "software": {"name": SOFTWARE, "version": _software_version()},
         "format": fmt,
         "include_pilot": include_pilot,

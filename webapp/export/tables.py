@@ -13,8 +13,17 @@ from typing import Any
 from ..domain.catalogue import MONOGRAM_KEY
 from ..models import Study, StudyVersion
 from ..privacy import export_participant_id
-from .codebook import (EntryRecord, EventRecord, ParticipantRecord, SuggestionRecord, Table, entry_columns,
-                       event_columns, participant_columns, suggestion_columns)
+from .codebook import (
+    EntryRecord,
+    EventRecord,
+    ParticipantRecord,
+    SuggestionRecord,
+    Table,
+    entry_columns,
+    event_columns,
+    participant_columns,
+    suggestion_columns,
+)
 from .queries import Loaded, load
 
 REDACTED = "[redacted]"
@@ -113,7 +122,7 @@ def build(study: Study, include_pilot: bool = False) -> tuple[dict[str, Table], 
         "events": Table.from_records("events", event_columns(), events),
     }
     info = {"versions": sorted({version_numbers[p.version_id] for p in loaded.people}),
-            "current_version": version_numbers.get(study.current_version_id)}
+            "current_version": version_numbers.get(study.current_version_id or 0)}
     return tables, info
 
 
