@@ -71,7 +71,7 @@ def _over(ops: list[Op], piece: L.Piece | None) -> None:
         ops.append((piece.image, piece.box, piece.image))
 
 
-def _inks(ops: list[Op], inks: tuple[Colour, Colour], pieces: tuple[L.Piece, ...]) -> None:
+def _inks(ops: list[Op], inks: tuple[Colour, ...], pieces: tuple[L.Piece, ...]) -> None:
     for colour, piece in zip(inks, pieces):
         _fill(ops, colour, piece)
 
@@ -163,7 +163,8 @@ def render_image(design: Design, size: str = "full") -> Image.Image:
     canvas = L.background(size).copy()
     for fill, box, mask in ops:
         canvas.paste(fill, box, mask)
-    return canvas
+    result: Image.Image = canvas
+    return result
 
 
 def render_png(design: Design, size: str = "full") -> bytes:
