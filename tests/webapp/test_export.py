@@ -417,6 +417,7 @@ def test_export_uses_a_fixed_number_of_queries(app, tmp_path):
     assert statements_for_export("three") == one <= 8
 
 
+@pytest.mark.slow
 def test_round_trip_into_the_analysis(app, tmp_path):
     """Twelve participants, half per condition, varied answers: `python -m analysis fit` reads the export."""
     for n in range(12):
