@@ -62,8 +62,9 @@ class Table:
     @classmethod
     def from_records(cls, name: str, columns: list[Column], records: Iterable[Any]) -> Table:
         """One row per record, each cell read by its column's accessor."""
-        readers = [c.value for c in columns]
-        return cls(name, columns, [tuple(read(record) for read in readers) for record in records])
+        records = list(records)
+        cells = [list(map(c.value, records)) for c in columns]  # column by column: C-level map over getters
+        return cls(name, columns, list(zip(*cells)) if records else [])
 
 
 # ---------------------------------------------------------------- the records the accessors read
@@ -112,8 +113,7 @@ class EventRecord(NamedTuple):
 
 
 def _row(name: str) -> Accessor:
-    getter = attrgetter(name)
-    return lambda record: getter(record.row)
+    return attrgetter(f"row.{name}")
 
 
 def _answer(key: str) -> Accessor:
