@@ -247,7 +247,8 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     args = build_parser().parse_args(argv)
     args.argv = argv  # the report records the command that produced it
-    runners = {"fit": run_fit, "report": run_report, "mediate": run_mediate, "suggestions": run_suggestions, "power": run_power}
+    runners = {"fit": run_fit, "report": run_report, "mediate": run_mediate, "suggestions": run_suggestions,
+               "power": run_power}
     try:
         return runners[args.command](args)
     except InputError as exc:

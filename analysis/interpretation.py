@@ -44,7 +44,8 @@ def h1_statement(model: dict, alpha: float) -> str:
     focal, moderator = model["focal"], model["moderator"]
     sizes = model.get("effect_sizes", {})
     head = (f"Interaction {inter['term']}: F({inter['df1']}, {inter['df2']}) = {_fmt(inter['f'], 2)}, "
-            f"p = {_fmt(inter['p'], 4)}, Delta R-sq = {_fmt(inter['r2_change'], 4)}, f-sq = {_fmt(sizes.get('f2'), 4)}.")
+            f"p = {_fmt(inter['p'], 4)}, Delta R-sq = {_fmt(inter['r2_change'], 4)}, "
+            f"f-sq = {_fmt(sizes.get('f2'), 4)}.")
     if model.get("johnson_neyman") is None or moderator != "holism":
         # The crossover is predicted for thinking style; other moderators are described, not judged.
         return h2_statement(model, alpha)
@@ -75,7 +76,8 @@ def h2_statement(model: dict, alpha: float) -> str:
     inter = model["interaction"]
     sizes = model.get("effect_sizes", {})
     head = (f"Interaction {inter['term']}: F({inter['df1']}, {inter['df2']}) = {_fmt(inter['f'], 2)}, "
-            f"p = {_fmt(inter['p'], 4)}, Delta R-sq = {_fmt(inter['r2_change'], 4)}, f-sq = {_fmt(sizes.get('f2'), 4)}.")
+            f"p = {_fmt(inter['p'], 4)}, Delta R-sq = {_fmt(inter['r2_change'], 4)}, "
+            f"f-sq = {_fmt(sizes.get('f2'), 4)}.")
     verdict = (f"The effect of {model['focal']} on {model['outcome']} depends on {model['moderator']}"
                if inter["p"] < alpha else
                f"No evidence at alpha = {alpha:g} that the effect of {model['focal']} on {model['outcome']} "
@@ -87,5 +89,6 @@ def h2_statement(model: dict, alpha: float) -> str:
         text += f" By Johnson-Neyman the effect is {regions_text(model)}."
     if model.get("slope_contrasts"):
         text += " Pairwise slope contrasts (Holm): " + "; ".join(
-            f"{c['contrast']} = {_fmt(c['estimate'])}, p(Holm) = {_fmt(c['p_holm'], 4)}" for c in model["slope_contrasts"]) + "."
+            f"{c['contrast']} = {_fmt(c['estimate'])}, p(Holm) = {_fmt(c['p_holm'], 4)}"
+            for c in model["slope_contrasts"]) + "."
     return text

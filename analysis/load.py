@@ -321,15 +321,7 @@ def read_participants(
     require_columns(table, path, [*BASE_COLUMNS, moderator, *covariates])
     book = read_codebook(path, codebook)
 
-    ids = table["participant_id"]
-    empty_id = missing_mask(ids)
-    if empty_id.any():
-        row = int(np.flatnonzero(empty_id)[0])
-        raise InputError(path, "participant_id is empty", "participant_id", row + 1)
-    duplicated = ids.duplicated().to_numpy()
-    if duplicated.any():
-        row = int(np.flatnonzero(duplicated)[0])
-        raise InputError(path, f"participant_id {ids.iloc[row]!r} appears twice", "participant_id", row + 1)
+    ids = _checked_ids(table, path)
 
     scale_columns = [c for c in dict.fromkeys(["holism", *BASE_COLUMNS[2:], moderator, *covariates,
                                                *DESCRIBED_NUMBERS]) if c in table.columns]
@@ -337,19 +329,7 @@ def read_participants(
     data = pd.DataFrame({"participant_id": ids.astype(object)})
     data["condition"] = table["condition"].astype(object)
     data["public"] = parse_condition(table, path)
-    categorical = set()
-    text_as_missing = {}
-    for column in ("conformity", "closeness", "evaluation", moderator, *covariates):
-        if column in data.columns:
-            continue
-        if column in SCALE_RANGES or column in scales:
-            data[column] = parse_number(table, column, path, tuple(scales[column]["range"]))
-        else:
-            data[column], is_text, dropped = parse_auto(table, column, path)
-            if is_text:
-                categorical.add(column)
-            if dropped:
-                text_as_missing[column] = dropped
+    categorical, text_as_missing = _read_model_columns(table, data, path, scales, (moderator, *covariates))
     if "holism" in table.columns and "holism" not in data.columns:
         data["holism"] = parse_number(table, "holism", path, tuple(scales["holism"]["range"]))
     for column in DESCRIBED_NUMBERS:
@@ -359,14 +339,7 @@ def read_participants(
                 data[column] = values
                 if dropped:
                     text_as_missing[column] = dropped
-    for column in ("n_suggestions", "n_adopted"):
-        if column in table.columns:
-            data[column] = parse_number(table, column, path, (0, np.inf))
-    if {"n_suggestions", "n_adopted"} <= set(data.columns):
-        too_many = (data["n_adopted"] > data["n_suggestions"]).to_numpy()
-        if too_many.any():
-            row = int(np.flatnonzero(too_many)[0])
-            raise InputError(path, "n_adopted is larger than n_suggestions", "n_adopted", row + 1)
+    _read_counts(table, data, path)
     # Per-suggester closeness items (ios_<persona>) for the suggestion-level models.
     for column in table.columns:
         if column.startswith("ios_") and column not in data.columns:
@@ -384,6 +357,73 @@ def read_participants(
             f"{c} {scales[c]['range'][0]:g}-{scales[c]['range'][1]:g}" for c in defaulted))
 
     n_input = len(data)
+    data, exclusions = _apply_exclusions(table, data, path, keep_failed_attention)
+    return StudyData(
+        data=data.reset_index(drop=True),
+        path=str(path),
+        sha256=file_sha256(path),
+        n_rows=n_input,
+        exclusions=exclusions,
+        categorical=frozenset(categorical),
+        scales=scales,
+        labels={name: entry.get("meaning", "") for name, entry in book.items()},
+        text_as_missing=text_as_missing,
+        notes=notes,
+    )
+
+
+def _checked_ids(table: pd.DataFrame, path: Path) -> pd.Series:
+    """The participant ids, refused when one is empty or appears twice."""
+    ids = table["participant_id"]
+    empty_id = missing_mask(ids)
+    if empty_id.any():
+        row = int(np.flatnonzero(empty_id)[0])
+        raise InputError(path, "participant_id is empty", "participant_id", row + 1)
+    duplicated = ids.duplicated().to_numpy()
+    if duplicated.any():
+        row = int(np.flatnonzero(duplicated)[0])
+        raise InputError(path, f"participant_id {ids.iloc[row]!r} appears twice", "participant_id", row + 1)
+    return ids
+
+
+def _read_model_columns(table: pd.DataFrame, data: pd.DataFrame, path: Path, scales: dict,
+                        extra: tuple) -> tuple[set, dict]:
+    """The outcomes, the moderator and the covariates into `data`: numbers on a known scale, else auto-typed.
+
+    Returns the columns kept as categorical and, per column, the text cells read as missing.
+    """
+    categorical = set()
+    text_as_missing = {}
+    for column in ("conformity", "closeness", "evaluation", *extra):
+        if column in data.columns:
+            continue
+        if column in SCALE_RANGES or column in scales:
+            data[column] = parse_number(table, column, path, tuple(scales[column]["range"]))
+        else:
+            data[column], is_text, dropped = parse_auto(table, column, path)
+            if is_text:
+                categorical.add(column)
+            if dropped:
+                text_as_missing[column] = dropped
+    return categorical, text_as_missing
+
+
+def _read_counts(table: pd.DataFrame, data: pd.DataFrame, path: Path) -> None:
+    """n_suggestions and n_adopted into `data`; more adopted than received is refused."""
+    for column in ("n_suggestions", "n_adopted"):
+        if column in table.columns:
+            data[column] = parse_number(table, column, path, (0, np.inf))
+    if {"n_suggestions", "n_adopted"} <= set(data.columns):
+        too_many = (data["n_adopted"] > data["n_suggestions"]).to_numpy()
+        if too_many.any():
+            row = int(np.flatnonzero(too_many)[0])
+            raise InputError(path, "n_adopted is larger than n_suggestions", "n_adopted", row + 1)
+
+
+def _apply_exclusions(table: pd.DataFrame, data: pd.DataFrame, path: Path,
+                      keep_failed_attention: bool) -> tuple[pd.DataFrame, dict]:
+    """Drop flagged (simulated, pilot) rows and, unless kept, failed attention; count what was dropped."""
+    n_input = len(data)
     exclusions = {"n_input": n_input, "attention_failed": 0, "attention_unknown": 0,
                   "kept_failed_attention": bool(keep_failed_attention)}
     data, exclusions["simulated"], exclusions["pilot"] = _drop_flagged(table, data, path)
@@ -398,18 +438,7 @@ def read_participants(
             data = data.loc[~failed]
     exclusions["excluded"] = n_input - len(data)
     exclusions["n_analysed"] = len(data)
-    return StudyData(
-        data=data.reset_index(drop=True),
-        path=str(path),
-        sha256=file_sha256(path),
-        n_rows=n_input,
-        exclusions=exclusions,
-        categorical=frozenset(categorical),
-        scales=scales,
-        labels={name: entry.get("meaning", "") for name, entry in book.items()},
-        text_as_missing=text_as_missing,
-        notes=notes,
-    )
+    return data, exclusions
 
 
 def _drop_flagged(table: pd.DataFrame, data: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, dict, dict]:

@@ -283,7 +283,7 @@ def holm_adjust(p_values) -> np.ndarray:
     return adjusted
 
 
-def slope_contrasts(result: "ModerationResult") -> list[dict]:
+def slope_contrasts(result: ModerationResult) -> list[dict]:
     """Every pairwise difference of the focal slope between moderator levels, Holm-adjusted."""
     levels = result.moderator_levels
     rows = result.moderator_row(levels)
@@ -303,7 +303,7 @@ def slope_contrasts(result: "ModerationResult") -> list[dict]:
     return out
 
 
-def johnson_neyman_table(result: "ModerationResult", points: int = JN_TABLE_POINTS) -> list[dict]:
+def johnson_neyman_table(result: ModerationResult, points: int = JN_TABLE_POINTS) -> list[dict]:
     """Conditional effect at evenly spaced moderator values over the observed range, with the
     Johnson–Neyman points added in order (as PROCESS prints it)."""
     observed = np.asarray(result.moderator_values, dtype=float)
@@ -324,6 +324,29 @@ def should_center(values: np.ndarray, center: str) -> bool:
     if center == "continuous":
         return np.unique(values).size > 2
     return False
+
+
+def _check_moderation_options(center: str, coding: str, probe: str) -> None:
+    if center not in CENTER_CHOICES:
+        raise ValueError(f"center must be one of {CENTER_CHOICES}, not {center!r}")
+    if coding not in CODINGS:
+        raise ValueError(f"coding must be one of {', '.join(CODINGS)}, not {coding!r}")
+    if probe not in PROBE_CHOICES:
+        raise ValueError(f"probe must be one of {PROBE_CHOICES}, not {probe!r}")
+
+
+def _add_covariates(data: pd.DataFrame, covariates: list[str], columns: list, blocks: list) -> list[str]:
+    """Append each covariate's design columns (dummies for a text covariate); returns the covariates used."""
+    for name in covariates:
+        if is_categorical(data[name]):
+            dummy_names, dummies, _ = dummy_columns(data[name], name)
+            for dummy_name, col in zip(dummy_names, dummies.T):
+                columns.append(Column(dummy_name, "covariate"))
+                blocks.append(col)
+        else:
+            columns.append(Column(name, "covariate"))
+            blocks.append(data[name].to_numpy(dtype=float))
+    return list(covariates)
 
 
 def fit_moderation(
@@ -352,12 +375,7 @@ def fit_moderation(
     (indicator, sequential, helmert or effect); the slopes per level do not depend on it.
     """
     cov_type = normalize_cov_type(cov_type)
-    if center not in CENTER_CHOICES:
-        raise ValueError(f"center must be one of {CENTER_CHOICES}, not {center!r}")
-    if coding not in CODINGS:
-        raise ValueError(f"coding must be one of {', '.join(CODINGS)}, not {coding!r}")
-    if probe not in PROBE_CHOICES:
-        raise ValueError(f"probe must be one of {PROBE_CHOICES}, not {probe!r}")
+    _check_moderation_options(center, coding, probe)
     covariates = [c for c in covariates if c]
     used = list(dict.fromkeys([outcome, focal, moderator, *covariates]))
     missing_columns = [c for c in used if c not in df.columns]
@@ -405,19 +423,8 @@ def fit_moderation(
         columns.append(Column(f"{focal}:{moderator}", "interaction"))
         blocks.append(x * (w_raw - w_center))
 
-    covariate_terms = []
-    for name in covariates:
-        if name in (outcome, focal, moderator):
-            continue
-        if is_categorical(data[name]):
-            dummy_names, dummies, _ = dummy_columns(data[name], name)
-            for dummy_name, col in zip(dummy_names, dummies.T):
-                columns.append(Column(dummy_name, "covariate"))
-                blocks.append(col)
-        else:
-            columns.append(Column(name, "covariate"))
-            blocks.append(data[name].to_numpy(dtype=float))
-        covariate_terms.append(name)
+    covariate_terms = _add_covariates(data, [c for c in covariates if c not in (outcome, focal, moderator)],
+                                      columns, blocks)
 
     design = np.column_stack(blocks)
     params, resid, xtx_inv = ols(design, y)

@@ -203,7 +203,8 @@ def exclusions_items(results: dict) -> list:
         ["failed attention check", str(exc["attention_failed"])
          + (" (kept: --keep-failed-attention)" if exc["kept_failed_attention"] else " (excluded)")],
         ["attention check missing (kept)", str(exc["attention_unknown"])],
-        *[[f"{label} participants", flagged_text(exc.get(key))] for key, label in (("simulated", "simulated"), ("pilot", "pilot"))
+        *[[f"{label} participants", flagged_text(exc.get(key))]
+          for key, label in (("simulated", "simulated"), ("pilot", "pilot"))
           if exc.get(key, {}).get("rows")],
         ["analysed", str(exc["n_analysed"])],
         ["dropped for missing values, H1", str(exc["missing"]["h1"])],
@@ -363,7 +364,7 @@ def provenance(command: str | None) -> dict:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             versions[package] = "not installed"
-    return {"created_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    return {"created_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "command": command or " ".join(["python -m analysis", *sys.argv[1:]]), "versions": versions}
 
 

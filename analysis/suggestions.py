@@ -165,7 +165,8 @@ def mixed_logit(y, design: pd.DataFrame, groups, alpha: float, start=None) -> di
     table = {}
     for i, name in enumerate(design.columns):
         b, s = float(fit.x[i]), float(se[i])
-        table[name] = {"b": b, "se": s, "z": b / s if s > 0 else float("nan"), "p": float(2.0 * stats.norm.sf(abs(b / s))),
+        table[name] = {"b": b, "se": s, "z": b / s if s > 0 else float("nan"),
+                       "p": float(2.0 * stats.norm.sf(abs(b / s))),
                        "ci_low": b - z_crit * s, "ci_high": b + z_crit * s, "odds_ratio": float(np.exp(b))}
     log_sigma, log_sigma_se = float(fit.x[-1]), float(se[-1])
     sigma = float(np.exp(log_sigma))

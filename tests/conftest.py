@@ -89,6 +89,13 @@ def journey(app):
 
 
 @pytest.fixture
+def fast_hashes(monkeypatch):
+    """Cheap argon2id parameters for tests that are not about hashing."""
+    from builders import use_cheap_hasher
+    use_cheap_hasher(monkeypatch)
+
+
+@pytest.fixture
 def live_server(app):
     server = LiveServer(app)
     yield server

@@ -35,6 +35,13 @@ ITEM_RE = re.compile(r'<input[^>]*name="((?:ts|eval|ios)_\w+)"')
 RADIO_RE = re.compile(r'<input(?=[^>]*type="radio")[^>]*name="(\w+)"')
 
 
+def nonce_from(html: str) -> str:
+    """The one-time consent nonce on an entry page."""
+    nonce = dict(HIDDEN_RE.findall(html)).get("nonce")
+    assert nonce, "no consent nonce on the page"
+    return nonce
+
+
 class Journey:
     """Walks one participant through a study with Flask's test client, as a browser would.
 
@@ -72,9 +79,7 @@ class Journey:
 
     def consent(self):
         self.get(self.query)
-        nonce = HIDDEN_RE.findall(self.page)
-        nonce = dict(nonce)["nonce"]
-        return self.follow(self.post("", {"nonce": nonce, "agree": "yes"}))
+        return self.follow(self.post("", {"nonce": nonce_from(self.page), "agree": "yes"}))
 
     def items(self) -> list[str]:
         return sorted(set(ITEM_RE.findall(self.page)))
@@ -157,6 +162,7 @@ class Journey:
 
     def participant(self):
         from sqlalchemy import select
+
         from webapp.extensions import db
         from webapp.models import Participant
         with self.client.session_transaction() as session:
@@ -173,6 +179,7 @@ class LiveServer:
 
     def __init__(self, app):
         import threading
+
         from werkzeug.serving import make_server
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"

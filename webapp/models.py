@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import (Boolean, DateTime, Float, ForeignKey, Integer, String, Text,
-                        UniqueConstraint, Index)
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .domain import columns
@@ -15,7 +14,7 @@ from .extensions import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Experimenter(UserMixin, db.Model):
@@ -47,8 +46,8 @@ class Study(db.Model):
     withdrawals: Mapped[int] = mapped_column(Integer, default=0)
     declines: Mapped[int] = mapped_column(Integer, default=0)
 
-    current_version: Mapped["StudyVersion"] = relationship(foreign_keys=[current_version_id], post_update=True)
-    members: Mapped[list["StudyMember"]] = relationship(back_populates="study", cascade="all, delete-orphan")
+    current_version: Mapped[StudyVersion] = relationship(foreign_keys=[current_version_id], post_update=True)
+    members: Mapped[list[StudyMember]] = relationship(back_populates="study", cascade="all, delete-orphan")
 
 
 class StudyMember(db.Model):
@@ -149,10 +148,10 @@ class Participant(db.Model):
 
     study: Mapped[Study] = relationship()
     version: Mapped[StudyVersion] = relationship()
-    suggestions: Mapped[list["Suggestion"]] = relationship(
+    suggestions: Mapped[list[Suggestion]] = relationship(
         back_populates="participant", cascade="all, delete-orphan", order_by="Suggestion.position",
         foreign_keys="Suggestion.participant_id")
-    responses: Mapped[list["Response"]] = relationship(cascade="all, delete-orphan")
+    responses: Mapped[list[Response]] = relationship(cascade="all, delete-orphan")
 
     @property
     def cell(self) -> str:

@@ -81,7 +81,7 @@ def may_see(owner: Participant) -> bool:
 def _serve(digest: str, size: str, fmt: str, mimetype: str):
     record = db.session.get(DesignRecord, digest) if len(digest) == KEY_LENGTH else None
     owner = db.session.get(Participant, record.participant_id) if record and record.participant_id else None
-    if owner is None or not may_see(owner):
+    if record is None or owner is None or not may_see(owner):
         abort(404, "No such preview.")
     etag = f'"{digest}-{size}"'
     headers = {"Cache-Control": f"private, max-age={ONE_YEAR}, immutable", "ETag": etag, "Vary": "Cookie"}

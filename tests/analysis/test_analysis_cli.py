@@ -135,6 +135,7 @@ def test_unknown_option_value_exits_2(participants_csv, capsys):
     assert info.value.code == 2
 
 
+@pytest.mark.slow
 def test_report_writes_everything(participants_csv, tmp_path):
     out = tmp_path / "report"
     completed = run_cli("report", participants_csv, "--out", out, "--quiet")
@@ -157,6 +158,7 @@ def test_report_writes_everything(participants_csv, tmp_path):
         assert text in markdown and text in html
 
 
+@pytest.mark.slow
 def test_report_with_explicit_suggestions_and_without(participants_csv, tmp_path, capsys):
     lonely = tmp_path / "elsewhere"
     lonely.mkdir()

@@ -111,6 +111,7 @@ def test_dichotomous_moderator_is_probed_at_its_two_values():
     assert [r["w"] for r in rows] == [0.0, 1.0]
 
 
+@pytest.mark.slow
 def test_bootstrap_interval_of_the_index_covers_the_true_value_about_95_percent():
     true_index = 0.4 * 0.5  # a3 * b1 of the generating model 7 (b3 = 0)
     covered, reps = 0, 120

@@ -60,6 +60,7 @@ def test_crossover_statement_supported_and_not(tmp_path):
     assert "opposite direction" in h1_statement(reverse, 0.05)
 
 
+@pytest.mark.slow
 def test_report_states_versions_command_date_and_the_pattern(participants_csv, tmp_path):
     out = tmp_path / "r"
     assert main(["report", str(participants_csv), "--out", str(out), "--quiet"]) == 0
@@ -79,6 +80,7 @@ def test_report_states_versions_command_date_and_the_pattern(participants_csv, t
         assert (out / f"{stem}.svg").is_file() and (out / f"{stem}.pdf").is_file()
 
 
+@pytest.mark.slow
 def test_report_of_simulated_participants_carries_the_banner(make_participants, tmp_path):
     frame = make_participants(120, seed=4)
     frame["simulated"] = "true"

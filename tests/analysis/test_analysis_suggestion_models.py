@@ -147,7 +147,7 @@ def test_quadrature_likelihood_matches_numerical_integration(tmp_path):
         rows = groups == g
         eta, yy = x[rows] @ beta, y[rows]
 
-        def integrand(b):
+        def integrand(b, eta=eta, yy=yy):
             p = 1 / (1 + np.exp(-(eta + b)))
             return np.prod(p**yy * (1 - p) ** (1 - yy)) * np.exp(-b * b / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))
 

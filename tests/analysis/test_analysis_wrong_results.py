@@ -75,6 +75,7 @@ def test_bootstrap_with_no_usable_resample_fails_loudly():
         bootstrap_moderation(result, 20, seed=1)
 
 
+@pytest.mark.slow
 def test_interval_level_follows_alpha_in_tables_and_figures(participants_csv, tmp_path, capsys):
     assert main(["fit", str(participants_csv), "--alpha", "0.1", "--quiet"]) == 0
     text = capsys.readouterr().out
@@ -144,6 +145,7 @@ def test_scale_ranges_come_from_the_codebook(tmp_path):
         read_participants(path)
 
 
+@pytest.mark.slow
 def test_wtp_is_described_in_the_report(participants_csv, tmp_path):
     out = tmp_path / "r"
     assert main(["report", str(participants_csv), "--out", str(out), "--quiet"]) == 0

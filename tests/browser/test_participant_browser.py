@@ -11,7 +11,7 @@ from scl_testing import missing
 CHROMIUM = os.environ.get("SCL_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(os.environ.get("SCL_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "test-output"))
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +118,7 @@ def finish(page, condition: str, folder: Path):
 
 def test_participants_complete_the_study_in_both_conditions_in_chromium(app, live_server, browser, request):
     from sqlalchemy import select
+
     from webapp.extensions import db
     from webapp.models import Participant
 

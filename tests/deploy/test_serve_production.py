@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from scl_testing import reset_postgres
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from scl_testing import missing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from scl_testing import missing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))

@@ -28,7 +28,7 @@ def test_with_level_returns_a_new_design_and_leaves_the_old_one_alone():
     original = Design.default()
     changed = original.with_level("colour", "navy")
     assert original["colour"] == "white" and changed["colour"] == "navy"
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - any refusal to assign proves it frozen
         original.choices = ()  # frozen
 
 

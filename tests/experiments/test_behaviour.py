@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from experiments.behaviour import BehaviourParams, SimulatedParticipant, answer_scale, integer_answers
-from experiments.definition import load_study, EXPERIMENTS_DIR
+from experiments.definition import EXPERIMENTS_DIR, load_study
 from webapp.domain.scoring import ScoredItem, scale_mean
 
 DEMO = load_study(EXPERIMENTS_DIR / "demo.toml")

@@ -8,11 +8,11 @@ import json
 import re
 
 import pytest
-from scl_testing import Journey
 
 from experiments import steps
 from experiments.definition import EXPERIMENTS_DIR, StudyFileError, load_study
 from experiments.simulate import install_study, run_simulation
+from scl_testing import Journey
 
 MOOD = steps.Step("mood", "/mood", "likert", instrument="mood.toml", scoring="likert_mean", export="likert_items",
                   default=False, after=("revise",))

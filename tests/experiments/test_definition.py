@@ -4,7 +4,14 @@ import tomllib
 
 import pytest
 
-from experiments.definition import EXPERIMENTS_DIR, StudyDefinition, StudyFileError, load_study, parse_study, study_files
+from experiments.definition import (
+    EXPERIMENTS_DIR,
+    StudyDefinition,
+    StudyFileError,
+    load_study,
+    parse_study,
+    study_files,
+)
 
 
 def demo_data() -> dict:

@@ -45,6 +45,7 @@ def participants(app, slug):
 
 
 # ---------------------------------------------------------------- in process, both databases
+@pytest.mark.slow
 def test_small_run_completes_and_marks_participants_simulated(app):
     summary = run_simulation(app, "demo", 6, seed=3, progress=False, concurrency=3)
     assert summary.errors == []
@@ -69,6 +70,7 @@ def test_small_run_completes_and_marks_participants_simulated(app):
     assert by_cell == dict(summary.cells)
 
 
+@pytest.mark.slow
 def test_runs_are_reproducible_for_a_seed(make_app, tmp_path):
     """Same seed, fresh database (the second always SQLite): the same people, cells and scores."""
     first, second = make_app(), make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'second.sqlite3'}")
@@ -101,6 +103,7 @@ def test_a_full_study_stops_the_run(app, tmp_path):
     assert len(participants(app, slug)) == 2
 
 
+@pytest.mark.slow
 def test_peer_review_study_through_the_command_line(app, tmp_path, monkeypatch, capsys):
     """Real peer input: bots review each other's designs; the first in a cell finds nothing to review.
 

@@ -12,9 +12,9 @@ import secrets
 from dataclasses import dataclass, field
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from builders import participant_row_at, use_cheap_hasher
 from scl_testing import csrf_from
 
 PASSWORD = "correct horse battery"
@@ -37,21 +37,6 @@ class World:
     level: str = ""
 
 
-def _participant_at_revise(app, slug: str) -> int:
-    from webapp import journey
-    from webapp.extensions import db
-    from webapp.studies import study_by_slug
-    with app.app_context():
-        entry = journey.enter(study_by_slug(slug), secrets.token_urlsafe(18))
-        participant = entry.participant
-        while participant.step != "revise":
-            if participant.step == "design":
-                journey.submit_initial_design(participant)
-            journey.advance(participant)
-        db.session.commit()
-        return participant.id
-
-
 def _login(client, email: str) -> None:
     html = client.get("/studio/login").get_data(as_text=True)
     response = client.post("/studio/login", data={"csrf_token": csrf_from(html), "email": email, "password": PASSWORD})
@@ -60,7 +45,6 @@ def _login(client, email: str) -> None:
 
 @pytest.fixture
 def world(app, monkeypatch) -> World:
-    import webapp.accounts as accounts
     from experiments.definition import load_study
     from webapp import journey
     from webapp.accounts import create_experimenter
@@ -68,7 +52,7 @@ def world(app, monkeypatch) -> World:
     from webapp.models import Participant, StudyMember
     from webapp.studies import install_definition, study_by_slug
 
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    use_cheap_hasher(monkeypatch)
     with app.app_context():
         install_definition(load_study("experiments/visibility.toml"), "visibility.toml")
         x, y = study_by_slug(X), study_by_slug(Y)
@@ -79,7 +63,7 @@ def world(app, monkeypatch) -> World:
                             StudyMember(study_id=y.id, experimenter_id=other.id, role="owner")])
         db.session.commit()
 
-    first, second = _participant_at_revise(app, X), _participant_at_revise(app, X)
+    first, second = participant_row_at(app, "revise", X), participant_row_at(app, "revise", X)
     with app.app_context():
         rows = {p.visibility: p for p in db.session.execute(select(Participant)).scalars()}
         assert set(rows) == {"public", "private"}  # balanced assignment: one in each condition

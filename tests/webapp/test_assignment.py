@@ -1,40 +1,28 @@
 """Assignment: balanced, sticky, full when full, and a timed-out participant frees their slot."""
 
-import re
-import tomllib
 
 from sqlalchemy import select
 
-from experiments.definition import EXPERIMENTS_DIR, parse_study
+from builders import demo_as, nonce_from
 from webapp.extensions import db
 from webapp.models import Participant
-from webapp.studies import install_definition
-
-
-def install_tiny_study(app):
-    data = tomllib.loads((EXPERIMENTS_DIR / "demo.toml").read_text())
-    data["study"]["slug"] = "tiny"
-    data["factors"]["target_n_per_cell"] = 1
-    with app.app_context():
-        install_definition(parse_study(data, source="tiny"))
-        db.session.commit()
 
 
 def test_cells_fill_evenly_and_then_the_study_says_it_is_full(app, journey):
-    install_tiny_study(app)
+    demo_as(app, "tiny", target_n_per_cell=1)
     first, second, third = journey("tiny"), journey("tiny"), journey("tiny")
     first.consent()
     second.consent()
     assert {first.participant().visibility, second.participant().visibility} == {"public", "private"}
     third.get()
-    nonce = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', third.page))["nonce"]
+    nonce = nonce_from(third.page)
     response = third.post("", {"nonce": nonce, "agree": "yes"})
     assert response.status_code == 200 and "This study is full" in response.get_data(as_text=True)
     assert third.participant() is None
 
 
 def test_the_cell_is_sticky_across_reloads_and_returns(app, journey):
-    install_tiny_study(app)
+    demo_as(app, "tiny", target_n_per_cell=1)
     walker = journey("tiny")
     walker.consent()
     cell = walker.participant().cell
@@ -47,7 +35,7 @@ def test_the_cell_is_sticky_across_reloads_and_returns(app, journey):
 
 
 def test_a_participant_past_the_time_limit_frees_the_slot_for_the_next_entrant(app, journey):
-    install_tiny_study(app)
+    demo_as(app, "tiny", target_n_per_cell=1)
     first, second, late = journey("tiny"), journey("tiny"), journey("tiny")
     first.consent()
     second.consent()

@@ -14,8 +14,9 @@ import urllib.parse
 import pytest
 from sqlalchemy import func, select
 
+from builders import nonce_from
 from experiments.definition import EXPERIMENTS_DIR, parse_study
-from scl_testing import HIDDEN_RE, csrf_from
+from scl_testing import csrf_from
 from webapp.extensions import db
 from webapp.models import DesignRecord, Event, Participant, Suggestion
 from webapp.studies import install_definition
@@ -78,7 +79,7 @@ def peer_study(app):
 def test_the_same_consent_posted_at_once_creates_one_participant(app, journey, live_server):
     walker = journey()
     walker.get()
-    form = {"csrf_token": csrf_from(walker.page), "nonce": dict(HIDDEN_RE.findall(walker.page))["nonce"], "agree": "yes"}
+    form = {"csrf_token": csrf_from(walker.page), "nonce": nonce_from(walker.page), "agree": "yes"}
     statuses = burst(live_server.url, [(cookie_of(walker), "POST", "/s/demo", form)] * COPIES)
     assert set(statuses) == {303}, statuses
     with app.app_context():

@@ -3,7 +3,6 @@
 import http.cookiejar
 import re
 import threading
-import tomllib
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -11,22 +10,12 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from experiments.definition import EXPERIMENTS_DIR, parse_study
+from builders import demo_as
 from webapp.extensions import db
 from webapp.models import Participant
-from webapp.studies import install_definition
 
 ENTRANTS = 50
 PER_CELL = 10
-
-
-def install_small_study(app):
-    data = tomllib.loads((EXPERIMENTS_DIR / "demo.toml").read_text())
-    data["study"]["slug"] = "race"
-    data["factors"]["target_n_per_cell"] = PER_CELL
-    with app.app_context():
-        install_definition(parse_study(data, source="race"))
-        db.session.commit()
 
 
 def enter(base_url: str, barrier: threading.Barrier, outcomes: list, index: int) -> None:
@@ -45,7 +34,7 @@ def enter(base_url: str, barrier: threading.Barrier, outcomes: list, index: int)
 
 
 def test_concurrent_entries_fill_each_cell_exactly_to_its_target(app, live_server):
-    install_small_study(app)
+    demo_as(app, "race", target_n_per_cell=PER_CELL)
     barrier = threading.Barrier(ENTRANTS)
     outcomes: list[str] = []
     threads = [threading.Thread(target=enter, args=(live_server.url, barrier, outcomes, i)) for i in range(ENTRANTS)]

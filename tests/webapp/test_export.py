@@ -13,9 +13,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from scl_testing import csrf_from
 
+from builders import demo_as, nonce_from
 from experiments import steps
+from scl_testing import csrf_from
 
 TS_ITEMS = ("ts_cause_context", "ts_cause_person", "ts_contra_both", "ts_contra_one", "ts_change_turn",
             "ts_change_trend", "ts_attn_whole", "ts_attn_focus")
@@ -38,6 +39,21 @@ def _checked_design(html: str) -> dict[str, str]:
     return dict(re.findall(r'<input type="radio" name="([a-z_]+)" value="([^"]+)" checked>', html))
 
 
+def _entrant(app, slug: str, *, pid: str | None, pilot_cell: str | None, simulated: bool):
+    """A test client at the entry link: a fixed address and user agent, maybe a pilot cell or recruiting ids."""
+    client = app.test_client()
+    environ = {"REMOTE_ADDR": "203.0.113.77", "HTTP_USER_AGENT": SECRET_UA}
+    if simulated:
+        environ["HTTP_X_SIMULATION_KEY"] = app.config["SIMULATION_KEY"]
+    client.environ_base.update(environ)
+    if pilot_cell:
+        with client.session_transaction() as session:
+            session["pilot"] = {slug: pilot_cell}
+    if pid:
+        assert client.get(f"/s/{slug}?PROLIFIC_PID={pid}&SESSION_ID=sess{pid}").status_code == 303
+    return client
+
+
 def walk(app, slug: str = "demo", *, pid: str | None = None, ts: int | dict = 4, adopt: int = 0,
          closeness: int = 4, evaluation: int | dict = 5, wtp: str = "40", mc: int = 6, attention: str = "Orange",
          age: str = "30", gender: str = "woman", pilot_cell: str | None = None, change: dict | None = None,
@@ -47,19 +63,10 @@ def walk(app, slug: str = "demo", *, pid: str | None = None, ts: int | dict = 4,
     from webapp.models import Participant
     from webapp.studies import study_by_slug
 
-    client = app.test_client()
-    environ = {"REMOTE_ADDR": "203.0.113.77", "HTTP_USER_AGENT": SECRET_UA}
-    if simulated:
-        environ["HTTP_X_SIMULATION_KEY"] = app.config["SIMULATION_KEY"]
-    client.environ_base.update(environ)
-    if pilot_cell:
-        with client.session_transaction() as session:
-            session["pilot"] = {slug: pilot_cell}
+    client = _entrant(app, slug, pid=pid, pilot_cell=pilot_cell, simulated=simulated)
     base = f"/s/{slug}"
-    if pid:
-        assert client.get(f"{base}?PROLIFIC_PID={pid}&SESSION_ID=sess{pid}").status_code == 303
     html = client.get(base).get_data(as_text=True)
-    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', html).group(1)
+    nonce = nonce_from(html)
     _post(client, base, {"nonce": nonce, "agree": "I agree"}, html)
 
     def path(step_name):
@@ -141,19 +148,6 @@ def read_csv(path) -> list[dict]:
 def header(path) -> list[str]:
     with open(path, newline="", encoding="utf-8") as handle:
         return next(csv.reader(handle))
-
-
-def add_study(app, slug: str) -> None:
-    """A second study: the demo definition under another slug."""
-    import tomllib
-    from experiments.definition import EXPERIMENTS_DIR, parse_study
-    from webapp.extensions import db
-    from webapp.studies import install_definition
-    data = tomllib.loads((EXPERIMENTS_DIR / "demo.toml").read_text("utf-8"))
-    data["study"]["slug"] = slug
-    with app.app_context():
-        install_definition(parse_study(data, base=EXPERIMENTS_DIR), "copy.toml")
-        db.session.commit()
 
 
 # ---------------------------------------------------------------- the tests
@@ -271,7 +265,7 @@ def test_export_columns_values_privacy_and_manifest(app, tmp_path):
 
 def test_participant_ids_are_stable_and_study_specific(app, tmp_path):
     from webapp.export import participant_id
-    add_study(app, "demo-copy")
+    demo_as(app, "demo-copy", "copy.toml")
     walk(app, pid="SAMEPERSON1")
     walk(app, "demo-copy", pid="SAMEPERSON1")
     export(app, tmp_path / "a")
@@ -400,6 +394,7 @@ def test_cli_export_and_errors(app, tmp_path, monkeypatch):
 def test_export_uses_a_fixed_number_of_queries(app, tmp_path):
     """No N+1: the number of statements does not grow with the number of participants."""
     from sqlalchemy import event
+
     from webapp.extensions import db
 
     def statements_for_export(name: str) -> int:
@@ -422,6 +417,7 @@ def test_export_uses_a_fixed_number_of_queries(app, tmp_path):
     assert statements_for_export("three") == one <= 8
 
 
+@pytest.mark.slow
 def test_round_trip_into_the_analysis(app, tmp_path):
     """Twelve participants, half per condition, varied answers: `python -m analysis fit` reads the export."""
     for n in range(12):
@@ -442,6 +438,7 @@ def test_round_trip_into_the_analysis(app, tmp_path):
 
 def test_empty_study_and_a_second_version(app, tmp_path):
     import tomllib
+
     from experiments.definition import EXPERIMENTS_DIR, parse_study
     from webapp.extensions import db
     from webapp.studies import install_definition

@@ -1,24 +1,13 @@
 """Entry flooding: rate limits per address, live changes per participant, idle entries free their slot."""
 
-import tomllib
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from experiments.definition import EXPERIMENTS_DIR, parse_study
-from scl_testing import HIDDEN_RE, Journey
+from builders import demo_as, nonce_from
+from scl_testing import Journey
 from webapp.extensions import db
 from webapp.models import Event, Participant
-from webapp.studies import install_definition
-
-
-def install_small_study(app, per_cell=1, slug="tiny"):
-    data = tomllib.loads((EXPERIMENTS_DIR / "demo.toml").read_text())
-    data["study"]["slug"] = slug
-    data["factors"]["target_n_per_cell"] = per_cell
-    with app.app_context():
-        install_definition(parse_study(data, source=slug))
-        db.session.commit()
 
 
 def age(model, column, minutes=11):
@@ -40,7 +29,7 @@ class FromAddress(Journey):
     def try_consent(self) -> str:
         """Post consent; the page it leads to (a full study answers 200 without a redirect)."""
         self.get()
-        response = self.post("", {"nonce": dict(HIDDEN_RE.findall(self.page))["nonce"], "agree": "yes"})
+        response = self.post("", {"nonce": nonce_from(self.page), "agree": "yes"})
         return self.follow(response).get_data(as_text=True) if response.status_code == 303 else response.get_data(as_text=True)
 
 
@@ -50,7 +39,7 @@ def test_one_address_gets_only_a_few_consents_and_others_still_enter(make_app):
     for _ in range(5):
         browser = FromAddress(app, "demo", "203.0.113.7")
         browser.get()
-        nonce = dict(HIDDEN_RE.findall(browser.page))["nonce"]
+        nonce = nonce_from(browser.page)
         outcomes.append(browser.post("", {"nonce": nonce, "agree": "yes"}).status_code)
     assert outcomes == [303, 303, 303, 429, 429]
     other = FromAddress(app, "demo", "198.51.100.9")
@@ -84,7 +73,7 @@ def test_live_design_changes_are_limited_per_participant(make_app):
 
 def test_an_idle_entry_releases_its_slot_before_the_time_limit(make_app):
     app = make_app(SLOT_IDLE_MINUTES=10)
-    install_small_study(app)
+    demo_as(app, "tiny", target_n_per_cell=1)
     holders = [FromAddress(app, "tiny", f"203.0.113.{i}") for i in (20, 21)]
     for holder in holders:
         holder.consent()
@@ -103,7 +92,7 @@ def test_an_idle_entry_releases_its_slot_before_the_time_limit(make_app):
 
 def test_an_entry_that_is_making_progress_keeps_its_slot(make_app):
     app = make_app(SLOT_IDLE_MINUTES=10)
-    install_small_study(app)
+    demo_as(app, "tiny", target_n_per_cell=1)
     for i in (30, 31):
         FromAddress(app, "tiny", f"203.0.113.{i}").consent()
     with app.app_context():

@@ -1,29 +1,23 @@
 """Outcome codes a study sets are shown on that outcome's page; live changes stop at the deadline."""
 
-import tomllib
 from datetime import timedelta
 
-from experiments.definition import EXPERIMENTS_DIR, parse_study
-from scl_testing import HIDDEN_RE, Journey
+from builders import install_study, nonce_from, study_data
+from scl_testing import Journey
 from webapp.extensions import db
 from webapp.models import Participant
-from webapp.studies import install_definition
 
 
 def install(app):
-    data = tomllib.loads((EXPERIMENTS_DIR / "demo.toml").read_text())
-    data["study"]["slug"] = "coded"
-    data["factors"]["target_n_per_cell"] = 1
+    data = study_data("demo", "coded", target_n_per_cell=1)
     data["completion"].update(full={"code": "CODE-FULL"}, duplicate={"code": "CODE-DUP"},
                               declined={"code": "CODE-DECL"})
-    with app.app_context():
-        install_definition(parse_study(data, source="coded"))
-        db.session.commit()
+    install_study(app, data, "coded")
 
 
 def post_consent(walker, choice="agree"):
     walker.get(walker.query)
-    response = walker.post("", {"nonce": dict(HIDDEN_RE.findall(walker.page))["nonce"], choice: "yes"})
+    response = walker.post("", {"nonce": nonce_from(walker.page), choice: "yes"})
     return response
 
 

@@ -2,17 +2,14 @@
 
 from sqlalchemy import func, select
 
-from scl_testing import Journey
+from builders import participant_at
 from webapp.domain.design import Design
 from webapp.extensions import db
 from webapp.models import DesignRecord, Participant
 
 
 def designing(app, slug="demo"):
-    walker = Journey(app, slug)
-    walker.consent()
-    walker.thinking_style()
-    return walker
+    return participant_at(app, "design", slug)
 
 
 def test_a_preview_needs_a_session_allowed_to_see_it(app):

@@ -5,18 +5,14 @@ import re
 
 from sqlalchemy import func, select
 
-from scl_testing import HIDDEN_RE, Journey
+from builders import nonce_from, participant_at
+from scl_testing import Journey
 from webapp.extensions import db
 from webapp.models import DesignRecord, Event, Study
 
 
 def reach_review(app, slug):
-    walker = Journey(app, slug)
-    walker.consent()
-    walker.thinking_style()
-    walker.submit_design()
-    assert walker.path.endswith("/review")
-    return walker
+    return participant_at(app, "review", slug)
 
 
 def test_a_withdrawn_designer_is_no_longer_named_in_the_reviewers_events(app, peer_study):
@@ -41,7 +37,7 @@ def test_one_browser_declining_again_and_again_counts_once(app):
     walker = Journey(app)
     for _ in range(4):
         walker.get()
-        nonce = dict(HIDDEN_RE.findall(walker.page))["nonce"]
+        nonce = nonce_from(walker.page)
         assert walker.post("", {"nonce": nonce, "decline": "yes"}).status_code == 303
     with app.app_context():
         assert db.session.execute(select(Study.declines).where(Study.slug == "demo")).scalar_one() == 1

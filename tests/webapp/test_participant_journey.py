@@ -5,6 +5,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from builders import nonce_from
 from webapp.domain.design import Design
 from webapp.extensions import db
 from webapp.models import Event, Participant, Response, Study, Suggestion
@@ -135,7 +136,7 @@ def test_prolific_ids_are_kept_pseudonymised_and_never_shown_back(app, journey):
     # The same recruiting id in another browser gets a clear page, not a second entry.
     again = journey(query="?PROLIFIC_PID=5f1e2d3c4b5a697887766554")
     again.get(again.query)
-    nonce = dict(__import__("re").findall(r'name="(\w+)" type="hidden" value="([^"]*)"', again.page))["nonce"]
+    nonce = nonce_from(again.page)
     response = again.post("", {"nonce": nonce, "agree": "yes"})
     assert response.status_code == 409 and "already started" in response.get_data(as_text=True)
     assert count(app, Participant) == 1
@@ -149,7 +150,7 @@ def test_a_malformed_recruiting_id_gets_a_clear_error(client):
 def test_declining_keeps_no_personal_data(app, journey):
     walker = journey(query="?PROLIFIC_PID=declinerpid1")
     walker.get(walker.query)
-    nonce = dict(__import__("re").findall(r'name="(\w+)" type="hidden" value="([^"]*)"', walker.page))["nonce"]
+    nonce = nonce_from(walker.page)
     response = walker.follow(walker.post("", {"nonce": nonce, "decline": "no"}))
     assert "return your submission" in response.get_data(as_text=True)
     assert count(app, Participant) == 0 and count(app, Event) == 0
@@ -159,7 +160,7 @@ def test_declining_keeps_no_personal_data(app, journey):
 def test_a_double_clicked_consent_creates_one_participant(app, journey):
     walker = journey()
     walker.get()
-    nonce = dict(__import__("re").findall(r'name="(\w+)" type="hidden" value="([^"]*)"', walker.page))["nonce"]
+    nonce = nonce_from(walker.page)
     cookie_before = walker.client.get_cookie("session").value
     first = walker.post("", {"nonce": nonce, "agree": "yes"})
     # The second click was sent before the first response arrived: it carries the old cookie.

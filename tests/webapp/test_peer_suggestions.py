@@ -5,18 +5,14 @@ import re
 import pytest
 from sqlalchemy import select
 
+from builders import participant_at
 from webapp.domain.design import Design
 from webapp.extensions import db
 from webapp.models import Participant, PeerSuggestion, Suggestion
 
 
 def reach_review(journey, slug):
-    walker = journey(slug)
-    walker.consent()
-    walker.thinking_style()
-    walker.submit_design()
-    assert walker.path.endswith("/review")
-    return walker
+    return participant_at(journey(slug).app, "review", slug)
 
 
 def test_a_peer_suggestion_reaches_the_designer_with_its_source_and_escaped_comment(app, journey, peer_study):

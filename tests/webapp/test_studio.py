@@ -7,25 +7,19 @@ import io
 import re
 import secrets
 import zipfile
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
+from builders import cheap_hasher, nonce_from
 from scl_testing import csrf_from
 
 PASSWORD = "correct horse battery"
 
 
 # ---------------------------------------------------------------- helpers
-@pytest.fixture
-def fast_hashes(monkeypatch):
-    """Cheap argon2id parameters for tests that are not about hashing."""
-    import webapp.accounts as accounts
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
 def add_experimenter(app, email: str, password: str = PASSWORD, owns: tuple[str, ...] = ()) -> int:
     from webapp.accounts import create_experimenter
     from webapp.extensions import db
@@ -107,10 +101,10 @@ def study_row(app, slug: str = "demo"):
 
 def consent(client, slug: str = "demo", decline: bool = False):
     html = client.get(f"/s/{slug}").get_data(as_text=True)
-    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', html)
+    nonce = nonce_from(html)
     assert nonce, html[:400]
     choice = {"decline": "I do not want to take part"} if decline else {"agree": "I agree and want to take part"}
-    return client.post(f"/s/{slug}", data={"csrf_token": csrf_from(html), "nonce": nonce.group(1), **choice})
+    return client.post(f"/s/{slug}", data={"csrf_token": csrf_from(html), "nonce": nonce, **choice})
 
 
 # ---------------------------------------------------------------- accounts from the command line
@@ -184,7 +178,7 @@ def test_login_succeeds_with_the_right_password_only(app, fast_hashes):
 def test_login_rehashes_a_password_hashed_with_old_parameters(app, monkeypatch):
     import webapp.accounts as accounts
     from webapp.accounts import find_experimenter
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(accounts, "hasher", cheap_hasher())
     add_experimenter(app, "old@lab.example")
     with app.app_context():
         old = find_experimenter("old@lab.example").password_hash
@@ -283,7 +277,7 @@ def test_open_pause_close_change_the_status_and_paused_studies_refuse_participan
     client.post("/studio/studies/demo/status/open", data={"csrf_token": csrf})
     late = app.test_client()
     html = late.get("/s/demo").get_data(as_text=True)
-    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', html).group(1)
+    nonce = nonce_from(html)
     client.post("/studio/studies/demo/status/pause", data={"csrf_token": csrf})
     response = late.post("/s/demo", data={"csrf_token": csrf_from(html), "nonce": nonce, "agree": "I agree"})
     assert response.status_code == 200 and "not taking participants" in response.get_data(as_text=True)
@@ -348,10 +342,9 @@ def test_a_pilot_link_creates_a_pilot_participant_in_the_chosen_cell(app, fast_h
 
 # ---------------------------------------------------------------- monitoring
 def test_the_monitor_counts_match_the_participants(app, fast_hashes):
-    from webapp import journey
+    from webapp import journey, monitor
     from webapp.extensions import db
     from webapp.models import Participant, utcnow
-    from webapp import monitor
     from webapp.studies import study_by_slug
 
     client = logged_in(app)
@@ -418,8 +411,9 @@ def test_the_monitor_counts_match_the_participants(app, fast_hashes):
 def test_monitor_queries_are_few(app, fast_hashes):
     """A fixed number of statements whatever the number of participants (no N+1)."""
     from sqlalchemy import event
-    from webapp.extensions import db
+
     from webapp import monitor
+    from webapp.extensions import db
     from webapp.studies import study_by_slug
 
     def statements(n_extra):
@@ -442,13 +436,13 @@ def test_monitor_queries_are_few(app, fast_hashes):
 
 # ---------------------------------------------------------------- export
 def test_the_export_downloads_as_a_dated_zip(app, fast_hashes):
-    from datetime import datetime, timezone
+    from datetime import datetime
     client = logged_in(app)
     new_participant(app, step="done")  # the export holds completed participants
     new_participant(app, step="done", pilot_cell="public/friend")
     response = client.get("/studio/studies/demo/export.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
-    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
     assert f"demo-export-{day}.zip" in response.headers["Content-Disposition"]
     assert response.headers["Content-Disposition"].startswith("attachment")
     plain = zipfile.ZipFile(io.BytesIO(response.data))

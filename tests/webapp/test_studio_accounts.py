@@ -7,9 +7,9 @@ import re
 
 import pytest
 from sqlalchemy import event, select
+from test_studio import PASSWORD, add_experimenter, logged_in, login, new_participant, study_row, token  # noqa: F401
 
 from scl_testing import csrf_from
-from test_studio import PASSWORD, add_experimenter, fast_hashes, logged_in, login, new_participant, study_row, token  # noqa: F401
 
 NEW_PASSWORD = "a quite different sentence"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-
-from test_studio import fast_hashes, logged_in, study_row, token  # noqa: F401
+from test_studio import logged_in, study_row, token  # noqa: F401
 
 LIMIT = 64 * 1024
 
@@ -41,7 +40,7 @@ def test_a_study_file_of_the_documented_64_kb_loads(app, fast_hashes):
 
 
 @pytest.mark.parametrize("size", [LIMIT + 1, LIMIT + 4096, 4 * LIMIT])
-def test_a_study_file_over_the_limit_gets_a_413_page_that_names_the_limit(app, fast_hashes, size):
+def test_a_study_file_over_the_limit_gets_a_413_page_that_names_the_limit(app, size):
     client = logged_in(app)
     response = upload(client, padded(source(), size))
     assert response.status_code == 413
@@ -63,7 +62,7 @@ def test_other_studio_forms_keep_the_small_form_limit(app, fast_hashes):
 
 @pytest.mark.parametrize("text", ["a=" + "[" * 100000, "a=" + "[" * 60000, "a=" + "[" * 5000,
                                   "a=" + "[" * 40 + "]" * 40, "a = " + "{b = " * 40 + "1" + "}" * 40])
-def test_deeply_nested_toml_is_a_clear_4xx_not_a_crash(app, fast_hashes, text):
+def test_deeply_nested_toml_is_a_clear_4xx_not_a_crash(app, text):
     client = logged_in(app)
     response = upload(client, text.encode())
     page = response.get_data(as_text=True)

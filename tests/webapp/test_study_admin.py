@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from webapp import journey
 from webapp.extensions import db
-from webapp.models import Event, Participant, Study, StudioAction, StudyMember, StudyVersion
+from webapp.models import Event, Participant, StudioAction, Study, StudyMember, StudyVersion
 from webapp.studies import study_by_slug
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 
 def choose_cell(targets: Mapping[str, int], occupied: Mapping[str, int], rng: random.Random) -> str | None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import tomllib
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Iterable, Mapping
+from typing import Any
 
 
 class CatalogueError(ValueError):
@@ -66,9 +67,9 @@ class Catalogue:
     attributes: tuple[Attribute, ...]
     monogram_max_length: int = 3
     monogram_enabled: bool = True
-    _index: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
+    _index: dict[str, Attribute] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self._index.update({a.key: a for a in self.attributes})
 
     @property
@@ -94,7 +95,7 @@ class Catalogue:
         exclude: Iterable[str] = (),
         levels: Mapping[str, Iterable[str]] | None = None,
         monogram: bool = True,
-    ) -> "Catalogue":
+    ) -> Catalogue:
         """The catalogue a study offers: some attributes dropped, some levels allowed.
 
         An excluded attribute keeps its first allowed level in every design, so designs
@@ -150,7 +151,7 @@ class Catalogue:
         return text
 
 
-def catalogue_from_mapping(data: Mapping) -> Catalogue:
+def catalogue_from_mapping(data: Mapping[str, Any]) -> Catalogue:
     attributes = []
     for raw in data["attributes"]:
         levels = tuple(Level(lv["key"], lv["label"], lv.get("rgb"), lv.get("phrase", "")) for lv in raw["levels"])

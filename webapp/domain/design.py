@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 from .catalogue import MONOGRAM_KEY, Catalogue, DesignError, shirt_catalogue
 
@@ -23,11 +23,11 @@ class Design:
     monogram: str = ""
 
     @classmethod
-    def build(cls, choices: Mapping[str, str], monogram: str = "") -> "Design":
+    def build(cls, choices: Mapping[str, str], monogram: str = "") -> Design:
         return cls(tuple(sorted(choices.items())), monogram)
 
     @classmethod
-    def default(cls, catalogue: Catalogue | None = None) -> "Design":
+    def default(cls, catalogue: Catalogue | None = None) -> Design:
         return cls.build((catalogue or shirt_catalogue()).default_choices())
 
     @classmethod
@@ -35,8 +35,8 @@ class Design:
         cls,
         data: Mapping[str, object],
         catalogue: Catalogue,
-        base: "Design | None" = None,
-    ) -> "Design":
+        base: Design | None = None,
+    ) -> Design:
         """Validate untrusted input (a form, JSON) into a design.
 
         Attributes missing from `data` keep their value from `base` (or the default).
@@ -59,7 +59,7 @@ class Design:
         return cls.build(start, monogram)
 
     @classmethod
-    def from_json(cls, text: str) -> "Design":
+    def from_json(cls, text: str) -> Design:
         data = json.loads(text)
         return cls.build(data["choices"], data.get("monogram", ""))
 
@@ -75,7 +75,7 @@ class Design:
             return self.monogram
         return self.mapping[attribute]
 
-    def with_level(self, attribute: str, level: str) -> "Design":
+    def with_level(self, attribute: str, level: str) -> Design:
         if attribute == MONOGRAM_KEY:
             return Design(self.choices, level)
         choices = dict(self.choices)

@@ -17,8 +17,7 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
-from functools import lru_cache
-from typing import Union
+from functools import cache, lru_cache
 
 from PIL import Image
 
@@ -45,11 +44,11 @@ THREAD_ON_DARK = (240, 232, 214)  # cream embroidery on dark cloth
 GINGHAM_LINING_GROUND = (250, 250, 247)
 
 Colour = tuple[int, int, int]
-Fill = Union[Colour, Image.Image]
+Fill = Colour | Image.Image
 Op = tuple[Fill, tuple[int, int, int, int], Image.Image]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rgb(attribute: str, level: str) -> Colour | None:
     raw = shirt_catalogue().attribute(attribute).level(level).rgb
     return hex_rgb(raw) if raw else None
@@ -72,7 +71,7 @@ def _over(ops: list[Op], piece: L.Piece | None) -> None:
         ops.append((piece.image, piece.box, piece.image))
 
 
-def _inks(ops: list[Op], inks: tuple[Colour, Colour], pieces: tuple[L.Piece, ...]) -> None:
+def _inks(ops: list[Op], inks: tuple[Colour, ...], pieces: tuple[L.Piece, ...]) -> None:
     for colour, piece in zip(inks, pieces):
         _fill(ops, colour, piece)
 
@@ -164,7 +163,8 @@ def render_image(design: Design, size: str = "full") -> Image.Image:
     canvas = L.background(size).copy()
     for fill, box, mask in ops:
         canvas.paste(fill, box, mask)
-    return canvas
+    result: Image.Image = canvas
+    return result
 
 
 def render_png(design: Design, size: str = "full") -> bytes:

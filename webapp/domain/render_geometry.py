@@ -101,7 +101,7 @@ def bezier(p0: Point, p1: Point, p2: Point, p3: Point, n: int = 20) -> list[Poin
     return out
 
 
-def ellipse_arc(e, start_deg: float, end_deg: float, n: int = 24) -> list[Point]:
+def ellipse_arc(e: tuple[float, float, float, float], start_deg: float, end_deg: float, n: int = 24) -> list[Point]:
     """Points on an ellipse (cx, cy, rx, ry); 0° is to the right, 90° is at the bottom."""
     cx, cy, rx, ry = e
     out = []

@@ -37,10 +37,12 @@ OUTLINE_DARK = 0.34
 
 Array = np.ndarray
 
-WORK_CACHE_BYTES = 24 * 1024 * 1024  # full-frame intermediates kept while parts are built (24 MB: no slower than unbounded)
+# full-frame intermediates kept while parts are built (24 MB: no slower than unbounded)
+WORK_CACHE_BYTES = 24 * 1024 * 1024
 
 
-PART_CACHE_BYTES = 80 * 1024 * 1024  # finished parts per process (all of the shirt's: 65 MB); PARTS.set_budget() changes it
+# finished parts per process (all of the shirt's: 65 MB); PARTS.set_budget() changes it
+PART_CACHE_BYTES = 80 * 1024 * 1024
 
 
 def _nbytes(value) -> int:
@@ -161,21 +163,21 @@ class Sketch:
         k = self.k
         return [(x * k, y * k) for x, y in points]
 
-    def polygon(self, points, fill: int = 255) -> "Sketch":
+    def polygon(self, points, fill: int = 255) -> Sketch:
         self.draw.polygon(self._pts(points), fill=fill)
         return self
 
-    def line(self, points, width: float, fill: int = 255) -> "Sketch":
+    def line(self, points, width: float, fill: int = 255) -> Sketch:
         w = max(1, round(width * self.k))
         self.draw.line(self._pts(points), fill=fill, width=w, joint="curve")
         return self
 
-    def dashes(self, points, width: float, dash: float = 3.4, gap: float = 2.4, fill: int = 255) -> "Sketch":
+    def dashes(self, points, width: float, dash: float = 3.4, gap: float = 2.4, fill: int = 255) -> Sketch:
         for seg in g.dashed(points, dash, gap):
             self.line(seg, width, fill)
         return self
 
-    def ellipse(self, e, fill: int = 255) -> "Sketch":
+    def ellipse(self, e, fill: int = 255) -> Sketch:
         cx, cy, rx, ry = e
         k = self.k
         self.draw.ellipse(((cx - rx) * k, (cy - ry) * k, (cx + rx) * k, (cy + ry) * k), fill=fill)
@@ -262,19 +264,19 @@ class Shade:
         self.dark = np.zeros(shape_of(size), np.float32)
         self.light = np.zeros(shape_of(size), np.float32)
 
-    def darken(self, arr: Array, amount: float = 1.0) -> "Shade":
+    def darken(self, arr: Array, amount: float = 1.0) -> Shade:
         self.dark = self.dark + arr * amount
         return self
 
-    def lighten(self, arr: Array, amount: float = 1.0) -> "Shade":
+    def lighten(self, arr: Array, amount: float = 1.0) -> Shade:
         self.light = self.light + arr * amount
         return self
 
-    def stitch(self, arr: Array, amount: float = 1.0) -> "Shade":
+    def stitch(self, arr: Array, amount: float = 1.0) -> Shade:
         """Thread lines that stay visible on pale and on dark cloth."""
         return self.darken(arr, STITCH_DARK * amount).lighten(arr, STITCH_LIGHT * amount)
 
-    def clip(self, mask: Array) -> "Shade":
+    def clip(self, mask: Array) -> Shade:
         self.dark *= mask
         self.light *= mask
         return self
@@ -364,18 +366,20 @@ def body_shade(size: str, fit: str, hem: str) -> Piece | None:
     seam = Sketch(size).line(g.yoke_seam(fit), 1.0).line(g.mirror(g.yoke_seam(fit)), 1.0)
     sh.stitch(stitches.array()).darken(seam.array(), 0.22)
     sh.lighten(shift(seam.array(), 0, 1.5, size), 0.10)
-    hem_shadow = blur(Sketch(size).line(g.hem_curve(fit, hem), 6).line(g.mirror(g.hem_curve(fit, hem)), 6).array(), 3, size)
+    hem_lines = Sketch(size).line(g.hem_curve(fit, hem), 6).line(g.mirror(g.hem_curve(fit, hem)), 6)
+    hem_shadow = blur(hem_lines.array(), 3, size)
     sh.darken(hem_shadow, 0.10)
 
     f = g.FITS[fit]
     folds = Sketch(size)
     relax = 1.6 if fit == "relaxed" else 1.0 if fit == "regular" else 0.6
     for side in (1, -1):
-        def p(x, y):
+        def p(x, y, side=side):
             return (g.CX - side * x, y)
         # drag lines from the armpit towards the chest, and blousing at the waist
         folds.line([p(f.chest - 6, 276), p(f.chest - 40, 300), p(f.chest - 70, 312)], 3)
-        folds.line([p(f.waist - 4, g.WAIST_Y + 20), p(f.waist - 40, g.WAIST_Y + 34), p(f.waist - 70, g.WAIST_Y + 38)], 4)
+        folds.line([p(f.waist - 4, g.WAIST_Y + 20), p(f.waist - 40, g.WAIST_Y + 34),
+                    p(f.waist - 70, g.WAIST_Y + 38)], 4)
         folds.line([p(f.waist + 2, g.WAIST_Y + 80), p(f.waist - 30, g.WAIST_Y + 92)], 3)
     fold = blur(folds.array(), 6, size) * m
     sh.darken(fold, 0.16 * relax).lighten(shift(fold, 0, -5, size), 0.10 * relax)
@@ -613,7 +617,7 @@ class Trim:
         self.size = size
         self.rgba = np.zeros(shape_of(size) + (4,), np.float32)
 
-    def put(self, sprite: Array, at: g.Point, clip: Array | None = None) -> "Trim":
+    def put(self, sprite: Array, at: g.Point, clip: Array | None = None) -> Trim:
         s = scale_of(self.size)
         n = sprite.shape[0]
         x0 = int(round(at[0] * s - n / 2))
@@ -789,7 +793,8 @@ def placket_shade(size: str, placket: str, fit: str, hem: str) -> Piece | None:
             stitches.dashes([(x, top), (x, bottom)], 0.9)
         for y in _placket_ys(hem):
             holes.line([(g.CX, y - 7), (g.CX, y + 7)], 1.6)
-        raised = Sketch(size).polygon([(g.CX + half, top), (g.CX + half + 4, top), (g.CX + half + 4, bottom), (g.CX + half, bottom)]).array()
+        raised = Sketch(size).polygon([(g.CX + half, top), (g.CX + half + 4, top), (g.CX + half + 4, bottom),
+                                       (g.CX + half, bottom)]).array()
         sh.darken(blur(raised, 2.5, size), 0.22)
         sh.lighten(Sketch(size).line([(g.CX - half + 1.2, top), (g.CX - half + 1.2, bottom)], 1.4).array(), 0.18)
     elif placket == "plain_front":
@@ -944,7 +949,8 @@ def inset_card(size: str) -> Piece | None:
     x0, y0, x1, y1 = g.INSET_BOX
     s = scale_of(size)
     card = Image.new("L", (SIZES[size][0] * 4, SIZES[size][1] * 4), 0)
-    ImageDraw.Draw(card).rounded_rectangle([x0 * s * 4, y0 * s * 4, x1 * s * 4, y1 * s * 4], radius=12 * s * 4, fill=255)
+    ImageDraw.Draw(card).rounded_rectangle([x0 * s * 4, y0 * s * 4, x1 * s * 4, y1 * s * 4], radius=12 * s * 4,
+                                           fill=255)
     m = np.asarray(card.reduce(4), dtype=np.float32) / 255
     shadow = blur(shift(m, 0, 3, size), 5, size) * 0.22
     alpha = np.clip(m + shadow * (1 - m), 0, 1)
@@ -952,7 +958,8 @@ def inset_card(size: str) -> Piece | None:
     fill = np.array((252, 251, 249), np.float32)
     border = edge(m, size, 0.8)
     col = fill[None, None, :] * (1 - 0.12 * border[..., None])
-    rgb = (col * m[..., None] + np.array(FLOOR_SHADOW_RGB, np.float32) * (shadow * (1 - m))[..., None]) / np.maximum(alpha, 1e-6)[..., None]
+    floor = np.array(FLOOR_SHADOW_RGB, np.float32) * (shadow * (1 - m))[..., None]
+    rgb = (col * m[..., None] + floor) / np.maximum(alpha, 1e-6)[..., None]
     rgba[..., :3] = rgb
     rgba[..., 3] = alpha * 255
     label = Image.new("L", (SIZES[size][0], SIZES[size][1]), 0)
@@ -1014,7 +1021,8 @@ def inset_shade(size: str, fit: str, hem: str, short: bool, back: str) -> Piece 
         for side in (1, -1):
             x = g.CX - side * 96
             pleats.line(_inset([(x, top - 4), (x + side * 4, top + 110)]), 0.9)
-            folds.polygon(_inset([(x - side * 16, top), (x, top), (x + side * 6, top + 240), (x + side * 2, top + 240)]))
+            folds.polygon(_inset([(x - side * 16, top), (x, top), (x + side * 6, top + 240),
+                                  (x + side * 2, top + 240)]))
     elif back == "darts":
         for x in (g.CX - 62, g.CX + 62):
             dart = (g.bezier((x, 330), (x - 12, 420), (x - 12, 500), (x, 590), 14)

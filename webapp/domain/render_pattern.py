@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import colorsys
 import math
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -97,7 +97,7 @@ def is_dark(rgb: tuple[int, int, int]) -> bool:
     return _luma(rgb) < 0.5
 
 
-@lru_cache(maxsize=None)
+@cache
 def ink_colours(fabric: tuple[int, int, int]) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     """The thread colours a pattern is woven in, chosen to suit the ground colour.
 

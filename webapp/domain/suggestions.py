@@ -7,8 +7,8 @@ design, so a reload or a re-run of the export reproduces exactly the same sugges
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from .catalogue import Catalogue
 from .design import Design

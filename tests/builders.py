@@ -1,0 +1,81 @@
+"""Builders for the state tests start from: studies under another slug, participants at a step.
+
+One home for what tests used to rebuild by hand (importable as `builders`): the demo
+study installed under another slug, a participant walked to a given step, the consent
+nonce of a page, and cheap password hashing for tests that are not about hashing.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tomllib
+
+from scl_testing import Journey, nonce_from
+
+__all__ = ["cheap_hasher", "demo_as", "install_study", "nonce_from", "participant_at", "participant_row_at",
+           "study_data", "use_cheap_hasher"]
+
+
+def cheap_hasher():
+    """argon2id with the cheapest parameters: logins in tests take milliseconds, not a second."""
+    from argon2 import PasswordHasher
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def use_cheap_hasher(monkeypatch) -> None:
+    import webapp.accounts as accounts
+    monkeypatch.setattr(accounts, "hasher", cheap_hasher())
+
+
+def study_data(source: str = "demo", slug: str | None = None, **factors) -> dict:
+    """A shipped study file as data, optionally under another slug and with some `[factors]` replaced."""
+    from experiments.definition import EXPERIMENTS_DIR
+    data = tomllib.loads((EXPERIMENTS_DIR / f"{source}.toml").read_text("utf-8"))
+    if slug is not None:
+        data["study"]["slug"] = slug
+    data["factors"].update(factors)
+    return data
+
+
+def install_study(app, data: dict, source: str) -> str:
+    """Validate and install a study given as data; returns its slug."""
+    from experiments.definition import EXPERIMENTS_DIR, parse_study
+    from webapp.extensions import db
+    from webapp.studies import install_definition
+    with app.app_context():
+        install_definition(parse_study(data, source=source, base=EXPERIMENTS_DIR), source)
+        db.session.commit()
+    return data["study"]["slug"]
+
+
+def demo_as(app, slug: str, source_file: str | None = None, **factors) -> str:
+    """The demo study installed under another slug (factors such as target_n_per_cell replaced)."""
+    return install_study(app, study_data("demo", slug, **factors), source_file or slug)
+
+
+def participant_at(app, step: str, slug: str = "demo", query: str = "") -> Journey:
+    """A participant walked through the real pages (plain answers) until the page of `step`."""
+    walker = Journey(app, slug, query)
+    walker.consent()
+    for _ in range(40):
+        if walker.current_step() == step:
+            return walker
+        if walker.current_step() is None:
+            raise AssertionError(f"the journey ended before reaching {step!r}")
+        walker.answer(walker.current_step())
+    raise AssertionError(f"never reached {step!r} (last page {walker.path})")
+
+
+def participant_row_at(app, step: str, slug: str = "demo") -> int:
+    """A participant moved to `step` through the journey functions, without HTTP; returns its row id."""
+    from webapp import journey
+    from webapp.extensions import db
+    from webapp.studies import study_by_slug
+    with app.app_context():
+        participant = journey.enter(study_by_slug(slug), secrets.token_urlsafe(18)).participant
+        while participant.step != step:
+            if participant.step == "design":
+                journey.submit_initial_design(participant)
+            journey.advance(participant)
+        db.session.commit()
+        return participant.id
