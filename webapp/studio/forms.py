@@ -72,3 +72,19 @@ class ConfirmDeleteForm(FlaskForm):
 class UploadForm(FlaskForm):
     file = FileField("Study file (.toml)", validators=[FileRequired()])
     submit = SubmitField("Validate and load")
+
+
+PSEUDONYM_ID = [InputRequired(), Length(min=16, max=16)]
+
+
+class ParticipantActionForm(FlaskForm):
+    """An action on one participant, named by the export's participant id."""
+
+    participant = HiddenField(validators=PSEUDONYM_ID)
+    submit = SubmitField("Go")
+
+
+class ExtendDeadlineForm(FlaskForm):
+    participant = HiddenField(validators=PSEUDONYM_ID)
+    minutes = IntegerField("Minutes", default=30, validators=[InputRequired(), NumberRange(1, 24 * 60)])
+    submit = SubmitField("Give more time")
