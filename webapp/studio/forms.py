@@ -88,3 +88,15 @@ class ExtendDeadlineForm(FlaskForm):
     participant = HiddenField(validators=PSEUDONYM_ID)
     minutes = IntegerField("Minutes", default=30, validators=[InputRequired(), NumberRange(1, 24 * 60)])
     submit = SubmitField("Give more time")
+
+
+class CopyStudyForm(FlaskForm):
+    new_slug = StringField("Slug of the copy", validators=[InputRequired(), Length(max=40)])
+    submit = SubmitField("Copy the study")
+
+
+class ConfirmSlugForm(FlaskForm):
+    """A destructive action on a whole study: the slug typed again confirms it."""
+
+    slug = StringField("Type the study's slug to confirm", validators=[InputRequired(), Length(max=40)])
+    submit = SubmitField("Confirm")
