@@ -59,20 +59,26 @@ def expire_overdue(study: Study, now: datetime | None = None) -> int:
     holds no slot: someone who is really taking part finishes that step well before then.
     """
     now = now or utcnow()
+    overdue = db.session.execute(
+        select(Participant).where(Participant.study_id == study.id, Participant.status == "active",
+                                  _expirable(study, now))
+    ).scalars().all()
+    for participant in overdue:
+        time_out(participant, idle=participant.deadline_at >= now)
+    return len(overdue)
+
+
+def _expirable(study: Study, now: datetime):
+    """The condition on an active participant that expire_overdue times out: past the deadline, or idle
+    on the first step after consent."""
     flow = study.current_version.definition.flow
     first_step = flow[1] if len(flow) > 1 else flow[0]
     idle_since = now - timedelta(minutes=current_app.config.get("SLOT_IDLE_MINUTES") or 10**6)
     last_activity = (select(func.max(Event.at)).where(Event.participant_id == Participant.id)
                      .correlate(Participant).scalar_subquery())
-    overdue = db.session.execute(
-        select(Participant).where(Participant.study_id == study.id, Participant.status == "active",
-                                  (Participant.deadline_at < now)
-                                  | ((Participant.step == first_step) & (Participant.step_started_at < idle_since)
-                                     & (func.coalesce(last_activity, Participant.step_started_at) < idle_since)))
-    ).scalars().all()
-    for participant in overdue:
-        time_out(participant, idle=participant.deadline_at >= now)
-    return len(overdue)
+    return ((Participant.deadline_at < now)
+            | ((Participant.step == first_step) & (Participant.step_started_at < idle_since)
+               & (func.coalesce(last_activity, Participant.step_started_at) < idle_since)))
 
 
 def time_out(participant: Participant, idle: bool = False) -> None:
@@ -442,18 +448,22 @@ def submit_review(participant: Participant, target: Participant, attribute: str,
     return peer
 
 
-def is_full(study: Study, simulated: bool = False, now: datetime | None = None) -> bool:
+def is_full(study: Study, simulated: bool = False, pid_hash: str | None = None, now: datetime | None = None) -> bool:
     """Whether every cell is taken for this kind of participant, judged before consent (read only).
 
-    Active participants past their deadline are not counted: consent would time them out first.
+    Active participants that consent would time out first (expire_overdue) are not counted.
+    Someone whose recruiting id took part already is not told "full": consent tells them that.
     """
     now = now or utcnow()
+    if pid_hash and db.session.execute(select(Participant.id).where(
+            Participant.study_id == study.id, Participant.recruit_id_hash == pid_hash)).first() is not None:
+        return False
     definition = study.current_version.definition
     rows = db.session.execute(
         select(Participant.visibility, Participant.relation, func.count())
         .where(Participant.study_id == study.id, Participant.is_pilot.is_(False),
                Participant.is_simulated.is_(simulated),
-               (Participant.status == "completed") | ((Participant.status == "active") & (Participant.deadline_at >= now)))
+               (Participant.status == "completed") | ((Participant.status == "active") & ~_expirable(study, now)))
         .group_by(Participant.visibility, Participant.relation)).all()
     taken = {f"{v}/{r}": n for v, r, n in rows}
     return all(taken.get(cell.key, 0) >= cell.target_n for cell in definition.cells)

@@ -23,10 +23,12 @@ def install_tiny_study(app):
 def test_cells_fill_evenly_and_then_the_study_says_it_is_full(app, journey):
     install_tiny_study(app)
     first, second, third = journey("tiny"), journey("tiny"), journey("tiny")
+    third.get()  # opened the consent page while places were free
     first.consent()
     second.consent()
     assert {first.participant().visibility, second.participant().visibility} == {"public", "private"}
-    third.get()
+    late = journey("tiny").get().get_data(as_text=True)  # arriving now: told before the consent text
+    assert "This study is full" in late and 'name="nonce"' not in late
     nonce = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', third.page))["nonce"]
     response = third.post("", {"nonce": nonce, "agree": "yes"})
     assert response.status_code == 200 and "This study is full" in response.get_data(as_text=True)

@@ -40,7 +40,10 @@ class FromAddress(Journey):
     def try_consent(self) -> str:
         """Post consent; the page it leads to (a full study answers 200 without a redirect)."""
         self.get()
-        response = self.post("", {"nonce": dict(HIDDEN_RE.findall(self.page))["nonce"], "agree": "yes"})
+        hidden = dict(HIDDEN_RE.findall(self.page))
+        if "nonce" not in hidden:  # a full study says so before the consent page
+            return self.page
+        response = self.post("", {"nonce": hidden["nonce"], "agree": "yes"})
         return self.follow(response).get_data(as_text=True) if response.status_code == 303 else response.get_data(as_text=True)
 
 
