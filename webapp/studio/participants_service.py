@@ -150,7 +150,9 @@ def issue_resume_link(study: Study, participant: Participant, by: int) -> str:
         raise ActionRefused(f"Only active participants can continue; this one is {participant.status}.")
     journey.record(participant, "resume_link_issued", hours=resume_hours(), experimenter=by)
     record_action(study, "participant_resume_link", f"valid {resume_hours()} h", by)
-    return _serializer().dumps({"s": study.slug, "p": participant.id, "t": _token_mark(participant)})
+    # the link names the participant by their export id, never the internal row id
+    return _serializer().dumps({"s": study.slug, "p": export_participant_id(study.slug, participant.id),
+                                "t": _token_mark(participant)})
 
 
 class ResumeRefused(ValueError):
@@ -165,10 +167,10 @@ def use_resume_link(study: Study, signed: str) -> Participant:
         raise ResumeRefused("This link has expired. Please ask the researcher for a new one.") from None
     except BadSignature:
         raise ResumeRefused("This link is not valid. Please copy the whole link you were given.") from None
-    if not isinstance(data, dict) or data.get("s") != study.slug or not isinstance(data.get("p"), int):
+    if not isinstance(data, dict) or data.get("s") != study.slug or not isinstance(data.get("p"), str):
         raise ResumeRefused("This link is not valid. Please copy the whole link you were given.")
-    participant = lock(Participant, data["p"])
-    if participant is None or participant.study_id != study.id or data.get("t") != _token_mark(participant):
+    participant = find(study, data["p"])
+    if participant is None or data.get("t") != _token_mark(participant):
         raise ResumeRefused("This link has been used already. Please ask the researcher for a new one.")
     if participant.status != "active":
         raise ResumeRefused("Your participation has ended, so there is nothing to continue.")
