@@ -176,6 +176,9 @@ class StudyDefinition:
     monogram: bool = True
     # Likert blocks of declared questionnaire steps beyond the built-in ones, by step name.
     extra_blocks: dict[str, LikertBlock] = field(default_factory=dict)
+    # [monitor] outcome_by_cell: show the outcome (conformity) by cell live in the monitor; off by
+    # default, so watching data come in does not invite peeking at the comparison.
+    monitor_outcome_by_cell: bool = False
 
     @property
     def visibilities(self) -> tuple[str, ...]:
@@ -197,6 +200,8 @@ class StudyDefinition:
         data = asdict(self)
         if not data["extra_blocks"]:  # absent when unused, so earlier versions keep their fingerprints
             del data["extra_blocks"]
+        if not data["monitor_outcome_by_cell"]:  # likewise
+            del data["monitor_outcome_by_cell"]
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -210,7 +215,7 @@ class StudyDefinition:
 
 # ---------------------------------------------------------------- validation
 SECTIONS = ("study", "consent", "factors", "personas", "catalogue", "suggestions", "questionnaires",
-            "flow", "completion")
+            "flow", "completion", "monitor")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")  # relations, persona and item keys: safe in URLs and form names
 AVATAR_RE = re.compile(r"^[a-z0-9-]+$")
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]*$")
@@ -736,6 +741,8 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
             extra_blocks[step.name] = _likert(r, raw, where, taken)
 
     outcomes = _outcomes(r, data)
+    outcome_by_cell = bool(r.get(r.table(data, "monitor", "", ("outcome_by_cell",)), "outcome_by_cell", "monitor",
+                                 bool, False))
     if r.problems:
         raise StudyFileError(source, r.problems)
     return StudyDefinition(
@@ -748,6 +755,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         checks=checks, demographics=demographics, outcomes=outcomes,
         catalogue_exclude=exclude, catalogue_levels={k: tuple(v) for k, v in levels.items()},
         monogram=monogram, extra_blocks=extra_blocks,
+        monitor_outcome_by_cell=outcome_by_cell,
     )
 
 
@@ -783,6 +791,7 @@ def _from_stored(d: dict) -> StudyDefinition:
         catalogue_levels={k: tuple(v) for k, v in d["catalogue_levels"].items()},
         monogram=d["monogram"],  # versions stored before review_count was dropped still carry it
         extra_blocks={k: likert(b) for k, b in d.get("extra_blocks", {}).items()},
+        monitor_outcome_by_cell=bool(d.get("monitor_outcome_by_cell", False)),
     )
 
 

@@ -252,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="drive a running server at this address instead of the in-process app")
     parser.add_argument("--simulation-key", default=None,
                         help="the server's SIMULATION_KEY (with --base-url; default: env SCL_SIMULATION_KEY)")
+    parser.add_argument("--unflagged", action="store_true",
+                        help="with --base-url and no simulation key: run anyway; the participants count as real")
     parser.add_argument("--concurrency", type=int, default=8,
                         help="participants in progress at the same time (interleaved in one thread)")
     parser.add_argument("--start-index", type=int, default=0,
@@ -283,9 +285,10 @@ def main(argv=None) -> int:
     try:
         if args.base_url:
             key = args.simulation_key or os.environ.get("SCL_SIMULATION_KEY")
-            if not key:
-                print("warning: no --simulation-key or SCL_SIMULATION_KEY: participants will NOT be marked "
-                      "as simulated", file=sys.stderr)
+            if not key and not args.unflagged:
+                print("error: --base-url needs --simulation-key or SCL_SIMULATION_KEY (or --unflagged to enter "
+                      "participants NOT marked as simulated)", file=sys.stderr)
+                return 2
             if is_file:
                 definition = load_study(args.study)
                 slug = definition.slug

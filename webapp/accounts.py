@@ -217,9 +217,13 @@ def register_cli(app: Flask) -> None:
         except AccountError as error:
             db.session.rollback()
             raise click.ClickException(str(error)) from None
+        from .study_admin import give_demo_an_owner
+        owns_demo = give_demo_an_owner() == experimenter.email
         db.session.commit()
         click.echo(f"Experimenter {experimenter.email} created. Log in at /studio/login; "
                    f"load a study with: flask --app webapp study load FILE --owner {experimenter.email}")
+        if owns_demo:
+            click.echo("As the first experimenter, they own the demo study (/studio/studies/demo).")
 
     @app.cli.command("set-experimenter-password")
     @click.argument("email")

@@ -127,12 +127,13 @@ def bound_render_caches(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import gallery, participant, previews, studio
+    from . import gallery, participant, previews, resume, studio
 
     app.register_blueprint(participant.bp)
     app.register_blueprint(gallery.bp)
     app.register_blueprint(previews.bp)
     app.register_blueprint(studio.bp)
+    app.register_blueprint(resume.bp)
 
     @app.get("/")
     def index():

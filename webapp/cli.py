@@ -14,12 +14,14 @@ from experiments.definition import EXPERIMENTS_DIR, StudyFileError, load_study
 from .extensions import db
 from .models import Study
 from .studies import load_study_file
+from .study_admin import give_demo_an_owner
 
 
 def seed_demo() -> None:
     """Load experiments/demo.toml if the demo study is absent (first start)."""
     if db.session.execute(select(Study.id).where(Study.slug == "demo")).first() is None:
         load_study_file(EXPERIMENTS_DIR / "demo.toml")
+        give_demo_an_owner()  # an account made before the demo was seeded
         db.session.commit()
 
 

@@ -26,6 +26,7 @@ from .domain.scoring import ScoredItem, attention_passed, scale_mean
 from .domain.suggestions import generate_suggestions, seeded_rng, suggestion_text
 from .extensions import db
 from .models import DesignRecord, Event, Participant, PeerSuggestion, Response, Study, Suggestion, utcnow
+from .persona_pool import draw_names
 from .previews import register
 
 OCCUPYING = ("active", "completed")
@@ -58,20 +59,26 @@ def expire_overdue(study: Study, now: datetime | None = None) -> int:
     holds no slot: someone who is really taking part finishes that step well before then.
     """
     now = now or utcnow()
+    overdue = db.session.execute(
+        select(Participant).where(Participant.study_id == study.id, Participant.status == "active",
+                                  _expirable(study, now))
+    ).scalars().all()
+    for participant in overdue:
+        time_out(participant, idle=participant.deadline_at >= now)
+    return len(overdue)
+
+
+def _expirable(study: Study, now: datetime):
+    """The condition on an active participant that expire_overdue times out: past the deadline, or idle
+    on the first step after consent."""
     flow = study.current_version.definition.flow
     first_step = flow[1] if len(flow) > 1 else flow[0]
     idle_since = now - timedelta(minutes=current_app.config.get("SLOT_IDLE_MINUTES") or 10**6)
     last_activity = (select(func.max(Event.at)).where(Event.participant_id == Participant.id)
                      .correlate(Participant).scalar_subquery())
-    overdue = db.session.execute(
-        select(Participant).where(Participant.study_id == study.id, Participant.status == "active",
-                                  (Participant.deadline_at < now)
-                                  | ((Participant.step == first_step) & (Participant.step_started_at < idle_since)
-                                     & (func.coalesce(last_activity, Participant.step_started_at) < idle_since)))
-    ).scalars().all()
-    for participant in overdue:
-        time_out(participant, idle=participant.deadline_at >= now)
-    return len(overdue)
+    return ((Participant.deadline_at < now)
+            | ((Participant.step == first_step) & (Participant.step_started_at < idle_since)
+               & (func.coalesce(last_activity, Participant.step_started_at) < idle_since)))
 
 
 def time_out(participant: Participant, idle: bool = False) -> None:
@@ -83,10 +90,13 @@ def time_out(participant: Participant, idle: bool = False) -> None:
         record(participant, "timed_out", deadline=participant.deadline_at.isoformat())
 
 
-def occupied_counts(study: Study) -> dict[str, int]:
+def occupied_counts(study: Study, simulated: bool = False) -> dict[str, int]:
+    """Places taken per cell. Real and simulated participants fill separate quotas (pilots none),
+    so a simulation run never makes a study full for real participants, nor unbalances their cells."""
     rows = db.session.execute(
         select(Participant.visibility, Participant.relation, func.count())
-        .where(Participant.study_id == study.id, Participant.status.in_(OCCUPYING), Participant.is_pilot.is_(False))
+        .where(Participant.study_id == study.id, Participant.status.in_(OCCUPYING), Participant.is_pilot.is_(False),
+               Participant.is_simulated.is_(simulated))
         .group_by(Participant.visibility, Participant.relation)).all()
     return {f"{v}/{r}": n for v, r, n in rows}
 
@@ -124,7 +134,8 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
             return Entry(None, "closed")
         cell = pilot_cell
     else:
-        cell = choose_cell(targets, occupied_counts(study), random.Random(f"{definition.seed}:assign:{entered_so_far}"))
+        cell = choose_cell(targets, occupied_counts(study, simulated),
+                           random.Random(f"{definition.seed}:assign:{entered_so_far}"))
     if cell is None:
         return Entry(None, "full")
     visibility, relation = cell.split("/")
@@ -233,17 +244,25 @@ def assign_suggestions(participant: Participant) -> list[Suggestion]:
         rows.append(dict(attribute=proposal.attribute, suggested_level=proposal.suggested_level, text=proposal.text,
                          persona=personas[proposal.persona_key], source="scripted", suggester_id=None, comment=None))
     rows.sort(key=lambda row: catalogue.keys.index(row["attribute"]))
+    shown_as = draw_names(list(personas.values()), definition.seed, participant.seed)
     for position, row in enumerate(rows):
         persona = row["persona"]
+        name, avatar = shown_as.get(persona.key, (persona.name, persona.avatar))
         suggestion = Suggestion(
             participant_id=participant.id, position=position, attribute=row["attribute"],
             initial_level=initial[row["attribute"]], suggested_level=row["suggested_level"], text=row["text"],
-            persona_key=persona.key, persona_name=persona.name, persona_avatar=persona.avatar,
+            persona_key=persona.key, persona_name=name, persona_avatar=avatar,
             relation=participant.relation, relation_label=persona.relation_label, source=row["source"],
             suggester_id=row["suggester_id"], comment=row["comment"])
         participant.suggestions.append(suggestion)
     db.session.flush()
     participant.suggestions_ready_at = utcnow()
+    if participant.step == "suggestions":
+        # Peer studies assign on the suggestions page, after a wait for peers: the wait is logged on
+        # its own and the step's time starts now, so seconds on the step mean time with the suggestions.
+        waited = round((participant.suggestions_ready_at - participant.step_started_at).total_seconds(), 3)
+        record(participant, "peer_wait_ended", seconds=max(0.0, waited))
+        participant.step_started_at = participant.suggestions_ready_at
     for suggestion in participant.suggestions:
         record(participant, "suggestion_received", suggestion_id=suggestion.id, attribute=suggestion.attribute,
                suggested_level=suggestion.suggested_level, source=suggestion.source, persona=suggestion.persona_key)
@@ -409,6 +428,8 @@ def review_target(participant: Participant) -> Participant | None:
         .where(Participant.study_id == participant.study_id, Participant.id != participant.id,
                Participant.visibility == participant.visibility, Participant.relation == participant.relation,
                Participant.initial_design_json.is_not(None), Participant.is_pilot == participant.is_pilot,
+               # real participants never review, nor are reviewed by, simulated ones
+               Participant.is_simulated == participant.is_simulated,
                Participant.status.in_(OCCUPYING))
         .order_by(func.coalesce(received.c.n, 0), Participant.id.desc()).limit(1)).scalar_one_or_none()
     if target is not None:
@@ -425,6 +446,27 @@ def submit_review(participant: Participant, target: Participant, attribute: str,
     record(participant, "peer_suggestion_made", target=target.id, attribute=attribute, suggested_level=level,
            has_comment=bool(comment))
     return peer
+
+
+def is_full(study: Study, simulated: bool = False, pid_hash: str | None = None, now: datetime | None = None) -> bool:
+    """Whether every cell is taken for this kind of participant, judged before consent (read only).
+
+    Active participants that consent would time out first (expire_overdue) are not counted.
+    Someone whose recruiting id took part already is not told "full": consent tells them that.
+    """
+    now = now or utcnow()
+    if pid_hash and db.session.execute(select(Participant.id).where(
+            Participant.study_id == study.id, Participant.recruit_id_hash == pid_hash)).first() is not None:
+        return False
+    definition = study.current_version.definition
+    rows = db.session.execute(
+        select(Participant.visibility, Participant.relation, func.count())
+        .where(Participant.study_id == study.id, Participant.is_pilot.is_(False),
+               Participant.is_simulated.is_(simulated),
+               (Participant.status == "completed") | ((Participant.status == "active") & ~_expirable(study, now)))
+        .group_by(Participant.visibility, Participant.relation)).all()
+    taken = {f"{v}/{r}": n for v, r, n in rows}
+    return all(taken.get(cell.key, 0) >= cell.target_n for cell in definition.cells)
 
 
 def peer_wait_remaining(participant: Participant) -> int:

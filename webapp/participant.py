@@ -201,6 +201,9 @@ def entry(slug: str):
         return see_other(step_url(participant) if participant.status == "active" else url_for(".done", slug=slug))
     if study.status != "open" and not session.get("pilot", {}).get(slug):
         return render_template("participant/closed.html", study=study), 200
+    pending_id = (session.get("recruit", {}).get(slug) or {}).get("pid_hash")
+    if not session.get("pilot", {}).get(slug) and journey.is_full(study, is_simulation(), pending_id):  # before consent
+        return render_template("participant/full.html", study=study, outcome=outcome_of(study, "full")), 200
     nonce = secrets.token_urlsafe(24)
     nonces = dict(session.get("nonces", {}))
     nonces[slug] = nonce

@@ -119,3 +119,28 @@ def purge_test_data(study: Study, experimenter_id: int | None = None) -> dict[st
     record_action(study, "test_data_purged",
                   f"{result['simulated']} simulated, {result['pilot']} pilot", experimenter_id)
     return result
+
+
+DEMO_SLUG = "demo"
+
+
+def give_demo_an_owner() -> str | None:
+    """The seeded demo study belongs to the first experimenter account created (the lowest id).
+
+    Called when the demo is seeded and when an account is created from the command line;
+    it does nothing if the demo is absent or has any member already. Returns the owner's
+    e-mail when it made one (the caller commits).
+    """
+    from .models import Experimenter
+
+    demo = db.session.execute(select(Study).where(Study.slug == DEMO_SLUG)).scalar_one_or_none()
+    if demo is None:
+        return None
+    if db.session.execute(select(StudyMember.experimenter_id).where(StudyMember.study_id == demo.id)).first():
+        return None
+    first = db.session.execute(select(Experimenter).order_by(Experimenter.id).limit(1)).scalar_one_or_none()
+    if first is None:
+        return None
+    db.session.add(StudyMember(study_id=demo.id, experimenter_id=first.id, role="owner"))
+    record_action(demo, "member_joined", f"{first.email} as owner (first experimenter owns the demo)", first.id)
+    return first.email

@@ -11,10 +11,12 @@ from webapp.models import Participant
 def test_cells_fill_evenly_and_then_the_study_says_it_is_full(app, journey):
     demo_as(app, "tiny", target_n_per_cell=1)
     first, second, third = journey("tiny"), journey("tiny"), journey("tiny")
+    third.get()  # opened the consent page while places were free
     first.consent()
     second.consent()
     assert {first.participant().visibility, second.participant().visibility} == {"public", "private"}
-    third.get()
+    late = journey("tiny").get().get_data(as_text=True)  # arriving now: told before the consent text
+    assert "This study is full" in late and 'name="nonce"' not in late
     nonce = nonce_from(third.page)
     response = third.post("", {"nonce": nonce, "agree": "yes"})
     assert response.status_code == 200 and "This study is full" in response.get_data(as_text=True)

@@ -23,15 +23,17 @@ def post_consent(walker, choice="agree"):
 
 def test_full_duplicate_and_declined_pages_show_the_studys_codes(app):
     install(app)
-    for i in range(2):
-        Journey(app, "coded", f"?PROLIFIC_PID=p{i}").consent()
-    full = post_consent(Journey(app, "coded", "?PROLIFIC_PID=p9"))
-    assert "CODE-FULL" in full.get_data(as_text=True)
-    duplicate = post_consent(Journey(app, "coded", "?PROLIFIC_PID=p0"))
-    assert duplicate.status_code == 409 and "CODE-DUP" in duplicate.get_data(as_text=True)
     decliner = Journey(app, "coded")
     page = decliner.follow(post_consent(decliner, "decline")).get_data(as_text=True)
     assert "CODE-DECL" in page
+    for i in range(2):
+        Journey(app, "coded", f"?PROLIFIC_PID=p{i}").consent()
+    # a full study says so (with its code) before the consent page
+    full = Journey(app, "coded", "?PROLIFIC_PID=p9").get("?PROLIFIC_PID=p9")
+    assert "CODE-FULL" in full.get_data(as_text=True) and "nonce" not in full.get_data(as_text=True)
+    # someone who already took part still learns that, not that the study is full
+    duplicate = post_consent(Journey(app, "coded", "?PROLIFIC_PID=p0"))
+    assert duplicate.status_code == 409 and "CODE-DUP" in duplicate.get_data(as_text=True)
 
 
 def test_live_changes_after_the_deadline_are_refused(app):

@@ -371,31 +371,35 @@ def test_the_monitor_counts_match_the_participants(app, fast_hashes):
         study = study_by_slug("demo")
         summary = monitor.study_summary(study)
         totals = summary["totals"]
-        assert (totals["active"], totals["completed"], totals["timed_out"]) == (2, 2, 1)
-        assert (totals["declines"], totals["withdrawals"], totals["simulated"], totals["pilot"]) == (1, 0, 1, 0)
+        # test data (the simulated and the pilot participant) are left out, and counted apart
+        assert (totals["active"], totals["completed"], totals["timed_out"]) == (1, 2, 1)
+        assert (totals["declines"], totals["withdrawals"], totals["simulated"], totals["pilot"]) == (1, 0, 0, 0)
+        assert (totals["simulated_all"], totals["pilot_all"]) == (1, 1)
         assert totals["overdue"] == 1
         for key, cell in summary["cells"].items():
             assert cell["target_n"] == 100
             assert cell["completed"] == sum(1 for pid in done if cells[pid] == key)
-            assert cell["active"] == sum(1 for pid in (active, simulated) if cells[pid] == key)
+            assert cell["active"] == sum(1 for pid in (active,) if cells[pid] == key)
             assert cell["timed_out"] == (1 if cells[timed] == key else 0)
             assert cell["occupied"] == cell["active"] + cell["completed"]
         assert summary["median_duration_seconds"] == pytest.approx(15 * 60, abs=1)
         assert summary["dropout_by_step"] == {"design": {"timed_out": 0, "active": 1},
-                                              "suggestions": {"timed_out": 1, "active": 0},
-                                              "revise": {"timed_out": 0, "active": 1}}
+                                              "suggestions": {"timed_out": 1, "active": 0}}
         expected = {}
         for pid, share in zip(done, (0.0, 2 / 3)):
             expected.setdefault(cells[pid], []).append(share)
-        for key, value in summary["conformity_by_cell"].items():
+        assert summary["conformity_by_cell"] == {}  # the demo does not turn the outcome by cell on
+        for key, value in monitor.conformity_by_cell(study).items():
             shares = expected.get(key, [])
             assert value["n"] == len(shares)
             assert value["mean"] == (pytest.approx(sum(shares) / len(shares), abs=1e-3) if shares else None)
 
         with_pilot = monitor.study_summary(study, include_pilot=True)
         assert with_pilot["totals"]["completed"] == 3 and with_pilot["totals"]["pilot"] == 1
+        assert with_pilot["totals"]["simulated"] == 1 and with_pilot["totals"]["active"] == 2
         assert with_pilot["median_duration_seconds"] == pytest.approx(20 * 60, abs=1)
-        assert with_pilot["conformity_by_cell"]["public/friend"]["n"] == expected.get("public/friend", []).__len__() + 1
+        assert (monitor.conformity_by_cell(study, include_pilot=True)["public/friend"]["n"]
+                == expected.get("public/friend", []).__len__() + 1)
 
     data = client.get("/studio/studies/demo/monitor.json").get_json()
     assert data["totals"]["completed"] == 2 and data["totals"]["declines"] == 1 and data["include_pilot"] is False

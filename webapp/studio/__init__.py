@@ -13,6 +13,7 @@ _service) for what they show and change:
   members        members, roles and invitations (services: membership_service)
   pilot          piloting a cell from this browser
   monitor        the live monitor and the export download
+  participants   every participant with step and deadline; extend, mark returned, resume link
   deletion       deleting a participant's data on request (services: deletion_service)
   upload         uploading a study file (checks: study_file_service)
 """
@@ -20,7 +21,7 @@ _service) for what they show and change:
 from __future__ import annotations
 
 from ..models import StudioAction  # noqa: F401  (tests and callers read actions from here)
-from . import accounts, deletion, members, monitor, pilot, studies, upload  # noqa: F401  (register the views)
+from . import accounts, deletion, members, monitor, participants, pilot, studies, upload  # noqa: F401  (register the views)
 from .blueprint import bp
 
 __all__ = ["bp", "StudioAction"]

@@ -72,3 +72,31 @@ class ConfirmDeleteForm(FlaskForm):
 class UploadForm(FlaskForm):
     file = FileField("Study file (.toml)", validators=[FileRequired()])
     submit = SubmitField("Validate and load")
+
+
+PSEUDONYM_ID = [InputRequired(), Length(min=16, max=16)]
+
+
+class ParticipantActionForm(FlaskForm):
+    """An action on one participant, named by the export's participant id."""
+
+    participant = HiddenField(validators=PSEUDONYM_ID)
+    submit = SubmitField("Go")
+
+
+class ExtendDeadlineForm(FlaskForm):
+    participant = HiddenField(validators=PSEUDONYM_ID)
+    minutes = IntegerField("Minutes", default=30, validators=[InputRequired(), NumberRange(1, 24 * 60)])
+    submit = SubmitField("Give more time")
+
+
+class CopyStudyForm(FlaskForm):
+    new_slug = StringField("Slug of the copy", validators=[InputRequired(), Length(max=40)])
+    submit = SubmitField("Copy the study")
+
+
+class ConfirmSlugForm(FlaskForm):
+    """A destructive action on a whole study: the slug typed again confirms it."""
+
+    slug = StringField("Type the study's slug to confirm", validators=[InputRequired(), Length(max=40)])
+    submit = SubmitField("Confirm")

@@ -38,14 +38,38 @@ def conformity_chart(by_cell: dict) -> list[dict]:
     return bars
 
 
+def flow_chart(flow_by_cell: dict) -> list[dict]:
+    """One group of bars per cell: how many reached each step, as a share of those who consented."""
+    groups, y = [], 8
+    for key, stages in flow_by_cell.items():
+        start = stages[0]["reached"] if stages else 0
+        bars = []
+        for stage in stages:
+            share = stage["reached"] / start if start else 0.0
+            bars.append({"key": f"flow:{key}:{stage['step']}", "step": stage["step"], "y": y,
+                         "width": round(CHART_WIDTH * share, 1), "label": str(stage["reached"])})
+            y += 24
+        groups.append({"cell": key, "y": y - 24 * len(stages), "bars": bars})
+        y += 16
+    return groups
+
+
+def charts(summary: dict) -> tuple[list[dict], list[dict]]:
+    flow = flow_chart(summary["flow_by_cell"])
+    outcome = conformity_chart(summary["conformity_by_cell"]) if summary["outcome_by_cell_enabled"] else []
+    return flow, outcome
+
+
 @bp.get("/studies/<slug>/monitor")
 @login_required
 def monitor_page(slug: str):
     study, _ = member_study(slug)
     include_pilot = include_pilot_arg()
     summary = monitor_queries.study_summary(study, include_pilot)
+    flow, outcome = charts(summary)
+    height = (flow[-1]["bars"][-1]["y"] + 32) if flow and flow[-1]["bars"] else 16
     return render_template("studio/monitor.html", study=study, summary=summary, include_pilot=include_pilot,
-                           chart=conformity_chart(summary["conformity_by_cell"]), logout_form=ActionForm())
+                           flow_chart=flow, flow_height=height, chart=outcome, logout_form=ActionForm())
 
 
 @bp.get("/studies/<slug>/monitor.json")
@@ -53,7 +77,8 @@ def monitor_page(slug: str):
 def monitor_json(slug: str):
     study, _ = member_study(slug)
     summary = monitor_queries.study_summary(study, include_pilot_arg())
-    summary["chart"] = conformity_chart(summary["conformity_by_cell"])
+    flow, outcome = charts(summary)
+    summary["chart"] = [bar for group in flow for bar in group["bars"]] + outcome
     return jsonify(summary)
 
 

@@ -1,0 +1,57 @@
+"""A real Chromium: the studio's participants page, and a resume link continuing in a second browser context."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_participant_browser import answer_all_radios, browser, output_dir, start  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_participants_page_issues_a_resume_link_that_works_in_another_browser(browser, live_server, app, request):
+    from webapp.accounts import create_experimenter
+    from webapp.extensions import db
+    from webapp.models import StudyMember
+    from webapp.studies import study_by_slug
+    with app.app_context():
+        account = create_experimenter("owner@lab.example", PASSWORD)
+        db.session.add(StudyMember(study_id=study_by_slug("demo").id, experimenter_id=account.id, role="owner"))
+        db.session.commit()
+    folder = output_dir(request)
+
+    first, participant = start(browser, live_server)  # a participant on the first step, in one browser
+    answer_all_radios(participant, "4")
+
+    studio = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = studio.new_page()
+    page.goto(f"{live_server.url}/studio/login")
+    page.fill("input[name=email]", "owner@lab.example")
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/studio/studies/demo/participants")
+    rows = page.locator("tr[data-participant]")
+    assert rows.count() == 1
+    assert "thinking_style" in rows.first.inner_text()
+    page.screenshot(path=str(folder / "participants.png"), full_page=True)
+    rows.first.get_by_role("button", name="Resume link").click()
+    link = page.locator("#resume-link input").input_value()
+    assert "/s/demo/resume/" in link
+    page.screenshot(path=str(folder / "resume-link.png"), full_page=True)
+
+    second = browser.new_context()
+    other = second.new_page()
+    other.goto(link)
+    other.wait_for_url("**/thinking-style")
+    assert other.locator("input[type=radio]").count() > 0
+    # the first browser's session ended: it lands on the consent page again
+    participant.goto(f"{live_server.url}/s/demo/thinking-style")
+    assert participant.get_by_role("button", name="I agree and want to take part").count() == 1
+    used = browser.new_context().new_page()
+    used.goto(link)
+    assert "used already" in used.content()
+    for context in (first, studio, second):
+        context.close()
