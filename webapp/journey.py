@@ -6,8 +6,6 @@ the matching event to the log in the same database transaction (the caller commi
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import random
 import secrets
@@ -28,14 +26,11 @@ from .extensions import db
 from .models import DesignRecord, Event, Participant, PeerSuggestion, Response, Study, Suggestion, utcnow
 from .persona_pool import draw_names
 from .previews import register
+from .privacy import pseudonym
 
 OCCUPYING = ("active", "completed")
 
 
-def pseudonym(*parts: str) -> str:
-    """A keyed hash: stable for the same input, useless without the instance's key."""
-    key = current_app.config["PSEUDONYM_KEY"].encode()
-    return hmac.new(key, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
 
 
 def record(participant: Participant, kind: str, step: str | None = None, **payload) -> Event:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from .. import journey
 from ..database import lock
+from ..privacy import export_participant_id
 from ..extensions import db
 from ..models import Participant, Study
 from ..study_admin import record_action
@@ -16,8 +17,8 @@ EXPORT_ID = re.compile(r"[0-9a-f]{16}")
 
 
 def export_id(study: Study, participant_id: int) -> str:
-    """The pseudonymous participant id of the export."""
-    return journey.pseudonym(study.slug, "participant", str(participant_id))[:16]
+    """The pseudonymous participant id of the export (one definition, in webapp.privacy)."""
+    return export_participant_id(study.slug, participant_id)
 
 
 def find_participant(study: Study, identifier: str) -> Participant | None:
