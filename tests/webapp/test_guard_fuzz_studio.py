@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from scl_testing import csrf_from
 from test_guard_fuzz import ODD_TEXT
-from test_studio import fast_hashes, logged_in  # noqa: F401
+from test_studio import logged_in
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ def row_counts(app) -> dict[str, int]:
 
 
 @pytest.fixture
-def owner(app, fast_hashes):  # noqa: F811
+def owner(app, fast_hashes):
     return logged_in(app)
 
 

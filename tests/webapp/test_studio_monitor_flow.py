@@ -9,7 +9,7 @@ import tomllib
 import pytest
 
 from scl_testing import Journey
-from test_studio import fast_hashes, logged_in, new_participant  # noqa: F401
+from test_studio import logged_in, new_participant  # noqa: F401
 
 from experiments.definition import EXPERIMENTS_DIR, StudyFileError, parse_study
 from webapp import journey, monitor

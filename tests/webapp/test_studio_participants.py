@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from scl_testing import Journey, csrf_from
-from test_studio import fast_hashes, get_participant, logged_in, new_participant  # noqa: F401
+from test_studio import get_participant, logged_in, new_participant  # noqa: F401
 
 from webapp import journey
 from webapp.export import participant_id

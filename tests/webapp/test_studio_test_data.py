@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from scl_testing import Journey, csrf_from
-from test_studio import fast_hashes, logged_in, new_participant  # noqa: F401
+from test_studio import logged_in, new_participant  # noqa: F401
 
 from experiments.definition import EXPERIMENTS_DIR, parse_study
 from webapp import journey, monitor
