@@ -176,6 +176,8 @@ class StudyDefinition:
     monogram: bool = True
     # Likert blocks of declared questionnaire steps beyond the built-in ones, by step name.
     extra_blocks: dict[str, LikertBlock] = field(default_factory=dict)
+    # The interface languages participants may take the study in; the first is the fallback.
+    languages: tuple[str, ...] = ("en",)
 
     @property
     def visibilities(self) -> tuple[str, ...]:
@@ -197,6 +199,8 @@ class StudyDefinition:
         data = asdict(self)
         if not data["extra_blocks"]:  # absent when unused, so earlier versions keep their fingerprints
             del data["extra_blocks"]
+        if tuple(data["languages"]) == ("en",):  # absent when English only, so earlier fingerprints hold
+            del data["languages"]
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -492,7 +496,8 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
             near = difflib.get_close_matches(str(key), SECTIONS, n=1, cutoff=0.6)
             hint = f"did you mean {near[0]!r}? " if near else ""
             r.fail(str(key), f"unknown section; {hint}allowed: {', '.join(SECTIONS)}")
-    study = r.table(data, "study", "", ("slug", "title", "description", "seed", "time_limit_minutes"))
+    study = r.table(data, "study", "", ("slug", "title", "description", "seed", "time_limit_minutes",
+                                                 "languages"))
     slug = r.get(study, "slug", "study", str)
     if slug is not None and not SLUG_RE.match(slug):
         r.fail("study.slug", f"{show(slug)} must be 2–40 characters of a–z, 0–9 and '-', starting with a letter or digit")
@@ -500,6 +505,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
     description = r.get(study, "description", "study", str, "", max_length=2000)
     seed = r.get(study, "seed", "study", int, 1, low=0, high=2**62)
     time_limit = r.get(study, "time_limit_minutes", "study", int, 60, low=5, high=24 * 60)
+    languages = _languages(r, study)
 
     consent = r.table(data, "consent", "", ("text", "decline_text"))
     consent_text = r.get(consent, "text", "consent", str, max_length=20000)
@@ -747,8 +753,31 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         flow=flow, thinking_style=ts, evaluation=ev, wtp=wtp, closeness_prompt=closeness_prompt,
         checks=checks, demographics=demographics, outcomes=outcomes,
         catalogue_exclude=exclude, catalogue_levels={k: tuple(v) for k, v in levels.items()},
-        monogram=monogram, extra_blocks=extra_blocks,
+        monogram=monogram, extra_blocks=extra_blocks, languages=languages,
     )
+
+
+LANGUAGES = ("en", "de", "ja")  # the interface languages the platform has catalogues for
+
+
+def _languages(r: "_Reader", study: dict) -> tuple[str, ...]:
+    """`[study] languages`: known codes, each once; English when absent."""
+    raw = study.get("languages", ["en"])
+    if isinstance(raw, str) or not isinstance(raw, list) or not raw:
+        r.fail("study.languages", f"must be a non-empty list of language codes such as [\"de\", \"ja\"], got {show(raw)}")
+        return ("en",)
+    chosen: list[str] = []
+    for code in raw:
+        if not isinstance(code, str) or code not in LANGUAGES:
+            near = difflib.get_close_matches(str(code).lower(), LANGUAGES, n=1, cutoff=0.5)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            r.fail("study.languages", f"{show(code)} is not a language the platform speaks; {hint}"
+                                      f"known: {', '.join(LANGUAGES)}")
+        elif code in chosen:
+            r.fail("study.languages", f"{code!r} is listed twice")
+        else:
+            chosen.append(code)
+    return tuple(chosen) or ("en",)
 
 
 BUILT_IN_BLOCKS = ("thinking_style", "evaluation")  # Likert blocks with their own StudyDefinition field
@@ -783,6 +812,7 @@ def _from_stored(d: dict) -> StudyDefinition:
         catalogue_levels={k: tuple(v) for k, v in d["catalogue_levels"].items()},
         monogram=d["monogram"],  # versions stored before review_count was dropped still carry it
         extra_blocks={k: likert(b) for k, b in d.get("extra_blocks", {}).items()},
+        languages=tuple(d.get("languages", ("en",))),
     )
 
 

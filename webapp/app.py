@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from . import input_guard
 from .config import default_config
 from .database import configure_engine
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,11 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    from .i18n import TRANSLATIONS, compile_catalogues, select_locale
+    compile_catalogues()
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
+    from flask_babel import get_locale
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     login_manager.login_view = "studio.login"
     login_manager.login_message = "Please log in to open the studio."
     with app.app_context():

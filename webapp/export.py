@@ -144,7 +144,7 @@ def _load(study: Study, include_pilot: bool) -> dict:
                Participant.holism, Participant.evaluation, Participant.closeness, Participant.attention_passed,
                Participant.n_suggestions, Participant.n_adopted, Participant.conformity,
                Participant.conformity_distance, Participant.initial_design_json, Participant.final_design_json,
-               Participant.step, Participant.deadline_at)
+               Participant.step, Participant.deadline_at, Participant.language)
         .where(*every).order_by(Participant.id)).all()
     people = [e for e in entries if e.status == "completed"]  # the same rows as _participant_filter
     responses = execute(
@@ -257,6 +257,9 @@ def _participant_columns(study: Study, definitions: list, include_pilot: bool) -
                "post; 'private' = on a private page.", "public or private", allowed=("public", "private")),
         Column("relation", "string", "Relation to the (scripted or peer) suggesters in this participant's cell.",
                "one of the study's relations", allowed=relations),
+        Column("language", "string", "Interface language the participant took the study in (fixed at consent; "
+               "ISO 639-1 code).", "one of the study's languages",
+               allowed=tuple(_unique(code for x in definitions for code in x.languages))),
         Column("holism", "number", "Holistic thinking: mean of the scored thinking-style items after "
                "reverse-coding (attention items excluded); higher = more holistic.", _scale_text(ts.scale)),
         Column("conformity", "number", "Share of the suggestions adopted (n_adopted / n_suggestions).",
@@ -488,7 +491,7 @@ def _build(study: Study, include_pilot: bool = False) -> tuple[dict[str, Table],
     columns, meta = _participant_columns(study, definitions, include_pilot)
     participants = Table("participants", columns)
     names = participants.names
-    base = {"participant_id", "condition", "relation", "holism", "conformity", "conformity_distance",
+    base = {"participant_id", "condition", "relation", "language", "holism", "conformity", "conformity_distance",
             "n_suggestions", "n_adopted", "closeness", "evaluation", "wtp", "manipulation_check",
             "attention_passed", "age", "gender", "status", "outcome", "study_version", "simulated", "pilot",
             "started_at", "completed_at", "duration_s", "monogram_used"}
@@ -505,7 +508,7 @@ def _build(study: Study, include_pilot: bool = False) -> tuple[dict[str, Table],
         wtp = given.get(definition.wtp.key)
         row = {
             "participant_id": pid_of(p.id), "condition": p.visibility, "relation": p.relation,
-            "holism": p.holism, "conformity": p.conformity, "conformity_distance": p.conformity_distance,
+            "language": p.language, "holism": p.holism, "conformity": p.conformity, "conformity_distance": p.conformity_distance,
             "n_suggestions": p.n_suggestions, "n_adopted": p.n_adopted, "closeness": p.closeness,
             "evaluation": p.evaluation, "wtp": float(wtp) if isinstance(wtp, (int, float)) else None,
             "manipulation_check": given.get(definition.checks.manipulation_key),

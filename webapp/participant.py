@@ -23,7 +23,7 @@ from .domain.flow import DONE
 from .extensions import db, limiter
 from .forms import (ChangeForm, ConsentForm, DecisionForm, PeerSuggestionForm, StepForm, WithdrawForm, checks_form, closeness_form,
                     demographics_form, design_form, evaluation_form, likert_form)
-from . import journey
+from . import i18n, journey
 from .models import Participant, Study, Suggestion, utcnow
 from .previews import preview_url
 from .studies import study_by_slug
@@ -73,7 +73,10 @@ def session_participant(study: Study, for_update: bool = False) -> Participant |
              .options(joinedload(Participant.version, innerjoin=True)))
     if for_update:
         query = query.with_for_update(of=Participant)
-    return db.session.execute(query).scalar_one_or_none()
+    participant = db.session.execute(query).scalar_one_or_none()
+    if participant is not None:
+        i18n.fix_language(participant.language)
+    return participant
 
 
 def remember(study: Study, participant: Participant) -> None:
@@ -179,6 +182,7 @@ def render_step(template: str, participant: Participant, status: int = 200, **co
 @limiter.limit(_limit("ENTRY_RATE_LIMIT"), key_func=lambda: request.remote_addr or "", exempt_when=lambda: is_simulation())
 def entry(slug: str):
     study = get_study(slug)
+    i18n.requested_language(slug, study.current_version.definition.languages)  # remembers ?lang= across the redirect
     incoming = {k: v for k, v in request.args.items() if k in RECRUIT_PARAMS}
     if incoming:
         if not all(RECRUIT_VALUE.fullmatch(v) for v in incoming.values()):
@@ -236,8 +240,9 @@ def consent(slug: str):
         abort(400, "Please choose whether you want to take part.")
     pilot = session.get("pilot", {}).get(slug)
     recruit = session.get("recruit", {}).get(slug)
+    language = i18n.requested_language(slug, study.current_version.definition.languages)
     entry_result = journey.enter(study, form.nonce.data, recruit, pilot_cell=pilot,
-                                 simulated=is_simulation())
+                                 simulated=is_simulation(), language=language)
     if entry_result.outcome in ("full", "closed"):
         db.session.rollback()
         template = "participant/full.html" if entry_result.outcome == "full" else "participant/closed.html"
