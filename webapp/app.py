@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -162,22 +163,22 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return page(400, "This page has expired",
-                    "Your browser sent a form we could not verify (it may be old or opened in another tab). "
-                    "Go back, reload the page and try again: nothing you saved was lost.")
+        return page(400, _("This page has expired"),
+                    _("Your browser sent a form we could not verify (it may be old or opened in another tab). "
+                      "Go back, reload the page and try again: nothing you saved was lost."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        titles = {404: "Page not found", 403: "Not allowed", 405: "Not allowed here", 413: "Too much data",
-                  429: "Too many attempts", 400: "Something was wrong with that request"}
+        titles = {404: _("Page not found"), 403: _("Not allowed"), 405: _("Not allowed here"), 413: _("Too much data"),
+                  429: _("Too many attempts"), 400: _("Something was wrong with that request")}
         return page(error.code or 500, titles.get(error.code, error.name), error.description or "")
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         db.session.rollback()
         log.exception("unhandled error")
-        return page(500, "Something went wrong on our side",
-                    "Nothing was saved from this last step. Please reload the page to continue where you were.")
+        return page(500, _("Something went wrong on our side"),
+                    _("Nothing was saved from this last step. Please reload the page to continue where you were."))
 
 
 def register_response_headers(app: Flask) -> None:

@@ -11,6 +11,7 @@ import re
 import secrets
 from functools import wraps
 
+from flask_babel import gettext as _
 from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request, session,
                    url_for)
 from sqlalchemy import select
@@ -58,7 +59,7 @@ def no_store(response):
 def get_study(slug: str) -> Study:
     study = study_by_slug(slug)
     if study is None or study.current_version_id is None:
-        abort(404, "There is no study at this address. Please check the link you were given.")
+        abort(404, _("There is no study at this address. Please check the link you were given."))
     return study
 
 
@@ -116,6 +117,11 @@ def see_other(url: str):
     return redirect(url, code=303)
 
 
+def said(error: DesignError) -> str:
+    """A domain error in the participant's language (English for messages only tampering can cause)."""
+    return _(error.msgid, **error.params) if error.msgid else str(error)
+
+
 def wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
@@ -135,7 +141,7 @@ def step_view(step: str):
             participant = session_participant(study, for_update=True)
             if participant is None:
                 if wants_json():
-                    abort(403, "Your session has ended. Reload the page to start again.")
+                    abort(403, _("Your session has ended. Reload the page to start again."))
                 return see_other(url_for(".entry", slug=slug))
             if participant.status == "active" and participant.deadline_at < utcnow():
                 journey.time_out(participant)
@@ -186,8 +192,8 @@ def entry(slug: str):
     incoming = {k: v for k, v in request.args.items() if k in RECRUIT_PARAMS}
     if incoming:
         if not all(RECRUIT_VALUE.fullmatch(v) for v in incoming.values()):
-            abort(400, "The link you followed carries an identifier we cannot read. "
-                       "Please use the study link from the recruiting site unchanged.")
+            abort(400, _("The link you followed carries an identifier we cannot read. "
+                         "Please use the study link from the recruiting site unchanged."))
         recruit = {}
         for key, value in incoming.items():
             source, role = RECRUIT_PARAMS[key]
@@ -223,7 +229,7 @@ def consent(slug: str):
         return see_other(step_url(existing) if existing.status == "active" else url_for(".done", slug=slug))
     form = ConsentForm()
     if not form.validate_on_submit() or form.nonce.data != session.get("nonces", {}).get(slug):
-        abort(400, "This consent form has expired. Please open the study link again.")
+        abort(400, _("This consent form has expired. Please open the study link again."))
     if form.decline.data and not form.agree.data:
         declined_here = dict(session.get("declined", {}))
         if not declined_here.get(slug):  # one browser counts once, however often it declines
@@ -237,7 +243,7 @@ def consent(slug: str):
         session.modified = True
         return see_other(url_for(".declined", slug=slug))
     if not form.agree.data:
-        abort(400, "Please choose whether you want to take part.")
+        abort(400, _("Please choose whether you want to take part."))
     pilot = session.get("pilot", {}).get(slug)
     recruit = session.get("recruit", {}).get(slug)
     language = i18n.requested_language(slug, study.current_version.definition.languages)
@@ -338,12 +344,12 @@ def save_whole_form(participant: Participant):
     form = design_form(catalogue)()
     if not form.validate_on_submit():
         field = next(iter(form.errors), None)
-        return form, "Please choose one option for every part of the shirt.", field
+        return form, _("Please choose one option for every part of the shirt."), field
     data = {name: field.data for name, field in form._fields.items() if name in catalogue or name == MONOGRAM_KEY}
     try:
         design = Design.parse(data, catalogue, base=journey.current_design(participant))
     except DesignError as error:
-        return form, str(error), error.field
+        return form, said(error), error.field
     journey.change_design(participant, design, via="form")
     return form, None, None
 
@@ -375,7 +381,7 @@ def change(slug: str):
     study = get_study(slug)
     participant = session_participant(study, for_update=True)
     if participant is None:
-        abort(403, "Your session has ended. Reload the page to start again.")
+        abort(403, _("Your session has ended. Reload the page to start again."))
     if participant.status == "active" and participant.deadline_at < utcnow():
         journey.time_out(participant)  # the time is up: no more changes
         db.session.commit()
@@ -385,7 +391,7 @@ def change(slug: str):
         return see_other(step_url(participant))
     form = ChangeForm()
     if not form.validate_on_submit():
-        abort(400, "That change could not be read.")
+        abort(400, _("That change could not be read."))
     catalogue = participant.definition.catalogue()
     try:
         new = Design.parse({form.attribute.data: form.level.data or ""}, catalogue,
@@ -393,8 +399,8 @@ def change(slug: str):
     except DesignError as error:
         db.session.rollback()
         if wants_json():
-            return jsonify(error=str(error), field=error.field), 400
-        abort(400, str(error))
+            return jsonify(error=said(error), field=error.field), 400
+        abort(400, said(error))
     journey.change_design(participant, new, via="live")
     db.session.commit()
     if wants_json():
@@ -412,7 +418,7 @@ def review_page(study, participant, step):
     form = PeerSuggestionForm()
     if request.method == "POST":
         if not form.validate_on_submit():
-            abort(400, "This page has expired. Please reload it.")
+            abort(400, _("This page has expired. Please reload it."))
         if target is None or form.skip.data:
             if target is not None:
                 journey.record(participant, "review_skipped", target=target.id)
@@ -424,13 +430,13 @@ def review_page(study, participant, step):
         target_design = Design.from_json(target.initial_design_json)
         comment = (form.comment.data or "").strip()
         if attribute not in plan.attributes or attribute not in catalogue:
-            error = "Please choose one of the suggested changes from the list."
+            error = _("Please choose one of the suggested changes from the list.")
         elif level not in catalogue.attribute(attribute).level_keys:
-            error = "Please choose one of the suggested changes from the list."
+            error = _("Please choose one of the suggested changes from the list.")
         elif target_design[attribute] == level:
-            error = "The shirt already has that. Please suggest a change."
+            error = _("The shirt already has that. Please suggest a change.")
         elif len(comment) > plan.comment_max_length:
-            error = f"Please keep your comment to {plan.comment_max_length} characters."
+            error = _("Please keep your comment to %(n)s characters.", n=plan.comment_max_length)
         if error:
             journey.record(participant, "validation_failed", error=error)
             return render_step(step.template_name, participant, 400, form=form, target=target,
@@ -451,7 +457,7 @@ def suggestions_page(study, participant, step):
     if request.method == "POST":
         if StepForm().validate_on_submit():
             return proceed(participant)
-        abort(400, "This page has expired. Please reload it.")
+        abort(400, _("This page has expired. Please reload it."))
     initial = Design.from_json(participant.initial_design_json)
     return render_step(step.template_name, participant, form=StepForm(),
                        suggestions=participant.suggestions, initial=initial, catalogue=participant.definition.catalogue())
@@ -467,10 +473,10 @@ def revise_page(study, participant, step):
 def decide(study, participant, suggestion_id: int):
     suggestion = db.session.get(Suggestion, suggestion_id)
     if suggestion is None or suggestion.participant_id != participant.id:
-        abort(404, "There is no such suggestion.")
+        abort(404, _("There is no such suggestion."))
     form = DecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("adopt", "reject"):
-        abort(400, "Please choose to adopt or reject the suggestion.")
+        abort(400, _("Please choose to adopt or reject the suggestion."))
     new = journey.decide(participant, suggestion, form.decision.data == "adopt")
     db.session.commit()
     if wants_json():
@@ -493,7 +499,7 @@ def step(slug: str, step_path: str):
     """One route for every step declared in experiments.steps: the path picks the step, its page the view."""
     declared = steps.by_path("/" + step_path)
     if declared is None or declared.page not in PAGE_VIEWS:
-        abort(404, "There is no such page in this study.")
+        abort(404, _("There is no such page in this study."))
     view = PAGE_VIEWS[declared.page]
     return step_view(declared.name)(lambda study, participant: view(study, participant, declared))(slug)
 
@@ -527,7 +533,7 @@ def withdraw(slug: str):
         return render_template("participant/withdrawn.html", study=study, had_data=False)
     if request.method == "POST":
         if not form.validate_on_submit():
-            abort(400, "This page has expired. Please reload it and try again.")
+            abort(400, _("This page has expired. Please reload it and try again."))
         journey.withdraw(participant)
         db.session.commit()
         forget(study)

@@ -20,9 +20,16 @@ class DesignError(ValueError):
     `field` is the attribute at fault, so a form can show the message beside it.
     """
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, msgid: str | None = None, **params):
         super().__init__(message)
         self.field = field
+        # for the web layer to say it in the participant's language: gettext(msgid) % params
+        self.msgid, self.params = msgid, params
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction into the catalogues; the web layer translates it."""
+    return message
 
 
 @dataclass(frozen=True)
@@ -140,13 +147,15 @@ class Catalogue:
         if not text:
             return ""
         if not self.monogram_enabled:
-            raise DesignError("This study does not offer a monogram.", field=MONOGRAM_KEY)
+            raise DesignError("This study does not offer a monogram.", field=MONOGRAM_KEY,
+                              msgid=N_("This study does not offer a monogram."))
         if len(text) > self.monogram_max_length:
             raise DesignError(
-                f"A monogram has at most {self.monogram_max_length} letters.", field=MONOGRAM_KEY
-            )
+                f"A monogram has at most {self.monogram_max_length} letters.", field=MONOGRAM_KEY,
+                msgid=N_("A monogram has at most %(n)s letters."), n=self.monogram_max_length)
         if not all("A" <= ch <= "Z" for ch in text):
-            raise DesignError("A monogram may use only the letters A to Z.", field=MONOGRAM_KEY)
+            raise DesignError("A monogram may use only the letters A to Z.", field=MONOGRAM_KEY,
+                              msgid=N_("A monogram may use only the letters A to Z."))
         return text
 
 
