@@ -188,7 +188,37 @@ class StudyDefinition:
         return tuple(dict.fromkeys(c.relation for c in self.cells))
 
     def catalogue(self) -> Catalogue:
-        return shirt_catalogue().restrict(self.catalogue_exclude, self.catalogue_levels, self.monogram)
+        catalogue = shirt_catalogue().restrict(self.catalogue_exclude, self.catalogue_levels, self.monogram)
+        say = self.__dict__.get("_say")
+        return catalogue.translated(say) if say else catalogue
+
+    def say(self, text: str) -> str:
+        """A study text in this (localized) definition's language; the text itself in the original."""
+        say = self.__dict__.get("_say")
+        return say(text) if say else text
+
+    def localized(self, language: str | None) -> "StudyDefinition":
+        """This definition with every participant-facing text in `language` (cached per language).
+
+        Keys, answer values and scoring stay the same, so data from every language pools.
+        Texts without a translation stay English; `untranslated(language)` lists them.
+        """
+        if not language or language == "en" or language not in self.languages:
+            return self
+        cache = self.__dict__.setdefault("_localized", {})
+        if language not in cache:
+            cache[language] = _localize(self, language)
+        return cache[language]
+
+    def texts(self) -> list[str]:
+        """Every participant-facing text of the study (English originals), for translation checks."""
+        found: list[str] = []
+        _localize(self, "en", found.append)
+        return [t for t in dict.fromkeys(found) if t.strip()]
+
+    def untranslated(self, language: str) -> list[str]:
+        table = study_texts(language)
+        return [t for t in self.texts() if t not in table]
 
     def likert_block(self, step: str) -> LikertBlock:
         """The Likert block a questionnaire step asks: a built-in field or a declared extra block."""
@@ -758,6 +788,63 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
 
 
 LANGUAGES = ("en", "de", "ja")  # the interface languages the platform has catalogues for
+TEXTS_DIR = EXPERIMENTS_DIR / "texts"
+_TEXTS: dict[str, dict[str, str]] = {}
+
+
+def study_texts(language: str) -> dict[str, str]:
+    """The shipped translations of study texts (instruments, demo texts, catalogue), English → language."""
+    if language not in _TEXTS:
+        path = TEXTS_DIR / f"{language}.toml"
+        _TEXTS[language] = dict(tomllib.loads(path.read_text("utf-8")).get("texts", {})) if path.exists() else {}
+    return _TEXTS[language]
+
+
+def _localize(d: "StudyDefinition", language: str, seen=None) -> "StudyDefinition":
+    """Rebuild `d` with each text passed through the language's table (`seen` collects the originals)."""
+    from dataclasses import replace
+    table = study_texts(language) if language != "en" else {}
+
+    def say(text: str) -> str:
+        if seen is not None:
+            seen(text)
+        return table.get(text, text)
+
+    def scale(x: Scale) -> Scale:
+        return replace(x, low=say(x.low), high=say(x.high))
+
+    def block(b: LikertBlock) -> LikertBlock:
+        return LikertBlock(say(b.title), say(b.intro), scale(b.scale), tuple(replace(i, text=say(i.text)) for i in b.items))
+
+    ck, dm = d.checks, d.demographics
+    out = replace(
+        d, title=say(d.title), description=say(d.description), consent_text=say(d.consent_text),
+        decline_text=say(d.decline_text),
+        personas={r: tuple(replace(p, relation_label=say(p.relation_label)) for p in ps) for r, ps in d.personas.items()},
+        suggestions=replace(d.suggestions, text=tuple(say(t) for t in d.suggestions.text),
+                            texts={k: say(v) for k, v in d.suggestions.texts.items()}),
+        thinking_style=block(d.thinking_style), evaluation=block(d.evaluation),
+        extra_blocks={k: block(b) for k, b in d.extra_blocks.items()},
+        wtp=replace(d.wtp, text=say(d.wtp.text)), closeness_prompt=say(d.closeness_prompt),
+        checks=replace(ck, title=say(ck.title), manipulation_text=say(ck.manipulation_text),
+                       manipulation_scale=scale(ck.manipulation_scale),
+                       attention=tuple(replace(a, text=say(a.text)) for a in ck.attention)),
+        demographics=replace(dm, title=say(dm.title), intro=say(dm.intro), age_text=say(dm.age_text),
+                             gender_text=say(dm.gender_text),
+                             gender_options=tuple((k, say(label)) for k, label in dm.gender_options)),
+    )
+    # answer options of attention checks keep their (English) values; their labels are said here
+    for a in ck.attention:
+        for option in a.options:
+            say(option)
+    for attribute in d.catalogue().attributes:
+        say(attribute.label)
+        for level in attribute.levels:
+            say(level.label)
+            if level.phrase:
+                say(level.phrase)
+    object.__setattr__(out, "_say", say if language != "en" else None)
+    return out
 
 
 def _languages(r: "_Reader", study: dict) -> tuple[str, ...]:

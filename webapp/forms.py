@@ -68,13 +68,14 @@ def closeness_form(keys: list[str]) -> type[FlaskForm]:
     return type("ClosenessForm", (FlaskForm,), fields)
 
 
-def checks_form(checks) -> type[FlaskForm]:
+def checks_form(checks, say=lambda text: text) -> type[FlaskForm]:
+    """`say` gives an option's label in the participant's language; its value stays the study's."""
     fields = {checks.manipulation_key: RadioField(
         checks.manipulation_text, coerce=int,
         choices=_scale_choices(checks.manipulation_scale.min, checks.manipulation_scale.max),
         validators=[InputRequired(_("Please choose an answer."))])}
     for check in checks.attention:
-        fields[check.key] = RadioField(check.text, choices=[SelectChoice(o, o) for o in check.options],
+        fields[check.key] = RadioField(check.text, choices=[SelectChoice(o, say(o)) for o in check.options],
                                        validators=[InputRequired(_("Please choose an answer."))])
     fields["submit"] = SubmitField(_("Continue"))
     return type("ChecksForm", (FlaskForm,), fields)

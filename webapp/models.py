@@ -161,7 +161,8 @@ class Participant(db.Model):
 
     @property
     def definition(self):
-        return self.version.definition
+        """The study in this participant's language (texts only; keys and scoring are the same)."""
+        return self.version.definition.localized(self.language)
 
 
 class Response(db.Model):

@@ -56,6 +56,12 @@ def no_store(response):
 
 
 # ---------------------------------------------------------------- helpers
+def shown_definition(study: Study):
+    """Before consent: the study's current definition in the language this visitor would take it in."""
+    definition = study.current_version.definition
+    return definition.localized(i18n.requested_language(study.slug, definition.languages))
+
+
 def get_study(slug: str) -> Study:
     study = study_by_slug(slug)
     if study is None or study.current_version_id is None:
@@ -210,13 +216,13 @@ def entry(slug: str):
     if participant is not None:
         return see_other(step_url(participant) if participant.status == "active" else url_for(".done", slug=slug))
     if study.status != "open" and not session.get("pilot", {}).get(slug):
-        return render_template("participant/closed.html", study=study), 200
+        return render_template("participant/closed.html", study=study, definition=shown_definition(study)), 200
     nonce = secrets.token_urlsafe(24)
     nonces = dict(session.get("nonces", {}))
     nonces[slug] = nonce
     session["nonces"] = nonces
     form = ConsentForm(nonce=nonce)
-    return render_template("participant/consent.html", study=study, definition=study.current_version.definition,
+    return render_template("participant/consent.html", study=study, definition=shown_definition(study),
                            form=form, recruit=session.get("recruit", {}).get(slug))
 
 
@@ -252,10 +258,10 @@ def consent(slug: str):
     if entry_result.outcome in ("full", "closed"):
         db.session.rollback()
         template = "participant/full.html" if entry_result.outcome == "full" else "participant/closed.html"
-        return render_template(template, study=study, outcome=outcome_of(study, entry_result.outcome)), 200
+        return render_template(template, study=study, definition=shown_definition(study), outcome=outcome_of(study, entry_result.outcome)), 200
     if entry_result.outcome == "duplicate":
         db.session.rollback()
-        return render_template("participant/duplicate.html", study=study,
+        return render_template("participant/duplicate.html", study=study, definition=shown_definition(study),
                                outcome=outcome_of(study, "duplicate")), 409
     db.session.commit()
     remember(study, entry_result.participant)
@@ -272,7 +278,7 @@ def outcome_of(study: Study, name: str):
 @bp.get("/declined")
 def declined(slug: str):
     study = get_study(slug)
-    return render_template("participant/declined.html", study=study, definition=study.current_version.definition,
+    return render_template("participant/declined.html", study=study, definition=shown_definition(study),
                            outcome=study.current_version.definition.outcomes.get("declined"))
 
 
@@ -314,7 +320,7 @@ def evaluation_page(study, participant, step):
 
 
 def checks_page(study, participant, step):
-    return questionnaire_step(participant, checks_form(participant.definition.checks), step.name,
+    return questionnaire_step(participant, checks_form(participant.definition.checks, participant.definition.say), step.name,
                               step.template_name, journey.scorer(step), checks=participant.definition.checks)
 
 
@@ -521,7 +527,8 @@ def done(slug: str):
     definition = participant.definition
     outcome = definition.outcomes.get(participant.outcome or participant.status) or (
         definition.outcomes["completed"] if participant.status == "completed" else None)
-    return render_template("participant/done.html", study=study, participant=participant, outcome=outcome)
+    return render_template("participant/done.html", study=study, participant=participant, outcome=outcome,
+                           definition=definition)
 
 
 @bp.route("/withdraw", methods=["GET", "POST"])
@@ -530,12 +537,13 @@ def withdraw(slug: str):
     participant = session_participant(study, for_update=request.method == "POST")
     form = WithdrawForm()
     if participant is None:
-        return render_template("participant/withdrawn.html", study=study, had_data=False)
+        return render_template("participant/withdrawn.html", study=study, definition=shown_definition(study), had_data=False)
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400, _("This page has expired. Please reload it and try again."))
         journey.withdraw(participant)
         db.session.commit()
         forget(study)
-        return render_template("participant/withdrawn.html", study=study, had_data=True)
-    return render_template("participant/withdraw.html", study=study, form=form, participant=participant)
+        return render_template("participant/withdrawn.html", study=study, definition=shown_definition(study), had_data=True)
+    return render_template("participant/withdraw.html", study=study, form=form, participant=participant,
+                           definition=participant.definition)

@@ -93,6 +93,17 @@ class Catalogue:
                 f"unknown attribute {key!r}; the shirt has {', '.join(self.keys)}", field=key
             ) from None
 
+    def translated(self, say) -> "Catalogue":
+        """The same catalogue with labels and phrases in another language (`say` maps English text to it).
+
+        Phrases are whole, hand-written phrases per language (keyed by the English phrase),
+        never assembled from English pieces; keys and colours stay as they are.
+        """
+        return Catalogue(tuple(
+            Attribute(a.key, say(a.label), tuple(Level(lv.key, say(lv.label), lv.rgb, say(lv.phrase) if lv.phrase else "")
+                                                 for lv in a.levels))
+            for a in self.attributes), self.monogram_max_length, self.monogram_enabled)
+
     def default_choices(self) -> dict[str, str]:
         return {a.key: a.levels[0].key for a in self.attributes}
 
