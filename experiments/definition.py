@@ -689,6 +689,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
               r.get(wtp_raw, "text", wp, str, "How much would you pay for this shirt?", max_length=2000),
               r.get(wtp_raw, "currency", wp, str, "GBP", max_length=10),
               float(wtp_min if wtp_min is not None else 0), float(wtp_max if wtp_max is not None else 500))
+    _check_currency(r, wtp.currency, f"{wp}.currency")
     closeness_raw = r.table(q, "closeness", "questionnaires", ("prompt",))
     closeness_prompt = r.get(closeness_raw, "prompt", "questionnaires.closeness", str,
                              "Which picture best describes how close you feel to {name}?", max_length=2000)
@@ -798,6 +799,16 @@ def study_texts(language: str) -> dict[str, str]:
         path = TEXTS_DIR / f"{language}.toml"
         _TEXTS[language] = dict(tomllib.loads(path.read_text("utf-8")).get("texts", {})) if path.exists() else {}
     return _TEXTS[language]
+
+
+def _check_currency(r: "_Reader", code: str | None, where: str) -> None:
+    """An ISO 4217 code (its smallest step, e.g. no decimals for JPY, comes from the currency)."""
+    from babel.numbers import list_currencies
+    known = list_currencies()
+    if isinstance(code, str) and code not in known:
+        near = difflib.get_close_matches(code.upper(), sorted(known), n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        r.fail(where, f"{show(code)} is not an ISO 4217 currency code; {hint}for example GBP, EUR, JPY")
 
 
 def _localize(d: "StudyDefinition", language: str, seen=None) -> "StudyDefinition":

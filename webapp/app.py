@@ -120,6 +120,11 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     from flask_babel import get_locale
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
+    from babel.numbers import get_currency_precision, get_currency_symbol
+    from flask_babel import format_currency
+    app.jinja_env.globals.update(
+        currency_places=get_currency_precision, format_currency=format_currency,
+        currency_symbol=lambda code: get_currency_symbol(code, locale=str(get_locale() or "en")))
     login_manager.login_view = "studio.login"
     login_manager.login_message = "Please log in to open the studio."
     with app.app_context():

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from babel.numbers import get_currency_precision
+from flask_babel import format_currency, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (DecimalField, HiddenField, IntegerField, RadioField, SelectField, StringField,
                      SubmitField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 
 class ConsentForm(FlaskForm):
@@ -55,10 +56,28 @@ class FiniteDecimalField(DecimalField):
 def evaluation_form(definition) -> type[FlaskForm]:
     wtp = definition.wtp
     return likert_form(definition.evaluation, {
-        "wtp": FiniteDecimalField(wtp.text, places=2, validators=[
-            InputRequired(_("Please enter an amount (0 is fine).")),
-            NumberRange(wtp.min, wtp.max, _("Please enter an amount between %(low)s and %(high)s.", low=f"{wtp.min:g}", high=f"{wtp.max:g}"))]),
+        "wtp": FiniteDecimalField(wtp.text, places=currency_places(wtp.currency), validators=[
+            InputRequired(_("Please enter an amount (0 is fine).")), in_smallest_steps(wtp.currency),
+            NumberRange(wtp.min, wtp.max, _("Please enter an amount between %(low)s and %(high)s.",
+                                            low=format_currency(wtp.min, wtp.currency),
+                                            high=format_currency(wtp.max, wtp.currency)))]),
     })
+
+
+def in_smallest_steps(currency: str):
+    """Refuse fractions the currency does not have (a yen amount is whole)."""
+    places = get_currency_precision(currency)
+
+    def check(form, field):
+        if field.data is not None and field.data != round(field.data, places):
+            raise ValidationError(_("Please enter the amount in steps of %(step)s.",
+                                    step=format_currency(10 ** -places, currency)))
+    return check
+
+
+def currency_places(currency: str) -> int:
+    """Decimal places of the currency's smallest step: 2 for GBP or EUR, 0 for JPY."""
+    return get_currency_precision(currency)
 
 
 def closeness_form(keys: list[str]) -> type[FlaskForm]:
