@@ -178,6 +178,8 @@ class StudyDefinition:
     extra_blocks: dict[str, LikertBlock] = field(default_factory=dict)
     # The interface languages participants may take the study in; the first is the fallback.
     languages: tuple[str, ...] = ("en",)
+    # [recruitment]: the panel's name and the query parameters its links carry; empty = Prolific's (and MTurk's)
+    recruitment: dict[str, str] = field(default_factory=dict)
 
     @property
     def visibilities(self) -> tuple[str, ...]:
@@ -229,6 +231,8 @@ class StudyDefinition:
         data = asdict(self)
         if not data["extra_blocks"]:  # absent when unused, so earlier versions keep their fingerprints
             del data["extra_blocks"]
+        if not data["recruitment"]:  # absent when the defaults apply, so earlier fingerprints hold
+            del data["recruitment"]
         if tuple(data["languages"]) == ("en",):  # absent when English only, so earlier fingerprints hold
             del data["languages"]
         return json.dumps(data, sort_keys=True)
@@ -244,7 +248,7 @@ class StudyDefinition:
 
 # ---------------------------------------------------------------- validation
 SECTIONS = ("study", "consent", "factors", "personas", "catalogue", "suggestions", "questionnaires",
-            "flow", "completion")
+            "flow", "completion", "recruitment")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")  # relations, persona and item keys: safe in URLs and form names
 AVATAR_RE = re.compile(r"^[a-z0-9-]+$")
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]*$")
@@ -773,6 +777,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
             extra_blocks[step.name] = _likert(r, raw, where, taken)
 
     outcomes = _outcomes(r, data)
+    recruitment = _recruitment(r, data)
     if r.problems:
         raise StudyFileError(source, r.problems)
     return StudyDefinition(
@@ -784,7 +789,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         flow=flow, thinking_style=ts, evaluation=ev, wtp=wtp, closeness_prompt=closeness_prompt,
         checks=checks, demographics=demographics, outcomes=outcomes,
         catalogue_exclude=exclude, catalogue_levels={k: tuple(v) for k, v in levels.items()},
-        monogram=monogram, extra_blocks=extra_blocks, languages=languages,
+        monogram=monogram, extra_blocks=extra_blocks, languages=languages, recruitment=recruitment,
     )
 
 
@@ -799,6 +804,39 @@ def study_texts(language: str) -> dict[str, str]:
         path = TEXTS_DIR / f"{language}.toml"
         _TEXTS[language] = dict(tomllib.loads(path.read_text("utf-8")).get("texts", {})) if path.exists() else {}
     return _TEXTS[language]
+
+
+RECRUITMENT_DEFAULTS = {"panel": "prolific", "id_param": "PROLIFIC_PID", "session_param": "SESSION_ID",
+                        "study_param": "STUDY_ID"}
+PARAM_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
+PANEL_RE = re.compile(r"[a-z][a-z0-9_]{0,15}")
+
+
+def _recruitment(r: "_Reader", data: dict) -> dict[str, str]:
+    """`[recruitment]`: which query parameters carry the panel's participant, session and study ids.
+
+    Absent: Prolific's names (PROLIFIC_PID, SESSION_ID, STUDY_ID; MTurk's workerId and
+    assignmentId are recognised too). Present: only the named parameters, Prolific's by default.
+    """
+    if "recruitment" not in data:
+        return {}
+    raw = r.table(data, "recruitment", "", tuple(RECRUITMENT_DEFAULTS))
+    chosen = dict(RECRUITMENT_DEFAULTS)
+    for key in RECRUITMENT_DEFAULTS:
+        value = raw.get(key, RECRUITMENT_DEFAULTS[key])
+        pattern = PANEL_RE if key == "panel" else PARAM_RE
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            what = ("1–16 characters of a–z, 0–9 and '_', starting with a letter" if key == "panel" else
+                    "a query parameter name: 1–40 letters, digits or '_', starting with a letter")
+            r.fail(f"recruitment.{key}", f"{show(value)} must be {what}")
+        else:
+            chosen[key] = value
+    params = [chosen[k] for k in ("id_param", "session_param", "study_param")]
+    if len(set(params)) < len(params):
+        r.fail("recruitment", f"id_param, session_param and study_param must differ, got {', '.join(params)}")
+    if "lang" in params:
+        r.fail("recruitment", "'lang' is the entry link's language parameter; name the panel's parameters otherwise")
+    return chosen
 
 
 def _check_currency(r: "_Reader", code: str | None, where: str) -> None:
@@ -911,6 +949,7 @@ def _from_stored(d: dict) -> StudyDefinition:
         monogram=d["monogram"],  # versions stored before review_count was dropped still carry it
         extra_blocks={k: likert(b) for k, b in d.get("extra_blocks", {}).items()},
         languages=tuple(d.get("languages", ("en",))),
+        recruitment=dict(d.get("recruitment", {})),
     )
 
 

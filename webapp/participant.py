@@ -37,6 +37,15 @@ RECRUIT_PARAMS = {"PROLIFIC_PID": ("prolific", "pid"), "SESSION_ID": ("prolific"
 RECRUIT_VALUE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # used with fullmatch: no trailing newline
 
 
+def recruit_params(definition) -> dict[str, tuple[str, str]]:
+    """Query parameter → (panel, role) that this study's entry links carry ([recruitment], Prolific by default)."""
+    chosen = definition.recruitment
+    if not chosen:
+        return RECRUIT_PARAMS
+    return {chosen["id_param"]: (chosen["panel"], "pid"), chosen["session_param"]: (chosen["panel"], "session"),
+            chosen["study_param"]: (chosen["panel"], "study")}
+
+
 def _limit(setting: str):
     """A rate limit read from the settings when the request comes, so tests and deployments tune it."""
     return lambda: current_app.config.get(setting) or "1000000 per second"
@@ -195,14 +204,15 @@ def render_step(template: str, participant: Participant, status: int = 200, **co
 def entry(slug: str):
     study = get_study(slug)
     i18n.requested_language(slug, study.current_version.definition.languages)  # remembers ?lang= across the redirect
-    incoming = {k: v for k, v in request.args.items() if k in RECRUIT_PARAMS}
+    params = recruit_params(study.current_version.definition)
+    incoming = {k: v for k, v in request.args.items() if k in params}
     if incoming:
         if not all(RECRUIT_VALUE.fullmatch(v) for v in incoming.values()):
             abort(400, _("The link you followed carries an identifier we cannot read. "
                          "Please use the study link from the recruiting site unchanged."))
         recruit = {}
         for key, value in incoming.items():
-            source, role = RECRUIT_PARAMS[key]
+            source, role = params[key]
             if role in ("pid", "session"):  # the (readable) session cookie gets keyed hashes, never the id
                 recruit[f"{role}_hash"] = journey.pseudonym(slug, "recruit" if role == "pid" else "session", value)
             if role == "pid":
