@@ -179,6 +179,10 @@ class StudyDefinition:
     # [monitor] outcome_by_cell: show the outcome (conformity) by cell live in the monitor; off by
     # default, so watching data come in does not invite peeking at the comparison.
     monitor_outcome_by_cell: bool = False
+    # The interface languages participants may take the study in; the first is the fallback.
+    languages: tuple[str, ...] = ("en",)
+    # [recruitment]: the panel's name and the query parameters its links carry; empty = Prolific's (and MTurk's)
+    recruitment: dict[str, str] = field(default_factory=dict)
 
     @property
     def visibilities(self) -> tuple[str, ...]:
@@ -189,7 +193,37 @@ class StudyDefinition:
         return tuple(dict.fromkeys(c.relation for c in self.cells))
 
     def catalogue(self) -> Catalogue:
-        return shirt_catalogue().restrict(self.catalogue_exclude, self.catalogue_levels, self.monogram)
+        catalogue = shirt_catalogue().restrict(self.catalogue_exclude, self.catalogue_levels, self.monogram)
+        say = self.__dict__.get("_say")
+        return catalogue.translated(say) if say else catalogue
+
+    def say(self, text: str) -> str:
+        """A study text in this (localized) definition's language; the text itself in the original."""
+        say = self.__dict__.get("_say")
+        return say(text) if say else text
+
+    def localized(self, language: str | None) -> "StudyDefinition":
+        """This definition with every participant-facing text in `language` (cached per language).
+
+        Keys, answer values and scoring stay the same, so data from every language pools.
+        Texts without a translation stay English; `untranslated(language)` lists them.
+        """
+        if not language or language == "en" or language not in self.languages:
+            return self
+        cache = self.__dict__.setdefault("_localized", {})
+        if language not in cache:
+            cache[language] = _localize(self, language)
+        return cache[language]
+
+    def texts(self) -> list[str]:
+        """Every participant-facing text of the study (English originals), for translation checks."""
+        found: list[str] = []
+        _localize(self, "en", found.append)
+        return [t for t in dict.fromkeys(found) if t.strip()]
+
+    def untranslated(self, language: str) -> list[str]:
+        table = study_texts(language)
+        return [t for t in self.texts() if t not in table]
 
     def likert_block(self, step: str) -> LikertBlock:
         """The Likert block a questionnaire step asks: a built-in field or a declared extra block."""
@@ -202,6 +236,10 @@ class StudyDefinition:
             del data["extra_blocks"]
         if not data["monitor_outcome_by_cell"]:  # likewise
             del data["monitor_outcome_by_cell"]
+        if not data["recruitment"]:  # absent when the defaults apply, so earlier fingerprints hold
+            del data["recruitment"]
+        if tuple(data["languages"]) == ("en",):  # absent when English only, so earlier fingerprints hold
+            del data["languages"]
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -215,7 +253,7 @@ class StudyDefinition:
 
 # ---------------------------------------------------------------- validation
 SECTIONS = ("study", "consent", "factors", "personas", "catalogue", "suggestions", "questionnaires",
-            "flow", "completion", "monitor")
+            "flow", "completion", "monitor", "recruitment")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")  # relations, persona and item keys: safe in URLs and form names
 AVATAR_RE = re.compile(r"^[a-z0-9-]+$")
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]*$")
@@ -497,7 +535,8 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
             near = difflib.get_close_matches(str(key), SECTIONS, n=1, cutoff=0.6)
             hint = f"did you mean {near[0]!r}? " if near else ""
             r.fail(str(key), f"unknown section; {hint}allowed: {', '.join(SECTIONS)}")
-    study = r.table(data, "study", "", ("slug", "title", "description", "seed", "time_limit_minutes"))
+    study = r.table(data, "study", "", ("slug", "title", "description", "seed", "time_limit_minutes",
+                                                 "languages"))
     slug = r.get(study, "slug", "study", str)
     if slug is not None and not SLUG_RE.match(slug):
         r.fail("study.slug", f"{show(slug)} must be 2–40 characters of a–z, 0–9 and '-', starting with a letter or digit")
@@ -505,6 +544,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
     description = r.get(study, "description", "study", str, "", max_length=2000)
     seed = r.get(study, "seed", "study", int, 1, low=0, high=2**62)
     time_limit = r.get(study, "time_limit_minutes", "study", int, 60, low=5, high=24 * 60)
+    languages = _languages(r, study)
 
     consent = r.table(data, "consent", "", ("text", "decline_text"))
     consent_text = r.get(consent, "text", "consent", str, max_length=20000)
@@ -658,6 +698,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
               r.get(wtp_raw, "text", wp, str, "How much would you pay for this shirt?", max_length=2000),
               r.get(wtp_raw, "currency", wp, str, "GBP", max_length=10),
               float(wtp_min if wtp_min is not None else 0), float(wtp_max if wtp_max is not None else 500))
+    _check_currency(r, wtp.currency, f"{wp}.currency")
     closeness_raw = r.table(q, "closeness", "questionnaires", ("prompt",))
     closeness_prompt = r.get(closeness_raw, "prompt", "questionnaires.closeness", str,
                              "Which picture best describes how close you feel to {name}?", max_length=2000)
@@ -743,6 +784,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
     outcomes = _outcomes(r, data)
     outcome_by_cell = bool(r.get(r.table(data, "monitor", "", ("outcome_by_cell",)), "outcome_by_cell", "monitor",
                                  bool, False))
+    recruitment = _recruitment(r, data)
     if r.problems:
         raise StudyFileError(source, r.problems)
     return StudyDefinition(
@@ -754,9 +796,132 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         flow=flow, thinking_style=ts, evaluation=ev, wtp=wtp, closeness_prompt=closeness_prompt,
         checks=checks, demographics=demographics, outcomes=outcomes,
         catalogue_exclude=exclude, catalogue_levels={k: tuple(v) for k, v in levels.items()},
-        monogram=monogram, extra_blocks=extra_blocks,
+        monogram=monogram, extra_blocks=extra_blocks, languages=languages, recruitment=recruitment,
         monitor_outcome_by_cell=outcome_by_cell,
     )
+
+
+LANGUAGES = ("en", "de", "ja")  # the interface languages the platform has catalogues for
+TEXTS_DIR = EXPERIMENTS_DIR / "texts"
+_TEXTS: dict[str, dict[str, str]] = {}
+
+
+def study_texts(language: str) -> dict[str, str]:
+    """The shipped translations of study texts (instruments, demo texts, catalogue), English → language."""
+    if language not in _TEXTS:
+        path = TEXTS_DIR / f"{language}.toml"
+        _TEXTS[language] = dict(tomllib.loads(path.read_text("utf-8")).get("texts", {})) if path.exists() else {}
+    return _TEXTS[language]
+
+
+RECRUITMENT_DEFAULTS = {"panel": "prolific", "id_param": "PROLIFIC_PID", "session_param": "SESSION_ID",
+                        "study_param": "STUDY_ID"}
+PARAM_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
+PANEL_RE = re.compile(r"[a-z][a-z0-9_]{0,15}")
+
+
+def _recruitment(r: "_Reader", data: dict) -> dict[str, str]:
+    """`[recruitment]`: which query parameters carry the panel's participant, session and study ids.
+
+    Absent: Prolific's names (PROLIFIC_PID, SESSION_ID, STUDY_ID; MTurk's workerId and
+    assignmentId are recognised too). Present: only the named parameters, Prolific's by default.
+    """
+    if "recruitment" not in data:
+        return {}
+    raw = r.table(data, "recruitment", "", tuple(RECRUITMENT_DEFAULTS))
+    chosen = dict(RECRUITMENT_DEFAULTS)
+    for key in RECRUITMENT_DEFAULTS:
+        value = raw.get(key, RECRUITMENT_DEFAULTS[key])
+        pattern = PANEL_RE if key == "panel" else PARAM_RE
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            what = ("1–16 characters of a–z, 0–9 and '_', starting with a letter" if key == "panel" else
+                    "a query parameter name: 1–40 letters, digits or '_', starting with a letter")
+            r.fail(f"recruitment.{key}", f"{show(value)} must be {what}")
+        else:
+            chosen[key] = value
+    params = [chosen[k] for k in ("id_param", "session_param", "study_param")]
+    if len(set(params)) < len(params):
+        r.fail("recruitment", f"id_param, session_param and study_param must differ, got {', '.join(params)}")
+    if "lang" in params:
+        r.fail("recruitment", "'lang' is the entry link's language parameter; name the panel's parameters otherwise")
+    return chosen
+
+
+def _check_currency(r: "_Reader", code: str | None, where: str) -> None:
+    """An ISO 4217 code (its smallest step, e.g. no decimals for JPY, comes from the currency)."""
+    from babel.numbers import list_currencies
+    known = list_currencies()
+    if isinstance(code, str) and code not in known:
+        near = difflib.get_close_matches(code.upper(), sorted(known), n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        r.fail(where, f"{show(code)} is not an ISO 4217 currency code; {hint}for example GBP, EUR, JPY")
+
+
+def _localize(d: "StudyDefinition", language: str, seen=None) -> "StudyDefinition":
+    """Rebuild `d` with each text passed through the language's table (`seen` collects the originals)."""
+    from dataclasses import replace
+    table = study_texts(language) if language != "en" else {}
+
+    def say(text: str) -> str:
+        if seen is not None:
+            seen(text)
+        return table.get(text, text)
+
+    def scale(x: Scale) -> Scale:
+        return replace(x, low=say(x.low), high=say(x.high))
+
+    def block(b: LikertBlock) -> LikertBlock:
+        return LikertBlock(say(b.title), say(b.intro), scale(b.scale), tuple(replace(i, text=say(i.text)) for i in b.items))
+
+    ck, dm = d.checks, d.demographics
+    out = replace(
+        d, title=say(d.title), description=say(d.description), consent_text=say(d.consent_text),
+        decline_text=say(d.decline_text),
+        personas={r: tuple(replace(p, relation_label=say(p.relation_label)) for p in ps) for r, ps in d.personas.items()},
+        suggestions=replace(d.suggestions, text=tuple(say(t) for t in d.suggestions.text),
+                            texts={k: say(v) for k, v in d.suggestions.texts.items()}),
+        thinking_style=block(d.thinking_style), evaluation=block(d.evaluation),
+        extra_blocks={k: block(b) for k, b in d.extra_blocks.items()},
+        wtp=replace(d.wtp, text=say(d.wtp.text)), closeness_prompt=say(d.closeness_prompt),
+        checks=replace(ck, title=say(ck.title), manipulation_text=say(ck.manipulation_text),
+                       manipulation_scale=scale(ck.manipulation_scale),
+                       attention=tuple(replace(a, text=say(a.text)) for a in ck.attention)),
+        demographics=replace(dm, title=say(dm.title), intro=say(dm.intro), age_text=say(dm.age_text),
+                             gender_text=say(dm.gender_text),
+                             gender_options=tuple((k, say(label)) for k, label in dm.gender_options)),
+    )
+    # answer options of attention checks keep their (English) values; their labels are said here
+    for a in ck.attention:
+        for option in a.options:
+            say(option)
+    for attribute in d.catalogue().attributes:
+        say(attribute.label)
+        for level in attribute.levels:
+            say(level.label)
+            if level.phrase:
+                say(level.phrase)
+    object.__setattr__(out, "_say", say if language != "en" else None)
+    return out
+
+
+def _languages(r: "_Reader", study: dict) -> tuple[str, ...]:
+    """`[study] languages`: known codes, each once; English when absent."""
+    raw = study.get("languages", ["en"])
+    if isinstance(raw, str) or not isinstance(raw, list) or not raw:
+        r.fail("study.languages", f"must be a non-empty list of language codes such as [\"de\", \"ja\"], got {show(raw)}")
+        return ("en",)
+    chosen: list[str] = []
+    for code in raw:
+        if not isinstance(code, str) or code not in LANGUAGES:
+            near = difflib.get_close_matches(str(code).lower(), LANGUAGES, n=1, cutoff=0.5)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            r.fail("study.languages", f"{show(code)} is not a language the platform speaks; {hint}"
+                                      f"known: {', '.join(LANGUAGES)}")
+        elif code in chosen:
+            r.fail("study.languages", f"{code!r} is listed twice")
+        else:
+            chosen.append(code)
+    return tuple(chosen) or ("en",)
 
 
 BUILT_IN_BLOCKS = ("thinking_style", "evaluation")  # Likert blocks with their own StudyDefinition field
@@ -792,6 +957,8 @@ def _from_stored(d: dict) -> StudyDefinition:
         monogram=d["monogram"],  # versions stored before review_count was dropped still carry it
         extra_blocks={k: likert(b) for k, b in d.get("extra_blocks", {}).items()},
         monitor_outcome_by_cell=bool(d.get("monitor_outcome_by_cell", False)),
+        languages=tuple(d.get("languages", ("en",))),
+        recruitment=dict(d.get("recruitment", {})),
     )
 
 

@@ -7,13 +7,14 @@ import os
 from pathlib import Path
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from . import input_guard
 from .config import default_config
 from .database import SiteBusy, configure_engine
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,16 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    from .i18n import TRANSLATIONS, compile_catalogues, select_locale
+    compile_catalogues()
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
+    from flask_babel import get_locale
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
+    from babel.numbers import get_currency_precision, get_currency_symbol
+    from flask_babel import format_currency
+    app.jinja_env.globals.update(
+        currency_places=get_currency_precision, format_currency=format_currency,
+        currency_symbol=lambda code: get_currency_symbol(code, locale=str(get_locale() or "en")))
     login_manager.login_view = "studio.login"
     login_manager.login_message = "Please log in to open the studio."
     with app.app_context():
@@ -158,14 +169,14 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return page(400, "This page has expired",
-                    "Your browser sent a form we could not verify (it may be old or opened in another tab). "
-                    "Go back, reload the page and try again: nothing you saved was lost.")
+        return page(400, _("This page has expired"),
+                    _("Your browser sent a form we could not verify (it may be old or opened in another tab). "
+                      "Go back, reload the page and try again: nothing you saved was lost."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        titles = {404: "Page not found", 403: "Not allowed", 405: "Not allowed here", 413: "Too much data",
-                  429: "Too many attempts", 400: "Something was wrong with that request"}
+        titles = {404: _("Page not found"), 403: _("Not allowed"), 405: _("Not allowed here"), 413: _("Too much data"),
+                  429: _("Too many attempts"), 400: _("Something was wrong with that request")}
         return page(error.code or 500, titles.get(error.code, error.name), error.description or "")
 
     @app.errorhandler(Exception)
@@ -177,8 +188,8 @@ def register_errorhandlers(app: Flask) -> None:
                             "Nothing was saved from this last step. Please wait a few seconds and try again.")
             return response[0], 503, {"Retry-After": "5"}
         log.exception("unhandled error")
-        return page(500, "Something went wrong on our side",
-                    "Nothing was saved from this last step. Please reload the page to continue where you were.")
+        return page(500, _("Something went wrong on our side"),
+                    _("Nothing was saved from this last step. Please reload the page to continue where you were."))
 
 
 def register_response_headers(app: Flask) -> None:

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from babel.numbers import get_currency_precision
+from flask_babel import format_currency, gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (DecimalField, HiddenField, IntegerField, RadioField, SelectField, StringField,
                      SubmitField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 
 class ConsentForm(FlaskForm):
     nonce = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
-    agree = SubmitField("I agree and want to take part")
-    decline = SubmitField("I do not want to take part")
+    agree = SubmitField(_l("I agree and want to take part"))
+    decline = SubmitField(_l("I do not want to take part"))
 
 
 class StepForm(FlaskForm):
     """A step with nothing to fill in (read, then continue)."""
 
-    submit = SubmitField("Continue")
+    submit = SubmitField(_l("Continue"))
 
 
 class WithdrawForm(FlaskForm):
-    confirm = SubmitField("Withdraw and delete my data")
+    confirm = SubmitField(_l("Withdraw and delete my data"))
 
 
 def _scale_choices(low: int, high: int) -> list[tuple[int, str]]:
@@ -33,11 +35,11 @@ def likert_form(block, extra: dict | None = None) -> type[FlaskForm]:
     """One required radio row per item of a Likert block."""
     fields = {
         item.key: RadioField(item.text, choices=_scale_choices(block.scale.min, block.scale.max), coerce=int,
-                             validators=[InputRequired("Please choose an answer.")])
+                             validators=[InputRequired(_("Please choose an answer."))])
         for item in block.items
     }
     fields.update(extra or {})
-    fields["submit"] = SubmitField("Continue")
+    fields["submit"] = SubmitField(_("Continue"))
     return type("LikertForm", (FlaskForm,), fields)
 
 
@@ -54,28 +56,47 @@ class FiniteDecimalField(DecimalField):
 def evaluation_form(definition) -> type[FlaskForm]:
     wtp = definition.wtp
     return likert_form(definition.evaluation, {
-        "wtp": FiniteDecimalField(wtp.text, places=2, validators=[
-            InputRequired("Please enter an amount (0 is fine)."),
-            NumberRange(wtp.min, wtp.max, f"Please enter an amount between {wtp.min:g} and {wtp.max:g}.")]),
+        "wtp": FiniteDecimalField(wtp.text, places=currency_places(wtp.currency), validators=[
+            InputRequired(_("Please enter an amount (0 is fine).")), in_smallest_steps(wtp.currency),
+            NumberRange(wtp.min, wtp.max, _("Please enter an amount between %(low)s and %(high)s.",
+                                            low=format_currency(wtp.min, wtp.currency),
+                                            high=format_currency(wtp.max, wtp.currency)))]),
     })
+
+
+def in_smallest_steps(currency: str):
+    """Refuse fractions the currency does not have (a yen amount is whole)."""
+    places = get_currency_precision(currency)
+
+    def check(form, field):
+        if field.data is not None and field.data != round(field.data, places):
+            raise ValidationError(_("Please enter the amount in steps of %(step)s.",
+                                    step=format_currency(10 ** -places, currency)))
+    return check
+
+
+def currency_places(currency: str) -> int:
+    """Decimal places of the currency's smallest step: 2 for GBP or EUR, 0 for JPY."""
+    return get_currency_precision(currency)
 
 
 def closeness_form(keys: list[str]) -> type[FlaskForm]:
     fields = {key: RadioField(key, choices=_scale_choices(1, 7), coerce=int,
-                              validators=[InputRequired("Please choose one of the pictures.")]) for key in keys}
-    fields["submit"] = SubmitField("Continue")
+                              validators=[InputRequired(_("Please choose one of the pictures."))]) for key in keys}
+    fields["submit"] = SubmitField(_("Continue"))
     return type("ClosenessForm", (FlaskForm,), fields)
 
 
-def checks_form(checks) -> type[FlaskForm]:
+def checks_form(checks, say=lambda text: text) -> type[FlaskForm]:
+    """`say` gives an option's label in the participant's language; its value stays the study's."""
     fields = {checks.manipulation_key: RadioField(
         checks.manipulation_text, coerce=int,
         choices=_scale_choices(checks.manipulation_scale.min, checks.manipulation_scale.max),
-        validators=[InputRequired("Please choose an answer.")])}
+        validators=[InputRequired(_("Please choose an answer."))])}
     for check in checks.attention:
-        fields[check.key] = RadioField(check.text, choices=[SelectChoice(o, o) for o in check.options],
-                                       validators=[InputRequired("Please choose an answer.")])
-    fields["submit"] = SubmitField("Continue")
+        fields[check.key] = RadioField(check.text, choices=[SelectChoice(o, say(o)) for o in check.options],
+                                       validators=[InputRequired(_("Please choose an answer."))])
+    fields["submit"] = SubmitField(_("Continue"))
     return type("ChecksForm", (FlaskForm,), fields)
 
 
@@ -83,11 +104,11 @@ def demographics_form(demographics) -> type[FlaskForm]:
     return type("DemographicsForm", (FlaskForm,), {
         "age": IntegerField(demographics.age_text, validators=[
             Optional(), NumberRange(demographics.age_min, demographics.age_max,
-                                    f"Please enter an age from {demographics.age_min} to {demographics.age_max}, or leave it blank.")]),
+                                    _("Please enter an age from %(low)s to %(high)s, or leave it blank.", low=demographics.age_min, high=demographics.age_max))]),
         "gender": SelectField(demographics.gender_text,
-                              choices=[SelectChoice("", "Prefer not to say")]
+                              choices=[SelectChoice("", _("Prefer not to say"))]
                               + [SelectChoice(key, label) for key, label in demographics.gender_options]),
-        "submit": SubmitField("Finish"),
+        "submit": SubmitField(_("Finish")),
     })
 
 
@@ -99,10 +120,10 @@ def design_form(catalogue) -> type[FlaskForm]:
         for attribute in catalogue.attributes
     }
     if catalogue.monogram_enabled:
-        fields["monogram"] = StringField("Monogram (optional, up to 3 letters)",
+        fields["monogram"] = StringField(_("Monogram"),
                                          validators=[Optional(), Length(max=12)])
-    fields["update"] = SubmitField("Update preview")
-    fields["submit"] = SubmitField("Submit")
+    fields["update"] = SubmitField(_("Update preview"))
+    fields["submit"] = SubmitField(_("Submit"))
     return type("DesignForm", (FlaskForm,), fields)
 
 
@@ -122,5 +143,5 @@ class PeerSuggestionForm(FlaskForm):
 
     suggestion = StringField(validators=[Optional(), Length(max=62)])
     comment = StringField(validators=[Optional(), Length(max=1000)])
-    submit = SubmitField("Send my suggestion")
-    skip = SubmitField("Continue")
+    submit = SubmitField(_l("Send my suggestion"))
+    skip = SubmitField(_l("Continue"))

@@ -97,7 +97,7 @@ def occupied_counts(study: Study, simulated: bool = False) -> dict[str, int]:
 
 
 def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str | None = None,
-          simulated: bool = False) -> Entry:
+          simulated: bool = False, language: str | None = None) -> Entry:
     """Consent given: assign a cell and create the participant, at most once per nonce and recruit id.
 
     The study row is locked first, so concurrent entries see each other's counts and a
@@ -143,10 +143,12 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
         recruit_source=recruit.get("source"), entered_at=now, consented_at=now,
         deadline_at=now + timedelta(minutes=definition.time_limit_minutes),
         design_json=Design.default(definition.catalogue()).to_json(),
+        language=language if language in definition.languages else definition.languages[0],
     )
     db.session.add(participant)
     db.session.flush()
-    record(participant, "consented", step="consent", version=study.current_version.number)
+    record(participant, "consented", step="consent", version=study.current_version.number,
+           language=participant.language)
     record(participant, "assigned", step="consent", cell=cell, pilot=participant.is_pilot)
     advance(participant)
     return Entry(participant, "entered")

@@ -124,6 +124,7 @@ class Participant(db.Model):
     recruit_id_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     recruit_session_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     recruit_source: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")  # fixed at consent
     entered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     consented_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -159,7 +160,8 @@ class Participant(db.Model):
 
     @property
     def definition(self):
-        return self.version.definition
+        """The study in this participant's language (texts only; keys and scoring are the same)."""
+        return self.version.definition.localized(self.language)
 
 
 class Response(db.Model):

@@ -11,6 +11,7 @@ import re
 import secrets
 from functools import wraps
 
+from flask_babel import gettext as _
 from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request, session,
                    url_for)
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from .domain.flow import DONE
 from .extensions import db, limiter
 from .forms import (ChangeForm, ConsentForm, DecisionForm, PeerSuggestionForm, StepForm, WithdrawForm, checks_form, closeness_form,
                     demographics_form, design_form, evaluation_form, likert_form)
-from . import journey
+from . import i18n, journey
 from .models import Participant, Study, Suggestion, utcnow
 from .previews import preview_url
 from .studies import study_by_slug
@@ -34,6 +35,15 @@ bp = Blueprint("participant", __name__, url_prefix="/s/<slug>")
 RECRUIT_PARAMS = {"PROLIFIC_PID": ("prolific", "pid"), "SESSION_ID": ("prolific", "session"),
                   "STUDY_ID": ("prolific", "study"), "workerId": ("mturk", "pid"), "assignmentId": ("mturk", "session")}
 RECRUIT_VALUE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # used with fullmatch: no trailing newline
+
+
+def recruit_params(definition) -> dict[str, tuple[str, str]]:
+    """Query parameter → (panel, role) that this study's entry links carry ([recruitment], Prolific by default)."""
+    chosen = definition.recruitment
+    if not chosen:
+        return RECRUIT_PARAMS
+    return {chosen["id_param"]: (chosen["panel"], "pid"), chosen["session_param"]: (chosen["panel"], "session"),
+            chosen["study_param"]: (chosen["panel"], "study")}
 
 
 def _limit(setting: str):
@@ -55,10 +65,16 @@ def no_store(response):
 
 
 # ---------------------------------------------------------------- helpers
+def shown_definition(study: Study):
+    """Before consent: the study's current definition in the language this visitor would take it in."""
+    definition = study.current_version.definition
+    return definition.localized(i18n.requested_language(study.slug, definition.languages))
+
+
 def get_study(slug: str) -> Study:
     study = study_by_slug(slug)
     if study is None or study.current_version_id is None:
-        abort(404, "There is no study at this address. Please check the link you were given.")
+        abort(404, _("There is no study at this address. Please check the link you were given."))
     return study
 
 
@@ -73,7 +89,10 @@ def session_participant(study: Study, for_update: bool = False) -> Participant |
              .options(joinedload(Participant.version, innerjoin=True)))
     if for_update:
         query = query.with_for_update(of=Participant)
-    return db.session.execute(query).scalar_one_or_none()
+    participant = db.session.execute(query).scalar_one_or_none()
+    if participant is not None:
+        i18n.fix_language(participant.language)
+    return participant
 
 
 def remember(study: Study, participant: Participant) -> None:
@@ -113,6 +132,11 @@ def see_other(url: str):
     return redirect(url, code=303)
 
 
+def said(error: DesignError) -> str:
+    """A domain error in the participant's language (English for messages only tampering can cause)."""
+    return _(error.msgid, **error.params) if error.msgid else str(error)
+
+
 def wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
@@ -132,7 +156,7 @@ def step_view(step: str):
             participant = session_participant(study, for_update=True)
             if participant is None:
                 if wants_json():
-                    abort(403, "Your session has ended. Reload the page to start again.")
+                    abort(403, _("Your session has ended. Reload the page to start again."))
                 return see_other(url_for(".entry", slug=slug))
             if participant.status == "active" and participant.deadline_at < utcnow():
                 journey.time_out(participant)
@@ -179,14 +203,16 @@ def render_step(template: str, participant: Participant, status: int = 200, **co
 @limiter.limit(_limit("ENTRY_RATE_LIMIT"), key_func=lambda: request.remote_addr or "", exempt_when=lambda: is_simulation())
 def entry(slug: str):
     study = get_study(slug)
-    incoming = {k: v for k, v in request.args.items() if k in RECRUIT_PARAMS}
+    i18n.requested_language(slug, study.current_version.definition.languages)  # remembers ?lang= across the redirect
+    params = recruit_params(study.current_version.definition)
+    incoming = {k: v for k, v in request.args.items() if k in params}
     if incoming:
         if not all(RECRUIT_VALUE.fullmatch(v) for v in incoming.values()):
-            abort(400, "The link you followed carries an identifier we cannot read. "
-                       "Please use the study link from the recruiting site unchanged.")
+            abort(400, _("The link you followed carries an identifier we cannot read. "
+                         "Please use the study link from the recruiting site unchanged."))
         recruit = {}
         for key, value in incoming.items():
-            source, role = RECRUIT_PARAMS[key]
+            source, role = params[key]
             if role in ("pid", "session"):  # the (readable) session cookie gets keyed hashes, never the id
                 recruit[f"{role}_hash"] = journey.pseudonym(slug, "recruit" if role == "pid" else "session", value)
             if role == "pid":
@@ -200,16 +226,17 @@ def entry(slug: str):
     if participant is not None:
         return see_other(step_url(participant) if participant.status == "active" else url_for(".done", slug=slug))
     if study.status != "open" and not session.get("pilot", {}).get(slug):
-        return render_template("participant/closed.html", study=study), 200
+        return render_template("participant/closed.html", study=study, definition=shown_definition(study)), 200
     pending_id = (session.get("recruit", {}).get(slug) or {}).get("pid_hash")
     if not session.get("pilot", {}).get(slug) and journey.is_full(study, is_simulation(), pending_id):  # before consent
-        return render_template("participant/full.html", study=study, outcome=outcome_of(study, "full")), 200
+        return render_template("participant/full.html", study=study, definition=shown_definition(study),
+                               outcome=outcome_of(study, "full")), 200
     nonce = secrets.token_urlsafe(24)
     nonces = dict(session.get("nonces", {}))
     nonces[slug] = nonce
     session["nonces"] = nonces
     form = ConsentForm(nonce=nonce)
-    return render_template("participant/consent.html", study=study, definition=study.current_version.definition,
+    return render_template("participant/consent.html", study=study, definition=shown_definition(study),
                            form=form, recruit=session.get("recruit", {}).get(slug))
 
 
@@ -222,7 +249,7 @@ def consent(slug: str):
         return see_other(step_url(existing) if existing.status == "active" else url_for(".done", slug=slug))
     form = ConsentForm()
     if not form.validate_on_submit() or form.nonce.data != session.get("nonces", {}).get(slug):
-        abort(400, "This consent form has expired. Please open the study link again.")
+        abort(400, _("This consent form has expired. Please open the study link again."))
     if form.decline.data and not form.agree.data:
         declined_here = dict(session.get("declined", {}))
         if not declined_here.get(slug):  # one browser counts once, however often it declines
@@ -236,18 +263,19 @@ def consent(slug: str):
         session.modified = True
         return see_other(url_for(".declined", slug=slug))
     if not form.agree.data:
-        abort(400, "Please choose whether you want to take part.")
+        abort(400, _("Please choose whether you want to take part."))
     pilot = session.get("pilot", {}).get(slug)
     recruit = session.get("recruit", {}).get(slug)
+    language = i18n.requested_language(slug, study.current_version.definition.languages)
     entry_result = journey.enter(study, form.nonce.data, recruit, pilot_cell=pilot,
-                                 simulated=is_simulation())
+                                 simulated=is_simulation(), language=language)
     if entry_result.outcome in ("full", "closed"):
         db.session.rollback()
         template = "participant/full.html" if entry_result.outcome == "full" else "participant/closed.html"
-        return render_template(template, study=study, outcome=outcome_of(study, entry_result.outcome)), 200
+        return render_template(template, study=study, definition=shown_definition(study), outcome=outcome_of(study, entry_result.outcome)), 200
     if entry_result.outcome == "duplicate":
         db.session.rollback()
-        return render_template("participant/duplicate.html", study=study,
+        return render_template("participant/duplicate.html", study=study, definition=shown_definition(study),
                                outcome=outcome_of(study, "duplicate")), 409
     db.session.commit()
     remember(study, entry_result.participant)
@@ -264,7 +292,7 @@ def outcome_of(study: Study, name: str):
 @bp.get("/declined")
 def declined(slug: str):
     study = get_study(slug)
-    return render_template("participant/declined.html", study=study, definition=study.current_version.definition,
+    return render_template("participant/declined.html", study=study, definition=shown_definition(study),
                            outcome=study.current_version.definition.outcomes.get("declined"))
 
 
@@ -306,7 +334,7 @@ def evaluation_page(study, participant, step):
 
 
 def checks_page(study, participant, step):
-    return questionnaire_step(participant, checks_form(participant.definition.checks), step.name,
+    return questionnaire_step(participant, checks_form(participant.definition.checks, participant.definition.say), step.name,
                               step.template_name, journey.scorer(step), checks=participant.definition.checks)
 
 
@@ -336,12 +364,12 @@ def save_whole_form(participant: Participant):
     form = design_form(catalogue)()
     if not form.validate_on_submit():
         field = next(iter(form.errors), None)
-        return form, "Please choose one option for every part of the shirt.", field
+        return form, _("Please choose one option for every part of the shirt."), field
     data = {name: field.data for name, field in form._fields.items() if name in catalogue or name == MONOGRAM_KEY}
     try:
         design = Design.parse(data, catalogue, base=journey.current_design(participant))
     except DesignError as error:
-        return form, str(error), error.field
+        return form, said(error), error.field
     journey.change_design(participant, design, via="form")
     return form, None, None
 
@@ -373,7 +401,7 @@ def change(slug: str):
     study = get_study(slug)
     participant = session_participant(study, for_update=True)
     if participant is None:
-        abort(403, "Your session has ended. Reload the page to start again.")
+        abort(403, _("Your session has ended. Reload the page to start again."))
     if participant.status == "active" and participant.deadline_at < utcnow():
         journey.time_out(participant)  # the time is up: no more changes
         db.session.commit()
@@ -383,7 +411,7 @@ def change(slug: str):
         return see_other(step_url(participant))
     form = ChangeForm()
     if not form.validate_on_submit():
-        abort(400, "That change could not be read.")
+        abort(400, _("That change could not be read."))
     catalogue = participant.definition.catalogue()
     try:
         new = Design.parse({form.attribute.data: form.level.data or ""}, catalogue,
@@ -391,8 +419,8 @@ def change(slug: str):
     except DesignError as error:
         db.session.rollback()
         if wants_json():
-            return jsonify(error=str(error), field=error.field), 400
-        abort(400, str(error))
+            return jsonify(error=said(error), field=error.field), 400
+        abort(400, said(error))
     journey.change_design(participant, new, via="live")
     db.session.commit()
     if wants_json():
@@ -410,7 +438,7 @@ def review_page(study, participant, step):
     form = PeerSuggestionForm()
     if request.method == "POST":
         if not form.validate_on_submit():
-            abort(400, "This page has expired. Please reload it.")
+            abort(400, _("This page has expired. Please reload it."))
         if target is None or form.skip.data:
             if target is not None:
                 journey.record(participant, "review_skipped", target=target.id)
@@ -422,13 +450,13 @@ def review_page(study, participant, step):
         target_design = Design.from_json(target.initial_design_json)
         comment = (form.comment.data or "").strip()
         if attribute not in plan.attributes or attribute not in catalogue:
-            error = "Please choose one of the suggested changes from the list."
+            error = _("Please choose one of the suggested changes from the list.")
         elif level not in catalogue.attribute(attribute).level_keys:
-            error = "Please choose one of the suggested changes from the list."
+            error = _("Please choose one of the suggested changes from the list.")
         elif target_design[attribute] == level:
-            error = "The shirt already has that. Please suggest a change."
+            error = _("The shirt already has that. Please suggest a change.")
         elif len(comment) > plan.comment_max_length:
-            error = f"Please keep your comment to {plan.comment_max_length} characters."
+            error = _("Please keep your comment to %(n)s characters.", n=plan.comment_max_length)
         if error:
             journey.record(participant, "validation_failed", error=error)
             return render_step(step.template_name, participant, 400, form=form, target=target,
@@ -449,7 +477,7 @@ def suggestions_page(study, participant, step):
     if request.method == "POST":
         if StepForm().validate_on_submit():
             return proceed(participant)
-        abort(400, "This page has expired. Please reload it.")
+        abort(400, _("This page has expired. Please reload it."))
     initial = Design.from_json(participant.initial_design_json)
     return render_step(step.template_name, participant, form=StepForm(),
                        suggestions=participant.suggestions, initial=initial, catalogue=participant.definition.catalogue())
@@ -465,10 +493,10 @@ def revise_page(study, participant, step):
 def decide(study, participant, suggestion_id: int):
     suggestion = db.session.get(Suggestion, suggestion_id)
     if suggestion is None or suggestion.participant_id != participant.id:
-        abort(404, "There is no such suggestion.")
+        abort(404, _("There is no such suggestion."))
     form = DecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("adopt", "reject"):
-        abort(400, "Please choose to adopt or reject the suggestion.")
+        abort(400, _("Please choose to adopt or reject the suggestion."))
     new = journey.decide(participant, suggestion, form.decision.data == "adopt")
     db.session.commit()
     if wants_json():
@@ -491,7 +519,7 @@ def step(slug: str, step_path: str):
     """One route for every step declared in experiments.steps: the path picks the step, its page the view."""
     declared = steps.by_path("/" + step_path)
     if declared is None or declared.page not in PAGE_VIEWS:
-        abort(404, "There is no such page in this study.")
+        abort(404, _("There is no such page in this study."))
     view = PAGE_VIEWS[declared.page]
     return step_view(declared.name)(lambda study, participant: view(study, participant, declared))(slug)
 
@@ -513,7 +541,8 @@ def done(slug: str):
     definition = participant.definition
     outcome = definition.outcomes.get(participant.outcome or participant.status) or (
         definition.outcomes["completed"] if participant.status == "completed" else None)
-    return render_template("participant/done.html", study=study, participant=participant, outcome=outcome)
+    return render_template("participant/done.html", study=study, participant=participant, outcome=outcome,
+                           definition=definition)
 
 
 @bp.route("/withdraw", methods=["GET", "POST"])
@@ -522,12 +551,13 @@ def withdraw(slug: str):
     participant = session_participant(study, for_update=request.method == "POST")
     form = WithdrawForm()
     if participant is None:
-        return render_template("participant/withdrawn.html", study=study, had_data=False)
+        return render_template("participant/withdrawn.html", study=study, definition=shown_definition(study), had_data=False)
     if request.method == "POST":
         if not form.validate_on_submit():
-            abort(400, "This page has expired. Please reload it and try again.")
+            abort(400, _("This page has expired. Please reload it and try again."))
         journey.withdraw(participant)
         db.session.commit()
         forget(study)
-        return render_template("participant/withdrawn.html", study=study, had_data=True)
-    return render_template("participant/withdraw.html", study=study, form=form, participant=participant)
+        return render_template("participant/withdrawn.html", study=study, definition=shown_definition(study), had_data=True)
+    return render_template("participant/withdraw.html", study=study, form=form, participant=participant,
+                           definition=participant.definition)

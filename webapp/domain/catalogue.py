@@ -21,9 +21,16 @@ class DesignError(ValueError):
     `field` is the attribute at fault, so a form can show the message beside it.
     """
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, msgid: str | None = None, **params):
         super().__init__(message)
         self.field = field
+        # for the web layer to say it in the participant's language: gettext(msgid) % params
+        self.msgid, self.params = msgid, params
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction into the catalogues; the web layer translates it."""
+    return message
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,17 @@ class Catalogue:
                 f"unknown attribute {key!r}; the shirt has {', '.join(self.keys)}", field=key
             ) from None
 
+    def translated(self, say) -> "Catalogue":
+        """The same catalogue with labels and phrases in another language (`say` maps English text to it).
+
+        Phrases are whole, hand-written phrases per language (keyed by the English phrase),
+        never assembled from English pieces; keys and colours stay as they are.
+        """
+        return Catalogue(tuple(
+            Attribute(a.key, say(a.label), tuple(Level(lv.key, say(lv.label), lv.rgb, say(lv.phrase) if lv.phrase else "")
+                                                 for lv in a.levels))
+            for a in self.attributes), self.monogram_max_length, self.monogram_enabled)
+
     def default_choices(self) -> dict[str, str]:
         return {a.key: a.levels[0].key for a in self.attributes}
 
@@ -141,13 +159,15 @@ class Catalogue:
         if not text:
             return ""
         if not self.monogram_enabled:
-            raise DesignError("This study does not offer a monogram.", field=MONOGRAM_KEY)
+            raise DesignError("This study does not offer a monogram.", field=MONOGRAM_KEY,
+                              msgid=N_("This study does not offer a monogram."))
         if len(text) > self.monogram_max_length:
             raise DesignError(
-                f"A monogram has at most {self.monogram_max_length} letters.", field=MONOGRAM_KEY
-            )
+                f"A monogram has at most {self.monogram_max_length} letters.", field=MONOGRAM_KEY,
+                msgid=N_("A monogram has at most %(n)s letters."), n=self.monogram_max_length)
         if not all("A" <= ch <= "Z" for ch in text):
-            raise DesignError("A monogram may use only the letters A to Z.", field=MONOGRAM_KEY)
+            raise DesignError("A monogram may use only the letters A to Z.", field=MONOGRAM_KEY,
+                              msgid=N_("A monogram may use only the letters A to Z."))
         return text
 
 

@@ -945,7 +945,7 @@ def _inset(points: list[g.Point]) -> list[g.Point]:
 
 @part_cache
 def inset_card(size: str) -> Piece | None:
-    """The rounded card the back view sits on, with a soft shadow and a small label."""
+    """The rounded card the back view sits on, with a soft shadow."""
     x0, y0, x1, y1 = g.INSET_BOX
     s = scale_of(size)
     card = Image.new("L", (SIZES[size][0] * 4, SIZES[size][1] * 4), 0)
@@ -962,12 +962,7 @@ def inset_card(size: str) -> Piece | None:
     rgb = (col * m[..., None] + floor) / np.maximum(alpha, 1e-6)[..., None]
     rgba[..., :3] = rgb
     rgba[..., 3] = alpha * 255
-    label = Image.new("L", (SIZES[size][0], SIZES[size][1]), 0)
-    if size == "full":
-        font = _font(10.0)
-        ImageDraw.Draw(label).text(((x0 + 10) * s, (y0 + 8) * s), "BACK", font=font, fill=255)
-    lab = np.asarray(label, dtype=np.float32)[..., None] / 255
-    rgba[..., :3] = rgba[..., :3] * (1 - lab * 0.55) + np.array((120, 118, 114), np.float32) * lab * 0.55
+    # No text on the card: the image is the same in every language (the page says it is the back view).
     return rgba_piece(rgba)
 
 

@@ -235,6 +235,9 @@ def participant_columns(definitions: list, include_pilot: bool) -> list[Column]:
                value=_row("visibility")),
         Column("relation", "string", "Relation to the (scripted or peer) suggesters in this participant's cell.",
                "one of the study's relations", allowed=_relations(definitions), value=_row("relation")),
+        Column("language", "string", "Interface language the participant took the study in (fixed at consent; "
+               "ISO 639-1 code).", "one of the study's languages",
+               allowed=tuple(unique(code for x in definitions for code in x.languages)), value=_row("language")),
         Column("holism", "number", "Holistic thinking: mean of the scored thinking-style items after "
                "reverse-coding (attention items excluded); higher = more holistic.", scale_text(ts.scale),
                value=_row("holism")),

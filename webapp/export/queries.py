@@ -46,7 +46,7 @@ def load(study: Study, include_pilot: bool) -> Loaded:
                Participant.holism, Participant.evaluation, Participant.closeness, Participant.attention_passed,
                Participant.n_suggestions, Participant.n_adopted, Participant.conformity,
                Participant.conformity_distance, Participant.initial_design_json, Participant.final_design_json,
-               Participant.step, Participant.deadline_at)
+               Participant.step, Participant.deadline_at, Participant.language)
         .where(*every).order_by(Participant.id)).all()
     responses = execute(
         select(Response.participant_id, Response.item_key, Response.value_num, Response.value_text)

@@ -19,13 +19,20 @@
     });
   });
 
+  // Interface messages in the page's language (base.html writes them as JSON); English if absent.
+  const MESSAGES = (() => {
+    const node = document.getElementById("js-messages");
+    try { return node ? JSON.parse(node.textContent) : {}; } catch (e) { return {}; }
+  })();
+  const t = (key, english) => MESSAGES[key] || english;
+
   // Copy buttons (the completion code).
   document.querySelectorAll("[data-copy]").forEach((button) => {
     const source = document.querySelector(button.dataset.copy);
     if (!source || !navigator.clipboard) return;
     button.hidden = false;
     button.addEventListener("click", () => {
-      navigator.clipboard.writeText(source.textContent.trim()).then(() => { button.textContent = "Copied"; });
+      navigator.clipboard.writeText(source.textContent.trim()).then(() => { button.textContent = t("copied", "Copied"); });
     });
   });
 
@@ -72,10 +79,10 @@
   }
 
   function showPreview(url) {
-    status.textContent = "Updating preview…";
+    status.textContent = t("updating", "Updating preview…");
     const img = new Image();
-    img.onload = () => { preview.src = url; status.textContent = "Preview up to date."; };
-    img.onerror = () => { status.textContent = "The preview could not be loaded; your choice is saved."; };
+    img.onload = () => { preview.src = url; status.textContent = t("up_to_date", "Preview up to date."); };
+    img.onerror = () => { status.textContent = t("preview_failed", "The preview could not be loaded; your choice is saved."); };
     img.src = url;
   }
 
@@ -91,7 +98,7 @@
     try { data = await response.json(); } catch (e) { /* an HTML error page */ }
     if (response.status === 409 && data.redirect) { window.location.assign(data.redirect); return null; }
     if (!response.ok) {
-      const failure = new Error(data.message || data.error || "Your change could not be saved. Please reload the page.");
+      const failure = new Error(data.message || data.error || t("not_saved", "Your change could not be saved. Please reload the page."));
       failure.field = data.field;
       throw failure;
     }
@@ -107,7 +114,7 @@
       showPreview(data.preview_url);
     } catch (error) {
       showError(error.message, error.field);
-      status.textContent = "Not saved: please correct the highlighted choice.";
+      status.textContent = t("correct_choice", "Not saved: please correct the highlighted choice.");
       if (attribute !== "monogram") applyDesign(serverDesign);  // keep typed text so it can be fixed
     }
   }
@@ -139,7 +146,7 @@
         applyDesign(data.design);
         showPreview(data.preview_url);
         const badge = card.querySelector("[data-badge]");
-        badge.textContent = data.decision === "adopted" ? "Adopted" : "Rejected";
+        badge.textContent = data.decision === "adopted" ? t("adopted", "Adopted") : t("rejected", "Rejected");
         badge.className = "badge " + data.decision;
       } catch (error) {
         showError(error.message);

@@ -1,0 +1,82 @@
+"""Interface languages: which language a request is shown in, and the compiled catalogues.
+
+A participant's language is fixed at consent (Participant.language); before consent it
+comes from `?lang=` on the entry URL (remembered in the session) or else the browser's
+Accept-Language, always among the study's `[study] languages`. Everything else (studio,
+gallery) is English.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import g, request, session
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+log = logging.getLogger(__name__)
+
+
+def compile_catalogues(folder: Path = TRANSLATIONS) -> list[Path]:
+    """Compile every messages.po whose .mo is missing or older, so a fresh clone needs no build step.
+
+    The .mo files are build products (git-ignored); this runs when the app is created.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    written = []
+    for po in sorted(folder.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=po.parent.parent.name)
+        try:
+            with mo.open("wb") as target:
+                write_mo(target, catalog)
+            written.append(mo)
+        except OSError:  # a read-only install: it must have been compiled when it was built
+            log.warning("could not write %s", mo)
+    return written
+
+
+def study_languages(slug: str | None) -> tuple[str, ...]:
+    from .studies import study_by_slug
+    study = study_by_slug(slug) if slug else None
+    if study is None or study.current_version_id is None:
+        return ("en",)
+    return study.current_version.definition.languages
+
+
+def requested_language(slug: str, languages: tuple[str, ...]) -> str:
+    """Before consent: ?lang= (kept for the study in the session), else the browser's preference."""
+    asked = request.args.get("lang")
+    chosen = dict(session.get("lang", {}))
+    if asked in languages:
+        if chosen.get(slug) != asked:
+            chosen[slug] = asked
+            session["lang"] = chosen
+        return asked
+    if chosen.get(slug) in languages:
+        return chosen[slug]
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector."""
+    fixed = g.get("participant_language")
+    if fixed:
+        return fixed
+    if request.blueprint != "participant":
+        return "en"
+    slug = (request.view_args or {}).get("slug")
+    return requested_language(slug, study_languages(slug))
+
+
+def fix_language(language: str) -> None:
+    """This request belongs to a participant: show it in their language from here on."""
+    from flask_babel import refresh
+    if g.get("participant_language") != language:
+        g.participant_language = language
+        refresh()
