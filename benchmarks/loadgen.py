@@ -21,8 +21,9 @@ import re
 import time
 import urllib.parse
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import aiohttp
 from sqlalchemy.util import await_only, greenlet_spawn
@@ -92,7 +93,7 @@ class AsyncTransport:
                         self.cookies[name] = morsel.value
                     else:
                         self.cookies.pop(name, None)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             self.tally.errors[f"connection:{type(error).__name__}"] += 1
             raise
         finished = time.monotonic()
@@ -218,7 +219,7 @@ async def run_participant(session: aiohttp.ClientSession, bases: list[str], slug
 
     try:
         await greenlet_spawn(walk)
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         return "connection error"
     if bot.result.outcome == "error":
         tally.errors[f"bot: {bot.result.error[:80]}"] += 1

@@ -33,9 +33,10 @@ def main(argv=None) -> None:
     parser.add_argument("--no-profile", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
+    from loadgen import LoadBot, Tally  # the same fixed script as the load benchmark
+
     from experiments.behaviour import BehaviourParams, SimulatedParticipant
     from experiments.bots import FlaskTransport
-    from loadgen import LoadBot, Tally  # the same fixed script as the load benchmark
     from webapp import create_app
     from webapp.extensions import db
     from webapp.studies import load_study_file

@@ -21,9 +21,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, Iterator, Mapping, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -82,7 +83,7 @@ class FlaskTransport:
 
 
 class _CountingRedirects(urllib.request.HTTPRedirectHandler):
-    def __init__(self, transport: "UrlTransport"):
+    def __init__(self, transport: UrlTransport):
         self.transport = transport
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):

@@ -202,7 +202,7 @@ class StudyDefinition:
         say = self.__dict__.get("_say")
         return say(text) if say else text
 
-    def localized(self, language: str | None) -> "StudyDefinition":
+    def localized(self, language: str | None) -> StudyDefinition:
         """This definition with every participant-facing text in `language` (cached per language).
 
         Keys, answer values and scoring stay the same, so data from every language pools.
@@ -243,7 +243,7 @@ class StudyDefinition:
         return json.dumps(data, sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "StudyDefinition":
+    def from_json(cls, text: str) -> StudyDefinition:
         """Rebuild a stored version (the database keeps each version as JSON)."""
         return parse_study(json.loads(text), source="<stored>", _stored=True)
 
@@ -820,7 +820,7 @@ PARAM_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
 PANEL_RE = re.compile(r"[a-z][a-z0-9_]{0,15}")
 
 
-def _recruitment(r: "_Reader", data: dict) -> dict[str, str]:
+def _recruitment(r: _Reader, data: dict) -> dict[str, str]:
     """`[recruitment]`: which query parameters carry the panel's participant, session and study ids.
 
     Absent: Prolific's names (PROLIFIC_PID, SESSION_ID, STUDY_ID; MTurk's workerId and
@@ -847,7 +847,7 @@ def _recruitment(r: "_Reader", data: dict) -> dict[str, str]:
     return chosen
 
 
-def _check_currency(r: "_Reader", code: str | None, where: str) -> None:
+def _check_currency(r: _Reader, code: str | None, where: str) -> None:
     """An ISO 4217 code (its smallest step, e.g. no decimals for JPY, comes from the currency)."""
     from babel.numbers import list_currencies
     known = list_currencies()
@@ -857,7 +857,7 @@ def _check_currency(r: "_Reader", code: str | None, where: str) -> None:
         r.fail(where, f"{show(code)} is not an ISO 4217 currency code; {hint}for example GBP, EUR, JPY")
 
 
-def _localize(d: "StudyDefinition", language: str, seen=None) -> "StudyDefinition":
+def _localize(d: StudyDefinition, language: str, seen=None) -> StudyDefinition:
     """Rebuild `d` with each text passed through the language's table (`seen` collects the originals)."""
     from dataclasses import replace
     table = study_texts(language) if language != "en" else {}
@@ -904,7 +904,7 @@ def _localize(d: "StudyDefinition", language: str, seen=None) -> "StudyDefinitio
     return out
 
 
-def _languages(r: "_Reader", study: dict) -> tuple[str, ...]:
+def _languages(r: _Reader, study: dict) -> tuple[str, ...]:
     """`[study] languages`: known codes, each once; English when absent."""
     raw = study.get("languages", ["en"])
     if isinstance(raw, str) or not isinstance(raw, list) or not raw:

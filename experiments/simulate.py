@@ -25,9 +25,9 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import webapp
 from webapp.studies import current_definition, install_study_file

@@ -12,9 +12,9 @@ Pure: no Flask, no SQLAlchemy, so the validator and the simulator can import it 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 # Pages the web app and the bots know how to serve. A new questionnaire of Likert items
 # uses "likert" and needs no code: only a declaration here and an instrument file.

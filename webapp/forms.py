@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from babel.numbers import get_currency_precision
-from flask_babel import format_currency, gettext as _, lazy_gettext as _l
+from flask_babel import format_currency
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DecimalField, HiddenField, IntegerField, RadioField, SelectField, StringField,
-                     SubmitField)
+from wtforms import DecimalField, HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 

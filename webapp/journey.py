@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
-from .database import insert_ignoring_duplicates, lock
+from .database import lock
 from .domain.assignment import choose_cell
 from .domain.conformity import conformity
 from .domain.design import Design, diff

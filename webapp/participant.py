@@ -11,24 +11,36 @@ import re
 import secrets
 from functools import wraps
 
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask import (Blueprint, abort, current_app, jsonify, redirect, render_template, request, session,
-                   url_for)
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from experiments import steps
+
+from . import i18n, journey
 from .database import commit_before_render, lock, writes
 from .domain.catalogue import MONOGRAM_KEY, DesignError
 from .domain.design import Design
 from .domain.flow import DONE
 from .extensions import db, limiter
-from .forms import (ChangeForm, ConsentForm, DecisionForm, PeerSuggestionForm, StepForm, WithdrawForm, checks_form, closeness_form,
-                    demographics_form, design_form, evaluation_form, likert_form)
-from . import i18n, journey
+from .forms import (
+    ChangeForm,
+    ConsentForm,
+    DecisionForm,
+    PeerSuggestionForm,
+    StepForm,
+    WithdrawForm,
+    checks_form,
+    closeness_form,
+    demographics_form,
+    design_form,
+    evaluation_form,
+    likert_form,
+)
 from .models import Participant, Study, Suggestion, utcnow
 from .previews import preview_url
 from .studies import study_by_slug
-from experiments import steps
 
 bp = Blueprint("participant", __name__, url_prefix="/s/<slug>")
 
@@ -446,7 +458,7 @@ def review_page(study, participant, step):
                 journey.record(participant, "review_skipped", reason="no design to review yet")
             return proceed(participant)
         error = None
-        attribute, _, level = (form.suggestion.data or "").partition(":")
+        attribute, _colon, level = (form.suggestion.data or "").partition(":")
         target_design = Design.from_json(target.initial_design_json)
         comment = (form.comment.data or "").strip()
         if attribute not in plan.attributes or attribute not in catalogue:

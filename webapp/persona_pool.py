@@ -9,7 +9,7 @@ so a participant sees the same names on every page and a rerun draws the same.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .domain.suggestions import seeded_rng
 

@@ -14,7 +14,7 @@ from experiments.definition import SLUG_RE
 
 from .database import lock
 from .extensions import db
-from .models import Participant, Study, StudioAction, StudyMember, StudyVersion, utcnow
+from .models import Participant, StudioAction, Study, StudyMember, StudyVersion, utcnow
 
 STATUSES = ("open", "paused", "closed", "archived")
 STATUS_OF_ACTION = {"open": "open", "pause": "paused", "close": "closed", "archive": "archived"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from test_participant_browser import answer_all_radios, browser, output_dir, start  # noqa: F401
 
 pytestmark = pytest.mark.browser

@@ -3,16 +3,14 @@ wait is logged apart from the step's time, and "This study is full" before the c
 
 from __future__ import annotations
 
-import json
 import secrets
 import tomllib
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from scl_testing import Journey
-
 from experiments.definition import EXPERIMENTS_DIR, parse_study
+from scl_testing import Journey
 from webapp import journey
 from webapp.extensions import db
 from webapp.models import Event, Participant, Suggestion, utcnow

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-
-from scl_testing import csrf_from
 from test_guard_fuzz import ODD_TEXT
 from test_studio import logged_in
+
+from scl_testing import csrf_from
 
 pytestmark = pytest.mark.slow
 

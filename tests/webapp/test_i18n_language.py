@@ -9,7 +9,7 @@ import tomllib
 import pytest
 from sqlalchemy import select
 
-from experiments.definition import EXPERIMENTS_DIR, StudyFileError, parse_study, study_files, load_study
+from experiments.definition import EXPERIMENTS_DIR, StudyFileError, load_study, parse_study, study_files
 from webapp.extensions import db
 from webapp.models import Event
 

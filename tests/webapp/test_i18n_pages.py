@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from experiments.definition import study_files, load_study, study_texts
+from experiments.definition import load_study, study_files, study_texts
 from webapp.i18n import TRANSLATIONS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,15 +3,13 @@ when the study file turns it on (validated), and the demo's first owner."""
 
 from __future__ import annotations
 
-import re
 import tomllib
 
 import pytest
-
-from scl_testing import Journey
 from test_studio import logged_in, new_participant  # noqa: F401
 
 from experiments.definition import EXPERIMENTS_DIR, StudyFileError, parse_study
+from scl_testing import Journey
 from webapp import journey, monitor
 from webapp.extensions import db
 from webapp.models import Participant, StudyMember

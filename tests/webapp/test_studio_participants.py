@@ -7,10 +7,9 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-
-from scl_testing import Journey, csrf_from
 from test_studio import get_participant, logged_in, new_participant  # noqa: F401
 
+from scl_testing import Journey, csrf_from
 from webapp import journey
 from webapp.export import participant_id
 from webapp.extensions import db
@@ -46,6 +45,7 @@ def events(app, internal: int, kind: str) -> int:
 
 def viewer_client(app):
     from test_studio import add_experimenter, login
+
     from webapp.models import StudyMember
     add_experimenter(app, "viewer@lab.example")
     with app.app_context():

@@ -8,14 +8,13 @@ import tomllib
 
 import pytest
 from sqlalchemy import func, select
-
-from scl_testing import Journey, csrf_from
 from test_studio import logged_in, new_participant  # noqa: F401
 
 from experiments.definition import EXPERIMENTS_DIR, parse_study
+from scl_testing import Journey, csrf_from
 from webapp import journey, monitor
 from webapp.extensions import db
-from webapp.models import Participant, Study, StudioAction
+from webapp.models import Participant, StudioAction, Study
 from webapp.studies import install_definition, study_by_slug
 
 KEY = "sim-key-for-tests"
@@ -187,6 +186,7 @@ def test_a_bad_copy_slug_is_explained_and_nothing_is_created(app, fast_hashes):
 
 def test_only_an_owner_deletes_the_whole_study_and_only_with_the_slug(app, fast_hashes):
     from test_studio import add_experimenter, login
+
     from webapp.accounts import find_experimenter
     from webapp.models import StudyMember
     client = logged_in(app)

@@ -94,7 +94,7 @@ class Catalogue:
                 f"unknown attribute {key!r}; the shirt has {', '.join(self.keys)}", field=key
             ) from None
 
-    def translated(self, say) -> "Catalogue":
+    def translated(self, say) -> Catalogue:
         """The same catalogue with labels and phrases in another language (`say` maps English text to it).
 
         Phrases are whole, hand-written phrases per language (keyed by the English phrase),

@@ -9,8 +9,8 @@ from flask import abort, flash, jsonify, redirect, render_template, request, ses
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..accounts import (AccountError, authenticate, change_password as store_new_password, end_sessions_of,
-                        experimenter_for_session, normalise_email)
+from ..accounts import AccountError, authenticate, end_sessions_of, experimenter_for_session, normalise_email
+from ..accounts import change_password as store_new_password
 from ..extensions import db, limiter, login_manager
 from .blueprint import bp
 from .forms import ActionForm, LoginForm, PasswordChangeForm

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
@@ -29,7 +29,7 @@ def too_many(error):
     if current is not None:
         reset_at = current.reset_at
     wait = max(1, int((reset_at or time.time() + 60) - time.time()))
-    when = datetime.fromtimestamp(time.time() + wait, timezone.utc).strftime("%H:%M:%S UTC")
+    when = datetime.fromtimestamp(time.time() + wait, UTC).strftime("%H:%M:%S UTC")
     message = (f"Too many login attempts. Please wait {wait} seconds and try again at {when}. "
                "Nothing is locked: after that you can log in as usual.")
     if request.accept_mimetypes.best == "application/json":

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from .. import journey
 from ..database import lock
-from ..privacy import export_participant_id
 from ..extensions import db
 from ..models import Participant, Study
+from ..privacy import export_participant_id
 from ..study_admin import record_action
 
 EXPORT_ID = re.compile(r"[0-9a-f]{16}")

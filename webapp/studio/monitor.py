@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import jsonify, render_template, send_file
 from flask_login import current_user, login_required
@@ -90,7 +90,7 @@ def export_zip(slug: str):
     study, _ = member_study(slug)
     include_pilot = include_pilot_arg()
     data = export_zip_bytes(study, include_pilot=include_pilot)
-    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
     log.info("study %s exported by experimenter %s (pilot included: %s)", study.slug, current_user.id, include_pilot)
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
                      download_name=f"{study.slug}-export-{day}.zip", max_age=0)

@@ -10,7 +10,8 @@ from flask_login import current_user, login_required
 from .. import monitor as monitor_queries
 from ..extensions import db
 from ..study_admin import StudyAdminError, copy_study, delete_study, purge_test_data, set_status
-from . import membership_service as members, study_service
+from . import membership_service as members
+from . import study_service
 from .blueprint import bp, editor_study, member_study, owner_study, require_form
 from .forms import ActionForm, ConfirmSlugForm, CopyStudyForm, InvitationForm, MemberForm
 from .pilot import pilot_cell_in_session

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from .. import journey
 from ..extensions import db
-from ..models import Experimenter, Study, StudioAction, StudyVersion
+from ..models import Experimenter, StudioAction, Study, StudyVersion
 
 RECENT_ACTIONS = 20
 

@@ -8,8 +8,14 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from .blueprint import bp, require_form
 from .forms import ActionForm, UploadForm
-from .study_file_service import (STUDY_FILE_MAX_BYTES, StudyFileTooLarge, kilobytes, load_upload,
-                                 read_study_upload, safe_name)
+from .study_file_service import (
+    STUDY_FILE_MAX_BYTES,
+    StudyFileTooLarge,
+    kilobytes,
+    load_upload,
+    read_study_upload,
+    safe_name,
+)
 
 UPLOAD_OVERHEAD_BYTES = 8 * 1024  # the multipart framing and the CSRF token around the file
 
