@@ -82,7 +82,7 @@ def analyse(path, options: AnalysisOptions | None = None) -> Analysis:
         try:
             fitted.append(fit())
         except (ValueError, np.linalg.LinAlgError) as exc:
-            raise ValueError(f"{label} cannot be fitted on {path}: {exc}") from None
+            raise ValueError(f"{label} cannot be fitted on {path}: {exc}{left_out(study.exclusions)}") from None
     h1, h2 = fitted
     from analysis.diagnostics import binomial_check, model_diagnostics
 
@@ -101,6 +101,21 @@ def analyse(path, options: AnalysisOptions | None = None) -> Analysis:
     return Analysis(study=study, h1=h1, h2=h2, options=options)
 
 
+def left_out(exclusions: dict) -> str:
+    """What was set aside before fitting, for an error message: a failed fit must not hide it."""
+    parts = []
+    for flag in ("simulated", "pilot"):
+        excluded = (exclusions.get(flag) or {}).get("excluded", 0)
+        if excluded:
+            parts.append(f"{excluded} {flag} row(s)")
+    if exclusions.get("attention_failed"):
+        parts.append(f"{exclusions['attention_failed']} row(s) failing the attention check")
+    if not parts:
+        return ""
+    return (f" ({', '.join(parts)} were left out of {exclusions.get('n_input', '?')}; simulated or pilot rows are "
+            "analysed only when a file holds nothing else, and --keep-failed-attention keeps the rest)")
+
+
 def mediate(path, model: int, *, w: str = "holism", v: str = "closeness", covariates=(), cov_type: str = "HC3",
             n_boot: int = 5000, seed=None, alpha: float = 0.05, keep_failed_attention: bool = False,
             codebook=None, progress: bool = False) -> dict:
@@ -117,7 +132,7 @@ def mediate(path, model: int, *, w: str = "holism", v: str = "closeness", covari
         if n_boot > 0:
             bootstrap_conditional_process(result, n_boot, seed, progress)
     except (ValueError, np.linalg.LinAlgError) as exc:
-        raise ValueError(f"model {model} cannot be fitted on {path}: {exc}") from None
+        raise ValueError(f"model {model} cannot be fitted on {path}: {exc}{left_out(study.exclusions)}") from None
     document = result.to_dict()
     if result.bootstrap is not None:
         document["bootstrap"]["seed"] = seed

@@ -45,3 +45,14 @@ def test_pilot_rows_are_left_out_of_a_real_study(tmp_path):
     study = read_participants(path)
     assert study.exclusions["pilot"] == {"rows": 1, "excluded": 1}
     assert "p0" not in set(study.data["participant_id"])
+
+
+def test_a_fit_that_fails_after_flagged_rows_were_left_out_says_how_many(tmp_path):
+    import pytest
+
+    from analysis.pipeline import AnalysisOptions, analyse
+    path = write(tmp_path, [False] * 4 + [True] * 200)  # 4 real rows beside 200 simulated ones: too few to fit
+    with pytest.raises(ValueError) as caught:
+        analyse(path, AnalysisOptions())
+    message = str(caught.value)
+    assert "cannot be fitted" in message and "200 simulated row(s)" in message and "of 204" in message
