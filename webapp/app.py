@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -184,6 +184,7 @@ def register_errorhandlers(app: Flask) -> None:
     def unexpected(error: Exception):
         db.session.rollback()
         if isinstance(error, SiteBusy) or "database is locked" in str(error):
+            g.reads_only = True  # rendering the page may read (the study's languages), never write
             log.warning("database busy: %s %s answered 503", request.method, request.endpoint)
             response = page(503, "Very busy right now",
                             "Nothing was saved from this last step. Please wait a few seconds and try again.")

@@ -70,7 +70,11 @@ def in_smallest_steps(currency: str):
     places = get_currency_precision(currency)
 
     def check(form, field):
-        if field.data is not None and field.data != round(field.data, places):
+        try:
+            fractional = field.data is not None and field.data != round(field.data, places)
+        except (ArithmeticError, ValueError):  # too many digits to round: NumberRange (next) refuses it
+            return
+        if fractional:
             raise ValidationError(_("Please enter the amount in steps of %(step)s.",
                                     step=format_currency(10 ** -places, currency)))
     return check

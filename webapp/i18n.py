@@ -13,6 +13,8 @@ from pathlib import Path
 
 from flask import g, request, session
 
+from experiments.definition import SLUG_RE
+
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,8 @@ def compile_catalogues(folder: Path = TRANSLATIONS) -> list[Path]:
 
 def study_languages(slug: str | None) -> tuple[str, ...]:
     from .studies import study_by_slug
-    study = study_by_slug(slug) if slug else None
+    # only a well-formed slug is looked up (a NUL byte in the address must reach its 400 page)
+    study = study_by_slug(slug) if slug and SLUG_RE.match(slug) else None
     if study is None or study.current_version_id is None:
         return ("en",)
     return study.current_version.definition.languages
