@@ -69,7 +69,6 @@ class AsyncTransport:
         self.fetch_previews = fetch_previews
         self.requests = 0
         self.assets_loaded = False
-        self.last_server = bases[0]
         self.cookies: dict[str, str] = {}  # this participant's own cookies (Secure ones too: loopback)
 
     def _origin(self) -> str:
@@ -110,7 +109,6 @@ class AsyncTransport:
     async def _request(self, method: str, path: str, data: Any = None,
                        headers: Mapping[str, str] | None = None) -> Page:
         origin = self._origin()
-        self.last_server = origin
         status, location, body, content_type = await self._one(method, origin + path, data, headers)
         hops = 0
         while status in (301, 302, 303, 307, 308) and location and hops < 10:
@@ -185,7 +183,7 @@ class LoadBot(Bot):
                 kind = "attribute_changed" if path.endswith("/design/change") else (
                     "suggestion_adopted" if data.get("decision") == "adopt" else "suggestion_rejected")
                 tally.acknowledged[kind] += 1
-                preview = page.json().get("preview_url") or page.json().get("preview")
+                preview = page.json().get("preview_url")
                 if isinstance(preview, str) and preview.startswith("/preview/"):
                     self.t.fetch_image(preview)
         elif page.status < 400 and page.path != before:

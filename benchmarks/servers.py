@@ -135,13 +135,6 @@ class Server:
                 self.process.wait()
 
 
-def _comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split("/")[-1]
-    except OSError:
-        return ""
-
-
 def cpu_seconds(pids: list[int]) -> float:
     total = 0
     for pid in pids:
@@ -242,14 +235,3 @@ def count_events(settings: Settings, slug: str) -> dict[str, int]:
             "WHERE s.slug = :slug GROUP BY e.kind"), {"slug": slug}).all()
     engine.dispose()
     return {kind: count for kind, count in rows}
-
-
-def participant_steps(settings: Settings, slug: str) -> dict[str, int]:
-    from sqlalchemy import create_engine, text
-    engine = create_engine(settings.database_url)
-    with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT p.step, COUNT(*) FROM participant p JOIN study s ON s.id = p.study_id "
-            "WHERE s.slug = :slug GROUP BY p.step"), {"slug": slug}).all()
-    engine.dispose()
-    return {step: count for step, count in rows}

@@ -67,7 +67,7 @@ def _slow_renderer(monkeypatch, seconds: float = 0.05):
 def _at_once(work, count: int) -> list:
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(lambda _i: work(_i), range(count)))
+        return list(pool.map(work, range(count)))
 
 
 def test_concurrent_requests_for_one_preview_render_it_once(monkeypatch):
