@@ -62,10 +62,17 @@ def _back(slug: str):
     return redirect(url_for(".participants", slug=slug, **request.args), code=303)
 
 
-def _refused(slug: str, error: service.ActionRefused):
-    db.session.rollback()
-    flash(str(error), "error")
-    return _back(slug)
+def _act(slug: str, action):
+    """Run one audited action on a participant: committed with its audit entry, or refused with a
+    message and nothing written. Returns (result, None) or (None, the response to send)."""
+    try:
+        result = action()
+    except service.ActionRefused as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return None, _back(slug)
+    db.session.commit()
+    return result, None
 
 
 @bp.post("/studies/<slug>/participants/extend")
@@ -74,11 +81,10 @@ def participant_extend(slug: str):
     study = editor_study(slug)
     form = ExtendDeadlineForm()
     participant = _target(study, form)
-    try:
-        deadline = service.extend_deadline(study, participant, form.minutes.data, current_user.id)
-    except service.ActionRefused as error:
-        return _refused(slug, error)
-    db.session.commit()
+    deadline, refused = _act(slug, lambda: service.extend_deadline(study, participant, form.minutes.data,
+                                                                   current_user.id))
+    if refused:
+        return refused
     flash(f"Participant {form.participant.data} now has until {deadline:%Y-%m-%d %H:%M} UTC.", "info")
     return _back(slug)
 
@@ -89,11 +95,9 @@ def participant_returned(slug: str):
     study = editor_study(slug)
     form = ParticipantActionForm()
     participant = _target(study, form)
-    try:
-        service.mark_returned(study, participant, current_user.id)
-    except service.ActionRefused as error:
-        return _refused(slug, error)
-    db.session.commit()
+    _, refused = _act(slug, lambda: service.mark_returned(study, participant, current_user.id))
+    if refused:
+        return refused
     flash(f"Participant {form.participant.data} is marked as returned; their place is free again.", "info")
     return _back(slug)
 
@@ -104,10 +108,8 @@ def participant_resume_link(slug: str):
     study = editor_study(slug)
     form = ParticipantActionForm()
     participant = _target(study, form)
-    try:
-        signed = service.issue_resume_link(study, participant, current_user.id)
-    except service.ActionRefused as error:
-        return _refused(slug, error)
-    db.session.commit()
+    signed, refused = _act(slug, lambda: service.issue_resume_link(study, participant, current_user.id))
+    if refused:
+        return refused
     _, role = member_study(slug)
     return _page(study, role, resume_url=url_for("resume.resume", slug=slug, signed=signed, _external=True))
