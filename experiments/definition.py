@@ -183,6 +183,9 @@ class StudyDefinition:
     languages: tuple[str, ...] = ("en",)
     # [recruitment]: the panel's name and the query parameters its links carry; empty = Prolific's (and MTurk's)
     recruitment: dict[str, str] = field(default_factory=dict)
+    # [study] time_extension_minutes: the more time a participant may ask for once (WCAG 2.2.1);
+    # None = the default for the limit (webapp.domain.time_limit: half the limit, at least 5 minutes)
+    time_extension_minutes: int | None = None
 
     @property
     def visibilities(self) -> tuple[str, ...]:
@@ -240,6 +243,8 @@ class StudyDefinition:
             del data["recruitment"]
         if tuple(data["languages"]) == ("en",):  # absent when English only, so earlier fingerprints hold
             del data["languages"]
+        if data["time_extension_minutes"] is None:  # absent when the default applies, likewise
+            del data["time_extension_minutes"]
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -536,7 +541,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
             hint = f"did you mean {near[0]!r}? " if near else ""
             r.fail(str(key), f"unknown section; {hint}allowed: {', '.join(SECTIONS)}")
     study = r.table(data, "study", "", ("slug", "title", "description", "seed", "time_limit_minutes",
-                                                 "languages"))
+                                                 "languages", "time_extension_minutes"))
     slug = r.get(study, "slug", "study", str)
     if slug is not None and not SLUG_RE.match(slug):
         r.fail("study.slug", f"{show(slug)} must be 2–40 characters of a–z, 0–9 and '-', starting with a letter or digit")
@@ -544,6 +549,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
     description = r.get(study, "description", "study", str, "", max_length=2000)
     seed = r.get(study, "seed", "study", int, 1, low=0, high=2**62)
     time_limit = r.get(study, "time_limit_minutes", "study", int, 60, low=5, high=24 * 60)
+    time_extension = r.get(study, "time_extension_minutes", "study", int, None, low=1, high=24 * 60)
     languages = _languages(r, study)
 
     consent = r.table(data, "consent", "", ("text", "decline_text"))
@@ -797,7 +803,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         checks=checks, demographics=demographics, outcomes=outcomes,
         catalogue_exclude=exclude, catalogue_levels={k: tuple(v) for k, v in levels.items()},
         monogram=monogram, extra_blocks=extra_blocks, languages=languages, recruitment=recruitment,
-        monitor_outcome_by_cell=outcome_by_cell,
+        monitor_outcome_by_cell=outcome_by_cell, time_extension_minutes=time_extension,
     )
 
 
@@ -959,6 +965,7 @@ def _from_stored(d: dict) -> StudyDefinition:
         monitor_outcome_by_cell=bool(d.get("monitor_outcome_by_cell", False)),
         languages=tuple(d.get("languages", ("en",))),
         recruitment=dict(d.get("recruitment", {})),
+        time_extension_minutes=d.get("time_extension_minutes"),
     )
 
 

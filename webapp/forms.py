@@ -139,6 +139,12 @@ class ChangeForm(FlaskForm):
     level = StringField(validators=[Optional(), Length(max=30)])
 
 
+class TimeExtensionForm(FlaskForm):
+    """The one request for more time before the study's time limit ends (WCAG 2.2.1)."""
+
+    extend = SubmitField(_l("I need more time"))
+
+
 class DecisionForm(FlaskForm):
     decision = StringField(validators=[InputRequired(), Length(max=10)])
 
