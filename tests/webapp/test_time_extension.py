@@ -201,3 +201,31 @@ def test_the_draft_preview_is_only_for_the_participant_on_the_design_pages(app, 
     walker = journey()
     walker.consent()
     assert walker.client.get("/s/demo/design/draft.png").status_code == 404  # still on the questionnaire
+
+
+def test_the_export_says_who_asked_for_more_time(app, journey):
+    from webapp.export.tables import build
+    from webapp.studies import study_by_slug
+    asked, did_not, still_active = journey(), journey(), journey()
+    asked.consent()
+    asked.post("/time/extend", {"extend": "1"})
+    did_not.consent()
+    for walker in (asked, did_not):
+        walker.get("/thinking-style")
+        for _ in range(20):
+            step_name = walker.current_step()
+            if step_name is None:
+                break
+            walker.answer(step_name)
+    still_active.consent()
+    still_active.post("/time/extend", {"extend": "1"})
+    with app.app_context():
+        tables, _info = build(study_by_slug("demo"))
+        participants = tables["participants"]
+        column = participants.names.index("time_extended")
+        assert sorted(row[column] for row in participants.rows) == [False, True]
+        entries = tables["entries"]
+        column = entries.names.index("time_extended")
+        assert sorted(row[column] for row in entries.rows) == [False, True, True]
+        described = {c.name: c for c in participants.columns}["time_extended"].describe()
+        assert described["type"] == "boolean"

@@ -23,7 +23,7 @@ class Loaded:
     responses: list[Any]  # (participant_id, item_key, value_num, value_text) of completed participants
     suggestions: list[Any]
     events: list[Any]  # the completed participants' event log
-    entry_seconds: list[Any]  # (participant_id, step, payload) of step_completed events of the others
+    entry_seconds: list[Any]  # (participant_id, step, payload, kind) of the others' step_completed and time_extended events
     versions: list[StudyVersion]
 
 
@@ -62,11 +62,12 @@ def load(study: Study, include_pilot: bool) -> Loaded:
         select(Event.participant_id, Event.id, Event.at, Event.step, Event.kind, Event.payload)
         .join(Participant, Participant.id == Event.participant_id).where(*where)
         .order_by(Event.participant_id, Event.id)).all()
-    # completed participants' step times come from `events` above; this reads only the others'
+    # completed participants' step times (and extensions) come from `events` above; this reads only the others'
     entry_seconds = execute(
-        select(Event.participant_id, Event.step, Event.payload)
+        select(Event.participant_id, Event.step, Event.payload, Event.kind)
         .join(Participant, Participant.id == Event.participant_id)
-        .where(*every, Participant.status != "completed", Event.kind == "step_completed")).all()
+        .where(*every, Participant.status != "completed",
+               Event.kind.in_(("step_completed", "time_extended")))).all()
     versions = db.session.execute(
         select(StudyVersion).where(StudyVersion.study_id == study.id).order_by(StudyVersion.number)).scalars().all()
     return Loaded(entries=list(entries), people=[e for e in entries if e.status == "completed"],
