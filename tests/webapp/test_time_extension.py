@@ -229,3 +229,19 @@ def test_the_export_says_who_asked_for_more_time(app, journey):
         assert sorted(row[column] for row in entries.rows) == [False, True, True]
         described = {c.name: c for c in participants.columns}["time_extended"].describe()
         assert described["type"] == "boolean"
+
+
+def test_the_studio_participants_page_shows_who_asked_for_more_time(app, journey, fast_hashes):
+    from test_studio import logged_in
+
+    from webapp.export import participant_id
+    asked, did_not = journey(), journey()
+    asked.consent()
+    did_not.consent()
+    asked.post("/time/extend", {"extend": "1"})
+    client = logged_in(app)
+    html = client.get("/studio/studies/demo/participants").get_data(as_text=True)
+    with app.app_context():
+        rows = {name: re.search(rf'<tr data-participant="{participant_id("demo", w.participant().id)}">(.*?)</tr>',
+                                html, re.S).group(1) for name, w in (("asked", asked), ("did_not", did_not))}
+    assert "asked for more time" in rows["asked"] and "asked for more time" not in rows["did_not"]
