@@ -23,7 +23,8 @@ class Loaded:
     responses: list[Any]  # (participant_id, item_key, value_num, value_text) of completed participants
     suggestions: list[Any]
     events: list[Any]  # the completed participants' event log
-    entry_seconds: list[Any]  # (participant_id, step, payload, kind) of the others' step_completed and time_extended events
+    # (participant_id, step, payload, kind) of the others' step_completed and time_extended events
+    entry_seconds: list[Any]
     versions: list[StudyVersion]
 
 

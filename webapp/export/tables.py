@@ -142,8 +142,8 @@ def _participant_records(loaded: Loaded, pid_of, version_numbers: dict, seconds:
         final, monogram = _design(p.final_design_json)
         records.append(ParticipantRecord(
             row=p, pid=pid_of(p.id), version=version_numbers.get(p.version_id), seconds=seconds.get(p.id, {}),
-            time_extended=p.id in extended, given=answers.get(p.id, {}), definition=definitions[p.version_id], initial=initial, final=final,
-            monogram=monogram))
+            time_extended=p.id in extended, given=answers.get(p.id, {}), definition=definitions[p.version_id],
+            initial=initial, final=final, monogram=monogram))
     return records
 
 
