@@ -44,7 +44,7 @@ def extensions(app, walker) -> list[dict]:
 
 
 def warning_shown(page: str) -> bool:
-    tag = re.search(r'<section class="notice time-warning"[^>]*>', page)
+    tag = re.search(r'<section class="time-warning"[^>]*>', page)
     assert tag, "every step page carries the time-limit warning"
     return " hidden" not in tag.group(0)
 

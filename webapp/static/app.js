@@ -222,7 +222,7 @@
   // records nothing), and saved as one design change when the participant settles: SETTLE_MS after the
   // last arrow key, on leaving the group, before a submit or another request, or on leaving the page
   // (sendBeacon). Clicks, Space and touches are saved at once, as before.
-  const SETTLE_MS = 700;
+  const SETTLE_MS = Number(form.dataset.settleMs) || 700;  // KEYBOARD_SETTLE_MS
   const draftUrl = form.dataset.draftUrl;
   const settling = new Map();  // attribute -> timer of a keyboard choice not saved yet
   let arrowKey = false;  // the change event of an arrow key fires while its keydown is handled
