@@ -45,7 +45,8 @@
     try {
       Object.assign(MESSAGES, JSON.parse(document.getElementById("js-time-messages").textContent));
     } catch (e) { /* English fallbacks */ }
-    const message = warning.querySelector("[data-time-message]");
+    const message = warning.querySelector("[data-time-message]");  // announced (role="alert"), not shown
+    const shownStatus = warning.querySelector("[data-time-status]");  // the same news, shown
     const clock = warning.querySelector("[data-time-clock]");
     const extendForm = warning.querySelector("form[data-time-extend]");
     let warnAt = Number(box.dataset.warnAt) || 0;
@@ -55,15 +56,17 @@
     const secondsLeft = () => Math.max(0, Math.ceil((deadline - performance.now()) / 1000));
     const clockText = (s) => `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 
-    function say(text) {
+    function say(text, visible = true) {
       message.textContent = "";  // emptied first, so the alert is announced again
       setTimeout(() => { message.textContent = text; }, 60);
+      shownStatus.textContent = visible ? text : "";
+      shownStatus.hidden = !visible;
     }
 
     function show() {
       shown = true;
       warning.hidden = false;
-      say(t("time_left", "Time left in this study: {time}.").replace("{time}", clockText(secondsLeft())));
+      say(t("time_left", "Time left in this study: {time}.").replace("{time}", clockText(secondsLeft())), false);
       const active = document.activeElement;
       if (!active || active === document.body) warning.focus();  // never taken from a field in use
     }
@@ -71,8 +74,7 @@
     function tick() {
       const left = secondsLeft();
       if (!shown && left <= warnAt) show();
-      clock.hidden = !shown;
-      clock.textContent = clockText(left);
+      if (clock) clock.textContent = clockText(left);
       if (left === 0) {
         clearInterval(timer);
         if (extendForm) extendForm.hidden = true;
