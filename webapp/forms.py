@@ -140,9 +140,11 @@ class ChangeForm(FlaskForm):
 
 
 class TimeExtensionForm(FlaskForm):
-    """The one request for more time before the study's time limit ends (WCAG 2.2.1)."""
+    """The one request for more time before the study's time limit ends (WCAG 2.2.1): its CSRF token only.
 
-    extend = SubmitField(_l("I need more time"))
+    The button in participant/_time_limit.html has no name, so the form never looks like a
+    step's own form to the bots (experiments.bots picks the form with the most fields).
+    """
 
 
 class DecisionForm(FlaskForm):
