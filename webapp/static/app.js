@@ -178,9 +178,11 @@
   // Posts go one at a time, in the order made, so each answer's design includes the changes before it;
   // anything else (Adopt, Reject) first saves the keyboard choices still waiting to settle.
   let queue = Promise.resolve();
+  let inFlight = 0;  // posts sent or waiting their turn; a submit waits for them
   async function post(url, fields) {
     if (url !== changeUrl) await settleAll();
-    const turn = queue.then(() => send(url, fields));
+    inFlight += 1;
+    const turn = queue.then(() => send(url, fields)).finally(() => { inFlight -= 1; });
     queue = turn.catch(() => {});
     return turn;
   }
@@ -289,10 +291,12 @@
   });
 
   form.addEventListener("submit", (event) => {
-    if (!settling.size || event.defaultPrevented) return;
-    event.preventDefault();  // save the waiting keyboard choices first, as "live" changes like a click's
+    if ((!settling.size && !inFlight) || event.defaultPrevented) return;
+    // save the waiting keyboard choices (and let changes on their way arrive) first, as "live" changes
+    // like a click's, so the submit never overtakes them
+    event.preventDefault();
     const submitter = event.submitter;
-    settleAll().finally(() => {
+    settleAll().then(() => queue).finally(() => {
       if (submitter && submitter.name) {
         const carried = document.createElement("input");
         carried.type = "hidden";
