@@ -230,6 +230,17 @@ class StudyDefinition:
         table = self.text_table(language)
         return [t for t in self.texts() if t not in table]
 
+    def translation_gaps(self) -> str | None:
+        """A warning naming the texts that would stay English for some of the study's languages, or None."""
+        parts = []
+        for language in self.languages:
+            missing = self.untranslated(language) if language != "en" else []
+            if missing:
+                shown = ", ".join(show(t) for t in missing[:3]) + (", …" if len(missing) > 3 else "")
+                parts.append(f"{len(missing)} text(s) stay English in {language!r} ({shown}); "
+                             f"translate them under [translations.{language}]")
+        return "; ".join(parts) or None
+
     def text_table(self, language: str) -> dict[str, str]:
         """English original → text in `language`: the shipped table, overridden by the study's own."""
         if language == "en":
