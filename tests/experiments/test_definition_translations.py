@@ -3,9 +3,9 @@
 import copy
 
 import pytest
+from test_definition import demo_data, problems_for
 
 from experiments.definition import StudyDefinition, StudyFileError, parse_study, study_texts
-from test_definition import demo_data, problems_for
 
 CONSENT_DE = "Willkommen! Diese Studie gehört zu unserem eigenen Projekt. Bitte lesen Sie in Ruhe."
 

@@ -1,6 +1,6 @@
 """Monograms take the letters of the study's languages: 'JÖ' in the (German-speaking) demo, not in an English-only study."""
 
-from builders import demo_as, participant_at, study_data, install_study
+from builders import install_study, participant_at, study_data
 
 
 def test_the_demo_offered_in_german_accepts_umlaut_initials_in_every_language(app):
