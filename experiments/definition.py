@@ -19,6 +19,7 @@ from typing import Any
 
 from webapp.domain import columns
 from webapp.domain.catalogue import Catalogue, CatalogueError, shirt_catalogue
+from webapp.domain.personas import AVATARS
 
 from . import steps
 
@@ -183,6 +184,8 @@ class StudyDefinition:
     languages: tuple[str, ...] = ("en",)
     # [recruitment]: the panel's name and the query parameters its links carry; empty = Prolific's (and MTurk's)
     recruitment: dict[str, str] = field(default_factory=dict)
+    # [persona_pool]: language -> the (name, avatar) pairs suggestions seem to come from; empty = the built-in pool
+    persona_pool: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     @property
     def visibilities(self) -> tuple[str, ...]:
@@ -225,6 +228,12 @@ class StudyDefinition:
         table = study_texts(language)
         return [t for t in self.texts() if t not in table]
 
+    def pool_in(self, language: str | None) -> tuple[tuple[str, str], ...]:
+        """The study's persona pool for a language (its first language's when that one has none); () if unset."""
+        if not self.persona_pool:
+            return ()
+        return self.persona_pool.get(language or "", self.persona_pool.get(self.languages[0], ()))
+
     def likert_block(self, step: str) -> LikertBlock:
         """The Likert block a questionnaire step asks: a built-in field or a declared extra block."""
         block = getattr(self, step, None)
@@ -240,6 +249,8 @@ class StudyDefinition:
             del data["recruitment"]
         if tuple(data["languages"]) == ("en",):  # absent when English only, so earlier fingerprints hold
             del data["languages"]
+        if not data["persona_pool"]:  # absent when the built-in pool applies, so earlier fingerprints hold
+            del data["persona_pool"]
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -252,7 +263,7 @@ class StudyDefinition:
 
 
 # ---------------------------------------------------------------- validation
-SECTIONS = ("study", "consent", "factors", "personas", "catalogue", "suggestions", "questionnaires",
+SECTIONS = ("study", "consent", "factors", "personas", "persona_pool", "catalogue", "suggestions", "questionnaires",
             "flow", "completion", "monitor", "recruitment")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")  # relations, persona and item keys: safe in URLs and form names
 AVATAR_RE = re.compile(r"^[a-z0-9-]+$")
@@ -785,6 +796,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
     outcome_by_cell = bool(r.get(r.table(data, "monitor", "", ("outcome_by_cell",)), "outcome_by_cell", "monitor",
                                  bool, False))
     recruitment = _recruitment(r, data)
+    pool = _persona_pool(r, data, languages, max((len(p) for p in personas.values()), default=1))
     if r.problems:
         raise StudyFileError(source, r.problems)
     return StudyDefinition(
@@ -797,7 +809,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         checks=checks, demographics=demographics, outcomes=outcomes,
         catalogue_exclude=exclude, catalogue_levels={k: tuple(v) for k, v in levels.items()},
         monogram=monogram, extra_blocks=extra_blocks, languages=languages, recruitment=recruitment,
-        monitor_outcome_by_cell=outcome_by_cell,
+        monitor_outcome_by_cell=outcome_by_cell, persona_pool=pool,
     )
 
 
@@ -844,6 +856,82 @@ def _recruitment(r: _Reader, data: dict) -> dict[str, str]:
         r.fail("recruitment", f"id_param, session_param and study_param must differ, got {', '.join(params)}")
     if "lang" in params:
         r.fail("recruitment", "'lang' is the entry link's language parameter; name the panel's parameters otherwise")
+    return chosen
+
+
+def _persona_pool(r: _Reader, data: dict, languages: tuple[str, ...],
+                  needed: int) -> dict[str, tuple[tuple[str, str], ...]]:
+    """`[persona_pool]`: the names (and avatars) suggestions seem to come from, per language if need be.
+
+    `names` is one list for every language, or a table of lists by language code; `avatars`
+    (optional) are handed to the names in turn. Each list needs at least as many distinct
+    names as the largest relation has personas (a participant sees each under another name).
+    Absent: {} (the built-in pool, webapp.domain.personas).
+    """
+    if "persona_pool" not in data:
+        return {}
+    raw = r.table(data, "persona_pool", "", ("names", "avatars"))
+    avatars = tuple(r.text_list(raw, "avatars", "persona_pool", list(AVATARS), max_length=columns.PERSONA_AVATAR)
+                    or AVATARS)
+    for avatar in avatars:
+        if avatar not in AVATARS:
+            near = difflib.get_close_matches(avatar, AVATARS, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            r.fail("persona_pool.avatars", f"{show(avatar)} is not an avatar the platform draws; {hint}"
+                                           f"known: {', '.join(AVATARS)}")
+    names = raw.get("names")
+    if names is None:
+        r.fail("persona_pool.names", "is required: a list of names, e.g. names = [\"Alex\", \"Sam\", ...], "
+                                     "or one list per language (names.de = [...])")
+        return {}
+    if isinstance(names, list):
+        lists = {language: ("persona_pool.names", names) for language in languages}
+    elif isinstance(names, dict):
+        lists = {}
+        for language, entry in names.items():
+            if language not in languages:
+                r.fail(f"persona_pool.names.{language}", f"{show(language)} is not a language of this study "
+                                                         f"([study] languages: {', '.join(languages)})")
+            else:
+                lists[language] = (f"persona_pool.names.{language}", entry)
+        if languages[0] not in lists:
+            r.fail("persona_pool.names", f"needs a list for {languages[0]!r}, the study's first language "
+                                         "(languages without a list of their own use it)")
+    else:
+        r.fail("persona_pool.names", f"must be a list of names or a table of lists by language, got {show(names)}")
+        return {}
+    pool: dict[str, tuple[tuple[str, str], ...]] = {}
+    for language, (where, entry) in lists.items():
+        chosen = _pool_names(r, entry, where, needed)
+        if chosen:
+            pool[language] = tuple((name, avatars[n % len(avatars)]) for n, name in enumerate(chosen))
+    return pool
+
+
+def _pool_names(r: _Reader, entry: Any, where: str, needed: int) -> list[str]:
+    """One language's names: texts, none empty or too long for the suggestion rows, none twice, enough of them."""
+    if not isinstance(entry, list):
+        r.fail(where, f"must be a list of names, got {show(entry)}")
+        return []
+    chosen: list[str] = []
+    seen: dict[str, int] = {}
+    for n, name in enumerate(entry):
+        here = f"{where}[{n}]"
+        if not r.check_type(here, name, (str,)):
+            continue
+        name = name.strip()
+        if not name:
+            r.fail(here, "is empty; give a name or remove the entry")
+        elif len(name) > columns.PERSONA_NAME:
+            r.fail(here, f"is {len(name)} characters long; at most {columns.PERSONA_NAME} fit")
+        elif name.casefold() in seen:
+            r.fail(here, f"{show(name)} is listed twice (first at [{seen[name.casefold()]}])")
+        else:
+            seen[name.casefold()] = n
+            chosen.append(name)
+    if len(chosen) < needed:
+        r.fail(where, f"has {len(chosen)} usable name(s); at least {needed} are needed, one for each persona a "
+                      f"participant meets (a dozen or more let the gallery's commenters vary)")
     return chosen
 
 
@@ -959,6 +1047,7 @@ def _from_stored(d: dict) -> StudyDefinition:
         monitor_outcome_by_cell=bool(d.get("monitor_outcome_by_cell", False)),
         languages=tuple(d.get("languages", ("en",))),
         recruitment=dict(d.get("recruitment", {})),
+        persona_pool={k: tuple((name, avatar) for name, avatar in v) for k, v in d.get("persona_pool", {}).items()},
     )
 
 

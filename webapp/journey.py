@@ -241,7 +241,8 @@ def assign_suggestions(participant: Participant) -> list[Suggestion]:
         rows.append(dict(attribute=proposal.attribute, suggested_level=proposal.suggested_level, text=proposal.text,
                          persona=personas[proposal.persona_key], source="scripted", suggester_id=None, comment=None))
     rows.sort(key=lambda row: catalogue.keys.index(row["attribute"]))
-    shown_as = draw_names(list(personas.values()), definition.seed, participant.seed)
+    shown_as = draw_names(list(personas.values()), definition.seed, participant.seed,
+                          definition.pool_in(participant.language), participant.language)
     for position, row in enumerate(rows):
         persona = row["persona"]
         name, avatar = shown_as.get(persona.key, (persona.name, persona.avatar))

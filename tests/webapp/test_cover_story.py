@@ -46,7 +46,7 @@ def test_commenters_names_vary_between_designs_and_stay_put_for_one(app):
         names = {r.persona_name for r in rows}
         assert len(names) > 6  # not the study's three names under every design
         assert {r.persona_key for r in rows} <= keys  # the keys (export, closeness) stay the study's
-        allowed = {name for name, _ in pool_for(definition.personas["friend"])}
+        allowed = {name for name, _ in pool_for(definition.personas["friend"], definition.pool_in("en"))}
         assert names <= allowed
         for participant_id in ids:
             mine = [r for r in rows if r.participant_id == participant_id]
@@ -55,7 +55,7 @@ def test_commenters_names_vary_between_designs_and_stay_put_for_one(app):
                 assert by_key.setdefault(r.persona_key, r.persona_name) == r.persona_name  # one name per persona
             assert len(set(by_key.values())) == len(by_key)  # different personas, different names
             p = db.session.get(Participant, participant_id)
-            expected = draw_names(definition.personas["friend"], definition.seed, p.seed)
+            expected = draw_names(definition.personas["friend"], definition.seed, p.seed, definition.pool_in("en"), "en")
             assert all(expected[r.persona_key] == (r.persona_name, r.persona_avatar) for r in mine)
 
 
