@@ -884,9 +884,11 @@ def _persona_pool(r: _Reader, data: dict, languages: tuple[str, ...],
         r.fail("persona_pool.names", "is required: a list of names, e.g. names = [\"Alex\", \"Sam\", ...], "
                                      "or one list per language (names.de = [...])")
         return {}
-    if isinstance(names, list):
-        lists = {language: ("persona_pool.names", names) for language in languages}
-    elif isinstance(names, dict):
+    if isinstance(names, list):  # one list for every language: checked once
+        chosen = _pool_names(r, names, "persona_pool.names", needed)
+        shared = tuple((name, avatars[n % len(avatars)]) for n, name in enumerate(chosen))
+        return {language: shared for language in languages} if shared else {}
+    if isinstance(names, dict):
         lists = {}
         for language, entry in names.items():
             if language not in languages:
