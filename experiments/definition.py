@@ -29,6 +29,16 @@ VISIBILITIES = ("public", "private")
 RULES = ("random", "adjacent", "preferred")
 SOURCES = ("scripted", "peer", "mix")
 OUTCOMES = ("completed", "declined", "attention_failed", "timed_out", "full", "duplicate")
+# Suggestion wordings when a study sets none: several, so the gallery's comments do not all open alike
+# (the shipped studies' wordings, translated in experiments/texts).
+DEFAULT_WORDINGS = (
+    "Nice shirt! How about {suggestion}?",
+    "Looks good. Maybe try {suggestion}?",
+    "I like it. What about {suggestion}?",
+    "Good start; I would go for {suggestion}.",
+    "How about {suggestion}?",
+    "Not bad! Maybe {suggestion} would suit it.",
+)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 # The step vocabulary comes from experiments.steps; these names stay for readers of the module.
 STEPS_REQUIRED = steps.required()
@@ -659,7 +669,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         for a in attributes or []:
             if a not in preferred:
                 r.fail(f"suggestions.preferred.{a}", "rule 'preferred' needs a list of levels for every suggested attribute")
-    text = r.get(sug, "text", "suggestions", (str, list), "Nice shirt! How about {suggestion}?")
+    text = r.get(sug, "text", "suggestions", (str, list), list(DEFAULT_WORDINGS))
     wordings = tuple([text] if isinstance(text, str) else (text or []))
     if not wordings or not all(isinstance(w, str) and _wording_ok(w) for w in wordings):
         r.fail("suggestions.text", "must be a text, or a list of texts, each containing {suggestion} "

@@ -75,3 +75,13 @@ def test_a_pool_smaller_than_the_largest_relation_names_the_need():
     parse_study(data)  # three personas, three names: enough
     data["personas"]["friend"].append({"key": "lee", "name": "Lee", "avatar": "fox", "relation_label": "your friend"})
     assert any("at least 4 are needed" in message for _, message in problems_for(data))
+
+
+def test_a_study_without_wordings_gets_several_each_translated():
+    from experiments.definition import study_texts
+    data = demo_data()
+    del data["suggestions"]["text"]
+    wordings = parse_study(data).suggestions.text
+    assert len(wordings) >= 4 and len({w.split()[0] for w in wordings}) >= 4  # not every comment opens alike
+    for language in ("de", "ja"):
+        assert all(w in study_texts(language) for w in wordings)
