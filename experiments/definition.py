@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from webapp.domain import columns
-from webapp.domain.catalogue import Catalogue, CatalogueError, shirt_catalogue
+from webapp.domain.catalogue import Catalogue, CatalogueError, monogram_letters, shirt_catalogue
 from webapp.domain.personas import AVATARS
 
 from . import steps
@@ -196,6 +196,9 @@ class StudyDefinition:
     recruitment: dict[str, str] = field(default_factory=dict)
     # [persona_pool]: language -> the (name, avatar) pairs suggestions seem to come from; empty = the built-in pool
     persona_pool: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # The study's own translations of its texts, language → {English original: translation}; they take
+    # precedence over the shipped tables in experiments/texts (`[translations.de]` in the study file).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def visibilities(self) -> tuple[str, ...]:
@@ -206,7 +209,8 @@ class StudyDefinition:
         return tuple(dict.fromkeys(c.relation for c in self.cells))
 
     def catalogue(self) -> Catalogue:
-        catalogue = shirt_catalogue().restrict(self.catalogue_exclude, self.catalogue_levels, self.monogram)
+        catalogue = (shirt_catalogue().restrict(self.catalogue_exclude, self.catalogue_levels, self.monogram)
+                     .with_monogram_letters(monogram_letters(self.languages)))
         say = self.__dict__.get("_say")
         return catalogue.translated(say) if say else catalogue
 
@@ -235,7 +239,8 @@ class StudyDefinition:
         return [t for t in dict.fromkeys(found) if t.strip()]
 
     def untranslated(self, language: str) -> list[str]:
-        table = study_texts(language)
+        """The study's texts that would stay English in `language` (neither shipped nor in the study file)."""
+        table = self.text_table(language)
         return [t for t in self.texts() if t not in table]
 
     def pool_in(self, language: str | None) -> tuple[tuple[str, str], ...]:
@@ -243,6 +248,23 @@ class StudyDefinition:
         if not self.persona_pool:
             return ()
         return self.persona_pool.get(language or "", self.persona_pool.get(self.languages[0], ()))
+
+    def translation_gaps(self) -> str | None:
+        """A warning naming the texts that would stay English for some of the study's languages, or None."""
+        parts = []
+        for language in self.languages:
+            missing = self.untranslated(language) if language != "en" else []
+            if missing:
+                shown = ", ".join(show(t) for t in missing[:3]) + (", …" if len(missing) > 3 else "")
+                parts.append(f"{len(missing)} text(s) stay English in {language!r} ({shown}); "
+                             f"translate them under [translations.{language}]")
+        return "; ".join(parts) or None
+
+    def text_table(self, language: str) -> dict[str, str]:
+        """English original → text in `language`: the shipped table, overridden by the study's own."""
+        if language == "en":
+            return {}
+        return {**study_texts(language), **self.translations.get(language, {})}
 
     def likert_block(self, step: str) -> LikertBlock:
         """The Likert block a questionnaire step asks: a built-in field or a declared extra block."""
@@ -261,6 +283,8 @@ class StudyDefinition:
             del data["languages"]
         if not data["persona_pool"]:  # absent when the built-in pool applies, so earlier fingerprints hold
             del data["persona_pool"]
+        if not data["translations"]:  # likewise
+            del data["translations"]
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -274,7 +298,7 @@ class StudyDefinition:
 
 # ---------------------------------------------------------------- validation
 SECTIONS = ("study", "consent", "factors", "personas", "persona_pool", "catalogue", "suggestions", "questionnaires",
-            "flow", "completion", "monitor", "recruitment")
+            "flow", "completion", "monitor", "recruitment", "translations")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")  # relations, persona and item keys: safe in URLs and form names
 AVATAR_RE = re.compile(r"^[a-z0-9-]+$")
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]*$")
@@ -807,9 +831,10 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
                                  bool, False))
     recruitment = _recruitment(r, data)
     pool = _persona_pool(r, data, languages, max((len(p) for p in personas.values()), default=1))
+    translations = _translations(r, data, languages)
     if r.problems:
         raise StudyFileError(source, r.problems)
-    return StudyDefinition(
+    definition = StudyDefinition(
         slug=slug, title=title, description=description, seed=seed,
         time_limit_minutes=time_limit, consent_text=consent_text, decline_text=decline_text,
         cells=cells, personas=personas,
@@ -819,8 +844,12 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         checks=checks, demographics=demographics, outcomes=outcomes,
         catalogue_exclude=exclude, catalogue_levels={k: tuple(v) for k, v in levels.items()},
         monogram=monogram, extra_blocks=extra_blocks, languages=languages, recruitment=recruitment,
-        monitor_outcome_by_cell=outcome_by_cell, persona_pool=pool,
+        monitor_outcome_by_cell=outcome_by_cell, persona_pool=pool, translations=translations,
     )
+    _check_translated_texts(r, definition)
+    if r.problems:
+        raise StudyFileError(source, r.problems)
+    return definition
 
 
 LANGUAGES = ("en", "de", "ja")  # the interface languages the platform has catalogues for
@@ -901,10 +930,12 @@ def _persona_pool(r: _Reader, data: dict, languages: tuple[str, ...],
     if isinstance(names, dict):
         lists = {}
         for language, entry in names.items():
-            if language not in languages:
-                r.fail(f"persona_pool.names.{language}", f"{show(language)} is not a language of this study "
-                                                         f"([study] languages: {', '.join(languages)})")
-            else:
+            if language not in LANGUAGES:
+                near = difflib.get_close_matches(str(language).lower(), LANGUAGES, n=1, cutoff=0.5)
+                hint = f"did you mean {near[0]!r}? " if near else ""
+                r.fail(f"persona_pool.names.{language}", f"{show(language)} is not a language the platform "
+                                                         f"speaks; {hint}known: {', '.join(LANGUAGES)}")
+            elif language in languages:  # a list for a language the study does not offer (yet) stays unused
                 lists[language] = (f"persona_pool.names.{language}", entry)
         if languages[0] not in lists:
             r.fail("persona_pool.names", f"needs a list for {languages[0]!r}, the study's first language "
@@ -960,7 +991,7 @@ def _check_currency(r: _Reader, code: str | None, where: str) -> None:
 def _localize(d: StudyDefinition, language: str, seen=None) -> StudyDefinition:
     """Rebuild `d` with each text passed through the language's table (`seen` collects the originals)."""
     from dataclasses import replace
-    table = study_texts(language) if language != "en" else {}
+    table = d.text_table(language)
 
     def say(text: str) -> str:
         if seen is not None:
@@ -1024,6 +1055,52 @@ def _languages(r: _Reader, study: dict) -> tuple[str, ...]:
     return tuple(chosen) or ("en",)
 
 
+MAX_TRANSLATIONS = 2000  # texts per language; a study has a few hundred at most
+
+
+def _translations(r: _Reader, data: dict, languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """`[translations.<code>]`: the study's own wording of its texts, "English original" = "translation"."""
+    raw = r.table(data, "translations", "")
+    out: dict[str, dict[str, str]] = {}
+    for code, table in raw.items():
+        where = f"translations.{code}"
+        if code == "en" or code not in languages:
+            offered = [c for c in languages if c != "en"]
+            r.fail(where, f"{show(code)} is not one of the study's other languages "
+                          f"([study] languages); translations may be given for: {', '.join(offered) or 'none'}")
+            continue
+        if not isinstance(table, dict):
+            r.fail(where, f"must be a table of \"English text\" = \"translation\" pairs, got {show(table)}")
+            continue
+        if len(table) > MAX_TRANSLATIONS:
+            r.fail(where, f"has {len(table)} entries; at most {MAX_TRANSLATIONS}")
+            continue
+        pairs: dict[str, str] = {}
+        for original, text in table.items():
+            if not isinstance(text, str) or not text.strip():
+                r.fail(f"{where}.{show(original)}", f"the translation must be non-empty text, got {show(text)}")
+            elif len(text) > 20000:
+                r.fail(f"{where}.{show(original)}", "the translation is longer than 20000 characters")
+            else:
+                pairs[original] = text
+        out[code] = pairs
+    return out
+
+
+def _check_translated_texts(r: _Reader, definition: StudyDefinition) -> None:
+    """Every translated original must be a text the study shows, so a typo cannot hide an English text."""
+    if not definition.translations:
+        return
+    texts = definition.texts()
+    known = set(texts)
+    for code, table in definition.translations.items():
+        for original in table:
+            if original not in known:
+                near = difflib.get_close_matches(original, texts, n=1, cutoff=0.6)
+                hint = f"; did you mean {show(near[0])}?" if near else ""
+                r.fail(f"translations.{code}", f"{show(original)} is not a text of this study{hint}")
+
+
 BUILT_IN_BLOCKS = ("thinking_style", "evaluation")  # Likert blocks with their own StudyDefinition field
 
 
@@ -1060,6 +1137,7 @@ def _from_stored(d: dict) -> StudyDefinition:
         languages=tuple(d.get("languages", ("en",))),
         recruitment=dict(d.get("recruitment", {})),
         persona_pool={k: tuple((name, avatar) for name, avatar in v) for k, v in d.get("persona_pool", {}).items()},
+        translations={k: dict(v) for k, v in d.get("translations", {}).items()},
     )
 
 

@@ -58,7 +58,7 @@ def test_the_shipped_demo_sets_a_pool_of_a_dozen_or_more_names_per_language():
     ({"names": ["Ann", 7, *TWELVE]}, "persona_pool.names[1]", "must be text"),
     ({"names": ["Ann", "Bo"]}, "persona_pool.names", "2 usable name(s); at least 3 are needed"),
     ({"names": []}, "persona_pool.names", "0 usable name(s)"),
-    ({"names": {"en": TWELVE, "fr": TWELVE}}, "persona_pool.names.fr", "not a language of this study"),
+    ({"names": {"en": TWELVE, "fr": TWELVE}}, "persona_pool.names.fr", "not a language the platform speaks"),
     ({"names": {"de": TWELVE}}, "persona_pool.names", "needs a list for 'en'"),
     ({"names": "Ann, Bo, Cy"}, "persona_pool.names", "must be a list of names or a table"),
     ({"avatars": ["fox"]}, "persona_pool.names", "is required"),
@@ -85,3 +85,10 @@ def test_a_study_without_wordings_gets_several_each_translated():
     assert len(wordings) >= 4 and len({w.split()[0] for w in wordings}) >= 4  # not every comment opens alike
     for language in ("de", "ja"):
         assert all(w in study_texts(language) for w in wordings)
+
+
+def test_a_list_for_a_language_the_study_does_not_offer_is_kept_out_without_complaint():
+    data = demo_data(names={"en": TWELVE, "ja": ["ユウキ", "ハルカ", "ソウタ"]})
+    data["study"]["languages"] = ["en", "de"]
+    definition = parse_study(data)
+    assert set(definition.persona_pool) == {"en"} and definition.pool_in("ja") == definition.pool_in("en")
