@@ -63,8 +63,9 @@ def test_only_the_last_entries_within_the_hour_count():
 
 
 def test_no_wait_is_planned_when_no_peer_is_wanted_or_the_time_is_used_up():
-    assert plan_wait(ago(*range(0, 100, 10)), NOW, 120, 0).seconds == 0
-    assert plan_wait(ago(*range(0, 100, 10)), NOW, -5, 1).seconds == 0
+    assert plan_wait(ago(*range(0, 100, 10)), NOW, 120, 0).reason == "none_needed"
+    assert (plan_wait(ago(*range(0, 100, 10)), NOW, -5, 1).seconds, plan_wait(ago(0, 10), NOW, -5, 1).reason) == (
+        0, "time_used")
 
 
 # ---------------------------------------------------------------- the waiting page and the export

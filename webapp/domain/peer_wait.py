@@ -25,7 +25,7 @@ COVER = 0.8  # then wait until the first peer has come with this chance (plus a 
 class WaitPlan:
     seconds: int  # how long to wait from now; 0 = show the (scripted) suggestions at once
     rate_per_minute: float  # the estimated entries per minute into the cell
-    reason: str  # none_needed | no_traffic | unlikely | expected | longest
+    reason: str  # none_needed | time_used | no_traffic | unlikely | expected | longest
 
 
 def plan_wait(arrivals: Sequence[datetime], now: datetime, longest_seconds: float, needed: int) -> WaitPlan:
@@ -36,8 +36,10 @@ def plan_wait(arrivals: Sequence[datetime], now: datetime, longest_seconds: floa
     wait (chance below PLAUSIBLE), nobody waits; else the wait covers the first peer with chance
     COVER plus one mean gap per further peer wanted, and never exceeds the longest wait.
     """
-    if longest_seconds <= 0 or needed <= 0:
+    if needed <= 0:
         return WaitPlan(0, 0.0, "none_needed")
+    if longest_seconds <= 0:  # the review step used up the longest wait already
+        return WaitPlan(0, 0.0, "time_used")
     recent = sorted(a for a in arrivals if 0 <= (now - a).total_seconds() <= HORIZON_SECONDS)[-WINDOW:]
     if len(recent) < 2:
         return WaitPlan(0, 0.0, "no_traffic")
