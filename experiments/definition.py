@@ -19,6 +19,7 @@ from typing import Any
 
 from webapp.domain import columns
 from webapp.domain.catalogue import Catalogue, CatalogueError, monogram_letters, shirt_catalogue
+from webapp.domain.personas import AVATARS
 
 from . import steps
 
@@ -28,6 +29,16 @@ VISIBILITIES = ("public", "private")
 RULES = ("random", "adjacent", "preferred")
 SOURCES = ("scripted", "peer", "mix")
 OUTCOMES = ("completed", "declined", "attention_failed", "timed_out", "full", "duplicate")
+# Suggestion wordings when a study sets none: several, so the gallery's comments do not all open alike
+# (the shipped studies' wordings, translated in experiments/texts).
+DEFAULT_WORDINGS = (
+    "Nice shirt! How about {suggestion}?",
+    "Looks good. Maybe try {suggestion}?",
+    "I like it. What about {suggestion}?",
+    "Good start; I would go for {suggestion}.",
+    "How about {suggestion}?",
+    "Not bad! Maybe {suggestion} would suit it.",
+)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 # The step vocabulary comes from experiments.steps; these names stay for readers of the module.
 STEPS_REQUIRED = steps.required()
@@ -186,6 +197,8 @@ class StudyDefinition:
     # [study] time_extension_minutes: the more time a participant may ask for once (WCAG 2.2.1);
     # None = the default for the limit (webapp.domain.time_limit: half the limit, at least 5 minutes)
     time_extension_minutes: int | None = None
+    # [persona_pool]: language -> the (name, avatar) pairs suggestions seem to come from; empty = the built-in pool
+    persona_pool: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # The study's own translations of its texts, language → {English original: translation}; they take
     # precedence over the shipped tables in experiments/texts (`[translations.de]` in the study file).
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -233,6 +246,12 @@ class StudyDefinition:
         table = self.text_table(language)
         return [t for t in self.texts() if t not in table]
 
+    def pool_in(self, language: str | None) -> tuple[tuple[str, str], ...]:
+        """The study's persona pool for a language (its first language's when that one has none); () if unset."""
+        if not self.persona_pool:
+            return ()
+        return self.persona_pool.get(language or "", self.persona_pool.get(self.languages[0], ()))
+
     def translation_gaps(self) -> str | None:
         """A warning naming the texts that would stay English for some of the study's languages, or None."""
         parts = []
@@ -267,6 +286,8 @@ class StudyDefinition:
             del data["languages"]
         if data["time_extension_minutes"] is None:  # absent when the default applies, likewise
             del data["time_extension_minutes"]
+        if not data["persona_pool"]:  # absent when the built-in pool applies, so earlier fingerprints hold
+            del data["persona_pool"]
         if not data["translations"]:  # likewise
             del data["translations"]
         return json.dumps(data, sort_keys=True)
@@ -281,7 +302,7 @@ class StudyDefinition:
 
 
 # ---------------------------------------------------------------- validation
-SECTIONS = ("study", "consent", "factors", "personas", "catalogue", "suggestions", "questionnaires",
+SECTIONS = ("study", "consent", "factors", "personas", "persona_pool", "catalogue", "suggestions", "questionnaires",
             "flow", "completion", "monitor", "recruitment", "translations")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")  # relations, persona and item keys: safe in URLs and form names
 AVATAR_RE = re.compile(r"^[a-z0-9-]+$")
@@ -678,7 +699,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         for a in attributes or []:
             if a not in preferred:
                 r.fail(f"suggestions.preferred.{a}", "rule 'preferred' needs a list of levels for every suggested attribute")
-    text = r.get(sug, "text", "suggestions", (str, list), "Nice shirt! How about {suggestion}?")
+    text = r.get(sug, "text", "suggestions", (str, list), list(DEFAULT_WORDINGS))
     wordings = tuple([text] if isinstance(text, str) else (text or []))
     if not wordings or not all(isinstance(w, str) and _wording_ok(w) for w in wordings):
         r.fail("suggestions.text", "must be a text, or a list of texts, each containing {suggestion} "
@@ -815,6 +836,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
     outcome_by_cell = bool(r.get(r.table(data, "monitor", "", ("outcome_by_cell",)), "outcome_by_cell", "monitor",
                                  bool, False))
     recruitment = _recruitment(r, data)
+    pool = _persona_pool(r, data, languages, max((len(p) for p in personas.values()), default=1))
     translations = _translations(r, data, languages)
     if r.problems:
         raise StudyFileError(source, r.problems)
@@ -828,7 +850,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         checks=checks, demographics=demographics, outcomes=outcomes,
         catalogue_exclude=exclude, catalogue_levels={k: tuple(v) for k, v in levels.items()},
         monogram=monogram, extra_blocks=extra_blocks, languages=languages, recruitment=recruitment,
-        monitor_outcome_by_cell=outcome_by_cell, time_extension_minutes=time_extension,
+        monitor_outcome_by_cell=outcome_by_cell, time_extension_minutes=time_extension, persona_pool=pool,
         translations=translations,
     )
     _check_translated_texts(r, definition)
@@ -880,6 +902,86 @@ def _recruitment(r: _Reader, data: dict) -> dict[str, str]:
         r.fail("recruitment", f"id_param, session_param and study_param must differ, got {', '.join(params)}")
     if "lang" in params:
         r.fail("recruitment", "'lang' is the entry link's language parameter; name the panel's parameters otherwise")
+    return chosen
+
+
+def _persona_pool(r: _Reader, data: dict, languages: tuple[str, ...],
+                  needed: int) -> dict[str, tuple[tuple[str, str], ...]]:
+    """`[persona_pool]`: the names (and avatars) suggestions seem to come from, per language if need be.
+
+    `names` is one list for every language, or a table of lists by language code; `avatars`
+    (optional) are handed to the names in turn. Each list needs at least as many distinct
+    names as the largest relation has personas (a participant sees each under another name).
+    Absent: {} (the built-in pool, webapp.domain.personas).
+    """
+    if "persona_pool" not in data:
+        return {}
+    raw = r.table(data, "persona_pool", "", ("names", "avatars"))
+    avatars = tuple(r.text_list(raw, "avatars", "persona_pool", list(AVATARS), max_length=columns.PERSONA_AVATAR)
+                    or AVATARS)
+    for avatar in avatars:
+        if avatar not in AVATARS:
+            near = difflib.get_close_matches(avatar, AVATARS, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            r.fail("persona_pool.avatars", f"{show(avatar)} is not an avatar the platform draws; {hint}"
+                                           f"known: {', '.join(AVATARS)}")
+    names = raw.get("names")
+    if names is None:
+        r.fail("persona_pool.names", "is required: a list of names, e.g. names = [\"Alex\", \"Sam\", ...], "
+                                     "or one list per language (names.de = [...])")
+        return {}
+    if isinstance(names, list):  # one list for every language: checked once
+        chosen = _pool_names(r, names, "persona_pool.names", needed)
+        shared = tuple((name, avatars[n % len(avatars)]) for n, name in enumerate(chosen))
+        return {language: shared for language in languages} if shared else {}
+    if isinstance(names, dict):
+        lists = {}
+        for language, entry in names.items():
+            if language not in LANGUAGES:
+                near = difflib.get_close_matches(str(language).lower(), LANGUAGES, n=1, cutoff=0.5)
+                hint = f"did you mean {near[0]!r}? " if near else ""
+                r.fail(f"persona_pool.names.{language}", f"{show(language)} is not a language the platform "
+                                                         f"speaks; {hint}known: {', '.join(LANGUAGES)}")
+            elif language in languages:  # a list for a language the study does not offer (yet) stays unused
+                lists[language] = (f"persona_pool.names.{language}", entry)
+        if languages[0] not in lists:
+            r.fail("persona_pool.names", f"needs a list for {languages[0]!r}, the study's first language "
+                                         "(languages without a list of their own use it)")
+    else:
+        r.fail("persona_pool.names", f"must be a list of names or a table of lists by language, got {show(names)}")
+        return {}
+    pool: dict[str, tuple[tuple[str, str], ...]] = {}
+    for language, (where, entry) in lists.items():
+        chosen = _pool_names(r, entry, where, needed)
+        if chosen:
+            pool[language] = tuple((name, avatars[n % len(avatars)]) for n, name in enumerate(chosen))
+    return pool
+
+
+def _pool_names(r: _Reader, entry: Any, where: str, needed: int) -> list[str]:
+    """One language's names: texts, none empty or too long for the suggestion rows, none twice, enough of them."""
+    if not isinstance(entry, list):
+        r.fail(where, f"must be a list of names, got {show(entry)}")
+        return []
+    chosen: list[str] = []
+    seen: dict[str, int] = {}
+    for n, name in enumerate(entry):
+        here = f"{where}[{n}]"
+        if not r.check_type(here, name, (str,)):
+            continue
+        name = name.strip()
+        if not name:
+            r.fail(here, "is empty; give a name or remove the entry")
+        elif len(name) > columns.PERSONA_NAME:
+            r.fail(here, f"is {len(name)} characters long; at most {columns.PERSONA_NAME} fit")
+        elif name.casefold() in seen:
+            r.fail(here, f"{show(name)} is listed twice (first at [{seen[name.casefold()]}])")
+        else:
+            seen[name.casefold()] = n
+            chosen.append(name)
+    if len(chosen) < needed:
+        r.fail(where, f"has {len(chosen)} usable name(s); at least {needed} are needed, one for each persona a "
+                      f"participant meets (a dozen or more let the gallery's commenters vary)")
     return chosen
 
 
@@ -1042,6 +1144,7 @@ def _from_stored(d: dict) -> StudyDefinition:
         languages=tuple(d.get("languages", ("en",))),
         recruitment=dict(d.get("recruitment", {})),
         time_extension_minutes=d.get("time_extension_minutes"),
+        persona_pool={k: tuple((name, avatar) for name, avatar in v) for k, v in d.get("persona_pool", {}).items()},
         translations={k: dict(v) for k, v in d.get("translations", {}).items()},
     )
 

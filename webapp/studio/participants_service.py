@@ -96,6 +96,19 @@ def rows(study: Study, filters: Filters, now: datetime | None = None) -> list[Ro
     return result
 
 
+def utc_iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def row_json(row: Row) -> dict:
+    """One row for the live page: what the table shows, by export id (never the internal row id)."""
+    return {"participant": row.pid, "cell": row.cell, "status": row.status, "step": row.step,
+            "seconds_on_step": None if row.seconds_on_step is None else round(row.seconds_on_step),
+            "entered_at": utc_iso(row.entered_at), "deadline_at": utc_iso(row.deadline_at),
+            "deadline": row.deadline_at.strftime("%Y-%m-%d %H:%M"), "overdue": row.overdue,
+            "outcome": row.outcome, "pilot": row.pilot, "simulated": row.simulated, "time_extended": row.time_extended}
+
+
 def find(study: Study, pid: str) -> Participant | None:
     """The participant behind an export id, locked for the action (a scan: studies hold thousands at most)."""
     pid = (pid or "").strip().lower()
