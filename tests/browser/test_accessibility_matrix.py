@@ -134,8 +134,10 @@ def _revise(walk: Walk) -> None:
                            arg=card.element_handle())
     if adopt.get_attribute("aria-pressed") != "true":
         walk.problems.append("revise: the Adopt button does not report aria-pressed=true after adopting")
-    announced = page.locator("#decision-status").inner_text() if page.locator("#decision-status").count() else ""
-    if not announced.strip():
+    try:
+        page.wait_for_function("() => document.querySelector('[role=status]#decision-status')?.textContent.trim()",
+                               timeout=2000)
+    except Exception:  # noqa: BLE001 - reported with the page's other problems
         walk.problems.append("revise: no live region announced the decision")
     walk.check("revise-adopted")
     walk.submit()
