@@ -26,6 +26,14 @@ LANGUAGES = ("en", "de", "ja")
 CONDITIONS = ("public", "private")
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 A11Y = OUTPUT / "a11y"
+ATTENTION_ANSWERS = {"ts_attention": "2", "ac_colour": "Orange"}  # the demo's attention items, answered as asked
+# Accessible names the walk expects, per page and language: radios named with their anchors, pictures in words.
+EXPECTED_NAMES = {
+    ("thinking-style", "en"): ("1 – Strongly disagree", "4", "7 – Strongly agree"),
+    ("closeness", "en"): ("1 of 7: far apart, the circles do not touch", "7 of 7: the circles overlap almost completely"),
+    ("closeness", "de"): ("1 von 7: weit auseinander, die Kreise berühren sich nicht",),
+    ("closeness", "ja"): ("7段階中1：離れていて、円は触れていない",),
+}
 
 
 def english_phrases(language: str) -> list[re.Pattern]:
@@ -80,6 +88,9 @@ class Walk:
         leftovers = sorted({p.pattern for p in self.patterns if p.search(text)})
         if leftovers:
             self.problems.append(f"{where}: English text in {self.language}: {leftovers[:6]}")
+        for expected in EXPECTED_NAMES.get((name, self.language), ()):
+            if not self.page.get_by_role("radio", name=expected, exact=True).count():
+                self.problems.append(f"{where}: no radio named {expected!r}")
         self.page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}.png"), full_page=True)
         self.scanned.append((name, len(found)))
 
@@ -91,9 +102,8 @@ class Walk:
         """Every radio group: the option with the preferred value, else its first option."""
         names = self.page.eval_on_selector_all("input[type=radio]", "els => [...new Set(els.map(e => e.name))]")
         for name in names:
-            option = self.page.locator(f"input[name='{name}'][value='{preferred}']")
-            if not option.count():
-                option = self.page.locator(f"input[name='{name}'][value='Orange']")
+            wanted = ATTENTION_ANSWERS.get(name, preferred)
+            option = self.page.locator(f"input[name='{name}'][value='{wanted}']")
             if not option.count():
                 option = self.page.locator(f"input[name='{name}']")
             option.first.check(force=True)
@@ -143,18 +153,22 @@ def _revise(walk: Walk) -> None:
     walk.submit()
 
 
-def walk_demo(browser, server_url: str, language: str, viewport: str, folder) -> Walk:  # noqa: F811
+def walk_demo(browser, server_url: str, language: str, viewport: str, folder, slug: str = "demo",  # noqa: F811
+              until: str = "done") -> Walk:
+    """Walk a study to its end page (or the page named `until`, left open in walk.page), checking every page."""
     context = browser.new_context(viewport=VIEWPORTS[viewport], locale={"en": "en-GB", "de": "de-DE", "ja": "ja-JP"}[language])
     install(context)
     page = context.new_page()
     walk = Walk(page, language, folder, english_phrases(language))
-    page.goto(f"{server_url}/s/demo?lang={language}")
+    page.goto(f"{server_url}/s/{slug}?lang={language}")
     walk.check("consent")
     with page.expect_navigation():
         page.locator("[name=agree]").click()
     seen: set[str] = set()
     for _ in range(30):
         name = walk.step_name()
+        if name == until:
+            return walk
         if name == "done":
             walk.check("done")
             break
@@ -252,3 +266,31 @@ def test_every_studio_page_is_accessible(browser, live_server, app, fast_hashes)
     (folder / "axe.txt").write_text(f"axe-core {axe_version()}: {scanned}\n" + "\n".join(problems))
     assert len(scanned) == 8
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_waiting_page_is_accessible_and_moves_on_by_itself(browser, live_server, app):  # noqa: F811
+    """A peer study: the first participant has no one to review and waits; the page polls its status URL
+    (no meta refresh) and moves on to the suggestions when the wait is over, without a click."""
+    import tomllib
+
+    from experiments.definition import EXPERIMENTS_DIR
+    from builders import install_study
+    data = tomllib.loads((EXPERIMENTS_DIR / "visibility_relation.toml").read_text("utf-8"))
+    data["study"]["slug"] = "peers"
+    data["factors"].update(visibility=["public"], relation=["friend"])
+    data["suggestions"].update(peer_wait_seconds=5, peer_share=0.5, count=2)
+    install_study(app, data, "peers")
+    folder = A11Y / "waiting-desktop"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    walk = walk_demo(browser, live_server.url, "en", "desktop", folder, slug="peers", until="suggestions")
+    page = walk.page
+    assert page.locator("#waiting").count() == 1, "the first participant should be waiting for peers"
+    walk.check("waiting")
+    assert page.locator("meta[http-equiv=refresh]").count() == 0
+    assert page.get_by_role("link", name="Check again").is_visible()
+    page.wait_for_selector(".suggestion", timeout=15_000)  # moved on by itself
+    walk.check("suggestions")
+    page.context.close()
+    assert not walk.problems, "\n".join(walk.problems)
