@@ -154,7 +154,7 @@ def _revise(walk: Walk) -> None:
 
 
 def walk_demo(browser, server_url: str, language: str, viewport: str, folder, slug: str = "demo",  # noqa: F811
-              until: str = "done") -> Walk:
+              until: str | None = None) -> Walk:
     """Walk a study to its end page (or the page named `until`, left open in walk.page), checking every page."""
     context = browser.new_context(viewport=VIEWPORTS[viewport], locale={"en": "en-GB", "de": "de-DE", "ja": "ja-JP"}[language])
     install(context)
@@ -171,6 +171,10 @@ def walk_demo(browser, server_url: str, language: str, viewport: str, folder, sl
             return walk
         if name == "done":
             walk.check("done")
+            page.goto(f"{server_url}/s/{slug}/withdraw")  # the confirmation page only; nothing is withdrawn
+            walk.check("withdraw")
+            page.goto(f"{server_url}/s/{slug}/no-such-page")
+            walk.check("error")
             break
         walk.check(name)
         if name in ("design",):
@@ -216,7 +220,7 @@ def test_every_demo_page_is_accessible_and_in_its_language(browser, live_server,
         from webapp.models import Participant
         person = db.session.execute(select(Participant)).scalar_one()
         assert (person.status, person.visibility, person.language) == ("completed", condition, language)
-    assert walk.count >= 10, walk.scanned
+    assert walk.count >= 14 and walk.scanned[-3][0] == "done", walk.scanned
     (folder / "axe.txt").write_text(f"axe-core {axe_version()}: {walk.scanned}\n" + "\n".join(walk.problems))
     assert not walk.problems, "\n".join(walk.problems)
 
@@ -274,8 +278,8 @@ def test_the_waiting_page_is_accessible_and_moves_on_by_itself(browser, live_ser
     (no meta refresh) and moves on to the suggestions when the wait is over, without a click."""
     import tomllib
 
-    from experiments.definition import EXPERIMENTS_DIR
     from builders import install_study
+    from experiments.definition import EXPERIMENTS_DIR
     data = tomllib.loads((EXPERIMENTS_DIR / "visibility_relation.toml").read_text("utf-8"))
     data["study"]["slug"] = "peers"
     data["factors"].update(visibility=["public"], relation=["friend"])
