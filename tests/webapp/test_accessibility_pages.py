@@ -79,6 +79,17 @@ def test_an_out_of_range_price_is_tied_to_the_price_field(app, journey):
     assert radios and not [r for r in radios if "aria-invalid" in r]  # the answered items are fine
 
 
+def test_a_refused_monogram_is_tied_to_its_input(app, journey):
+    walk = participant_at(app, "design")
+    page = walk.post("/design", {**walk.design_choices(), "monogram": "A1", "submit": "x"}).get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="monogram"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="monogram-hint attr-monogram-error"' in field
+    assert re.search(r'id="attr-monogram-error" data-field-error >[^<]*\w', page)
+    calm = walk.get("/design").get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="monogram"[^>]*>', calm).group(0)
+    assert "aria-invalid" not in field and 'aria-describedby="monogram-hint"' in field
+
+
 def test_scale_options_are_named_with_their_anchors(app, journey):
     walk = journey()
     walk.consent()

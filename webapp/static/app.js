@@ -84,13 +84,11 @@
   function tieError(fieldset, slot, on) {
     const input = fieldset && fieldset.querySelector('input[type="text"]');
     if (!input || !slot) return;
-    if (on) {
-      slot.id = slot.id || fieldset.id + "-error";
-      input.setAttribute("aria-invalid", "true");
-      input.setAttribute("aria-describedby", slot.id);
-    } else {
-      input.removeAttribute("aria-invalid");
-    }
+    slot.id = slot.id || fieldset.id + "-error";
+    const others = (input.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== slot.id);
+    if (on) others.push(slot.id);
+    input.setAttribute("aria-describedby", others.join(" "));
+    if (on) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
   }
 
   const form = document.getElementById("design-form");
