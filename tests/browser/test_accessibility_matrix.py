@@ -298,3 +298,58 @@ def test_the_waiting_page_is_accessible_and_moves_on_by_itself(browser, live_ser
     walk.check("suggestions")
     page.context.close()
     assert not walk.problems, "\n".join(walk.problems)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_outcome_pages_are_accessible_in_every_language(browser, live_server, app):  # noqa: F811
+    """Declined, withdrawn, duplicate and closed: the pages people meet when they do not (or no longer) take part."""
+    from webapp.extensions import db
+    from webapp.studies import study_by_slug
+    problems, scanned = [], 0
+    for language in LANGUAGES:
+        folder = A11Y / f"{language}-outcomes-phone"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        context = browser.new_context(viewport=VIEWPORTS["phone"])
+        install(context)
+        walk = Walk(context.new_page(), language, folder, english_phrases(language))
+        page, base = walk.page, f"{live_server.url}/s/demo"
+        page.goto(f"{base}?lang={language}")
+        with page.expect_navigation():
+            page.locator("[name=decline]").click()
+        walk.check("declined")
+        pid = f"a11y{language}pid0001"
+        page.goto(f"{base}?lang={language}&PROLIFIC_PID={pid}&SESSION_ID=s1&STUDY_ID=x")
+        with page.expect_navigation():
+            page.locator("[name=agree]").click()
+        page.goto(f"{base}/withdraw")
+        walk.check("withdraw")
+        with page.expect_navigation():
+            page.locator("form [type=submit]").first.click()
+        walk.check("withdrawn")
+        other = browser.new_context(viewport=VIEWPORTS["phone"])  # the same recruiting id again, elsewhere
+        install(other)
+        first = Walk(other.new_page(), language, folder, walk.patterns)
+        first.count = walk.count
+        first.page.goto(f"{base}?lang={language}&PROLIFIC_PID=dup{pid}&SESSION_ID=s2&STUDY_ID=x")
+        with first.page.expect_navigation():
+            first.page.locator("[name=agree]").click()
+        page.goto(f"{base}?lang={language}&PROLIFIC_PID=dup{pid}&SESSION_ID=s3&STUDY_ID=x")
+        if page.locator("[name=agree]").count():
+            with page.expect_navigation():
+                page.locator("[name=agree]").click()
+        walk.check("duplicate")
+        other.close()
+        with app.app_context():
+            study_by_slug("demo").status = "paused"
+            db.session.commit()
+        page.goto(f"{base}?lang={language}")
+        walk.check("closed")
+        with app.app_context():
+            study_by_slug("demo").status = "open"
+            db.session.commit()
+        context.close()
+        problems += walk.problems
+        scanned += walk.count
+    assert scanned == 5 * len(LANGUAGES)
+    assert not problems, "\n".join(problems)
