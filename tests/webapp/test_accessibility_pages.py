@@ -158,3 +158,15 @@ def test_the_waiting_status_without_a_session_points_to_the_entry(app, client):
     demo_as(app, "other")
     response = client.get("/s/other/suggestions/status")
     assert response.status_code == 200 and response.get_json() == {"ready": True, "url": "/s/other"}
+
+
+def test_adopt_and_reject_report_their_state_without_javascript(app, journey):
+    walk = participant_at(app, "revise")
+    first = walk.suggestion_ids()[0]
+    assert walk.post(f"/revise/suggestions/{first}", {"decision": "adopt"}).status_code == 303
+    page = walk.get("/revise").get_data(as_text=True)
+    card = page[page.index(f'id="suggestion-{first}"'):]
+    card = card[:card.index("</article>")]
+    assert re.search(r'aria-pressed="true">Adopt<', card) and re.search(r'aria-pressed="false">Reject<', card)
+    assert page.count('aria-pressed="true"') == 1
+    assert '<p class="visually-hidden" role="status" id="decision-status"></p>' in page
