@@ -185,6 +185,9 @@ class PageReader(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = {k: (v if v is not None else "") for k, v in attrs}
         classes = a.get("class", "").split()
+        if a.get("data-retry-after"):  # the waiting page: look again after that many seconds
+            match = re.match(r"\s*([\d.]+)", a["data-retry-after"])
+            self.refresh = float(match.group(1)) if match else 0.0
         if tag == "meta":
             if a.get("http-equiv", "").lower() == "refresh":
                 match = re.match(r"\s*([\d.]+)", a.get("content", ""))
