@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from webapp.domain import columns
-from webapp.domain.catalogue import Catalogue, CatalogueError, shirt_catalogue
+from webapp.domain.catalogue import Catalogue, CatalogueError, monogram_letters, shirt_catalogue
 
 from . import steps
 
@@ -183,6 +183,9 @@ class StudyDefinition:
     languages: tuple[str, ...] = ("en",)
     # [recruitment]: the panel's name and the query parameters its links carry; empty = Prolific's (and MTurk's)
     recruitment: dict[str, str] = field(default_factory=dict)
+    # The study's own translations of its texts, language → {English original: translation}; they take
+    # precedence over the shipped tables in experiments/texts (`[translations.de]` in the study file).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def visibilities(self) -> tuple[str, ...]:
@@ -193,7 +196,8 @@ class StudyDefinition:
         return tuple(dict.fromkeys(c.relation for c in self.cells))
 
     def catalogue(self) -> Catalogue:
-        catalogue = shirt_catalogue().restrict(self.catalogue_exclude, self.catalogue_levels, self.monogram)
+        catalogue = (shirt_catalogue().restrict(self.catalogue_exclude, self.catalogue_levels, self.monogram)
+                     .with_monogram_letters(monogram_letters(self.languages)))
         say = self.__dict__.get("_say")
         return catalogue.translated(say) if say else catalogue
 
@@ -222,8 +226,26 @@ class StudyDefinition:
         return [t for t in dict.fromkeys(found) if t.strip()]
 
     def untranslated(self, language: str) -> list[str]:
-        table = study_texts(language)
+        """The study's texts that would stay English in `language` (neither shipped nor in the study file)."""
+        table = self.text_table(language)
         return [t for t in self.texts() if t not in table]
+
+    def translation_gaps(self) -> str | None:
+        """A warning naming the texts that would stay English for some of the study's languages, or None."""
+        parts = []
+        for language in self.languages:
+            missing = self.untranslated(language) if language != "en" else []
+            if missing:
+                shown = ", ".join(show(t) for t in missing[:3]) + (", …" if len(missing) > 3 else "")
+                parts.append(f"{len(missing)} text(s) stay English in {language!r} ({shown}); "
+                             f"translate them under [translations.{language}]")
+        return "; ".join(parts) or None
+
+    def text_table(self, language: str) -> dict[str, str]:
+        """English original → text in `language`: the shipped table, overridden by the study's own."""
+        if language == "en":
+            return {}
+        return {**study_texts(language), **self.translations.get(language, {})}
 
     def likert_block(self, step: str) -> LikertBlock:
         """The Likert block a questionnaire step asks: a built-in field or a declared extra block."""
@@ -240,6 +262,8 @@ class StudyDefinition:
             del data["recruitment"]
         if tuple(data["languages"]) == ("en",):  # absent when English only, so earlier fingerprints hold
             del data["languages"]
+        if not data["translations"]:  # likewise
+            del data["translations"]
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -253,7 +277,7 @@ class StudyDefinition:
 
 # ---------------------------------------------------------------- validation
 SECTIONS = ("study", "consent", "factors", "personas", "catalogue", "suggestions", "questionnaires",
-            "flow", "completion", "monitor", "recruitment")
+            "flow", "completion", "monitor", "recruitment", "translations")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")  # relations, persona and item keys: safe in URLs and form names
 AVATAR_RE = re.compile(r"^[a-z0-9-]+$")
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]*$")
@@ -785,9 +809,10 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
     outcome_by_cell = bool(r.get(r.table(data, "monitor", "", ("outcome_by_cell",)), "outcome_by_cell", "monitor",
                                  bool, False))
     recruitment = _recruitment(r, data)
+    translations = _translations(r, data, languages)
     if r.problems:
         raise StudyFileError(source, r.problems)
-    return StudyDefinition(
+    definition = StudyDefinition(
         slug=slug, title=title, description=description, seed=seed,
         time_limit_minutes=time_limit, consent_text=consent_text, decline_text=decline_text,
         cells=cells, personas=personas,
@@ -797,8 +822,12 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         checks=checks, demographics=demographics, outcomes=outcomes,
         catalogue_exclude=exclude, catalogue_levels={k: tuple(v) for k, v in levels.items()},
         monogram=monogram, extra_blocks=extra_blocks, languages=languages, recruitment=recruitment,
-        monitor_outcome_by_cell=outcome_by_cell,
+        monitor_outcome_by_cell=outcome_by_cell, translations=translations,
     )
+    _check_translated_texts(r, definition)
+    if r.problems:
+        raise StudyFileError(source, r.problems)
+    return definition
 
 
 LANGUAGES = ("en", "de", "ja")  # the interface languages the platform has catalogues for
@@ -860,7 +889,7 @@ def _check_currency(r: _Reader, code: str | None, where: str) -> None:
 def _localize(d: StudyDefinition, language: str, seen=None) -> StudyDefinition:
     """Rebuild `d` with each text passed through the language's table (`seen` collects the originals)."""
     from dataclasses import replace
-    table = study_texts(language) if language != "en" else {}
+    table = d.text_table(language)
 
     def say(text: str) -> str:
         if seen is not None:
@@ -924,6 +953,52 @@ def _languages(r: _Reader, study: dict) -> tuple[str, ...]:
     return tuple(chosen) or ("en",)
 
 
+MAX_TRANSLATIONS = 2000  # texts per language; a study has a few hundred at most
+
+
+def _translations(r: _Reader, data: dict, languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """`[translations.<code>]`: the study's own wording of its texts, "English original" = "translation"."""
+    raw = r.table(data, "translations", "")
+    out: dict[str, dict[str, str]] = {}
+    for code, table in raw.items():
+        where = f"translations.{code}"
+        if code == "en" or code not in languages:
+            offered = [c for c in languages if c != "en"]
+            r.fail(where, f"{show(code)} is not one of the study's other languages "
+                          f"([study] languages); translations may be given for: {', '.join(offered) or 'none'}")
+            continue
+        if not isinstance(table, dict):
+            r.fail(where, f"must be a table of \"English text\" = \"translation\" pairs, got {show(table)}")
+            continue
+        if len(table) > MAX_TRANSLATIONS:
+            r.fail(where, f"has {len(table)} entries; at most {MAX_TRANSLATIONS}")
+            continue
+        pairs: dict[str, str] = {}
+        for original, text in table.items():
+            if not isinstance(text, str) or not text.strip():
+                r.fail(f"{where}.{show(original)}", f"the translation must be non-empty text, got {show(text)}")
+            elif len(text) > 20000:
+                r.fail(f"{where}.{show(original)}", "the translation is longer than 20000 characters")
+            else:
+                pairs[original] = text
+        out[code] = pairs
+    return out
+
+
+def _check_translated_texts(r: _Reader, definition: StudyDefinition) -> None:
+    """Every translated original must be a text the study shows, so a typo cannot hide an English text."""
+    if not definition.translations:
+        return
+    texts = definition.texts()
+    known = set(texts)
+    for code, table in definition.translations.items():
+        for original in table:
+            if original not in known:
+                near = difflib.get_close_matches(original, texts, n=1, cutoff=0.6)
+                hint = f"; did you mean {show(near[0])}?" if near else ""
+                r.fail(f"translations.{code}", f"{show(original)} is not a text of this study{hint}")
+
+
 BUILT_IN_BLOCKS = ("thinking_style", "evaluation")  # Likert blocks with their own StudyDefinition field
 
 
@@ -959,6 +1034,7 @@ def _from_stored(d: dict) -> StudyDefinition:
         monitor_outcome_by_cell=bool(d.get("monitor_outcome_by_cell", False)),
         languages=tuple(d.get("languages", ("en",))),
         recruitment=dict(d.get("recruitment", {})),
+        translations={k: dict(v) for k, v in d.get("translations", {}).items()},
     )
 
 
