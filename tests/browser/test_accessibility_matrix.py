@@ -278,13 +278,14 @@ def test_the_waiting_page_is_accessible_and_moves_on_by_itself(browser, live_ser
     (no meta refresh) and moves on to the suggestions when the wait is over, without a click."""
     import tomllib
 
-    from builders import install_study
+    from builders import install_study, recent_entries
     from experiments.definition import EXPERIMENTS_DIR
     data = tomllib.loads((EXPERIMENTS_DIR / "visibility_relation.toml").read_text("utf-8"))
     data["study"]["slug"] = "peers"
     data["factors"].update(visibility=["public"], relation=["friend"])
-    data["suggestions"].update(peer_wait_seconds=5, peer_share=0.5, count=2)
+    data["suggestions"].update(peer_wait_seconds=20, peer_share=0.5, count=2)
     install_study(app, data, "peers")
+    recent_entries(app, "peers", range(10, 100, 10))  # traffic enough that waiting for a peer is worth it
     folder = A11Y / "waiting-desktop"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -294,7 +295,7 @@ def test_the_waiting_page_is_accessible_and_moves_on_by_itself(browser, live_ser
     walk.check("waiting")
     assert page.locator("meta[http-equiv=refresh]").count() == 0
     assert page.get_by_role("link", name="Check again").is_visible()
-    page.wait_for_selector(".suggestion", timeout=15_000)  # moved on by itself
+    page.wait_for_selector(".suggestion", timeout=45_000)  # moved on by itself
     walk.check("suggestions")
     page.context.close()
     assert not walk.problems, "\n".join(walk.problems)
