@@ -65,7 +65,7 @@ COVERED_CONTROLS = """() => {
 }"""
 
 
-def assert_editor_usable(page, where: str) -> None:
+def assert_editor_usable(page, where: str, folder: Path | None = None) -> None:
     """Scrolled to each option group in turn, the shirt is in view and large, and nothing covers anything."""
     groups = page.locator("#design-form fieldset.attribute")
     assert groups.count() >= 5
@@ -76,6 +76,8 @@ def assert_editor_usable(page, where: str) -> None:
         assert page.evaluate(COVERED_CONTROLS) == [], where
     groups.last.scroll_into_view_if_needed()
     assert visible_preview_height(page) >= MIN_PREVIEW_PX, f"{where}: the preview is out of view at the last group"
+    if folder is not None:  # what the participant sees there (a full-page shot cannot show a sticky preview)
+        page.screenshot(path=str(folder / f"{where.rsplit(' ', 1)[-1]}-window-at-last-group.png"))
 
 
 LINED_UP = """(groups) => [...document.querySelectorAll(groups)].map((group) => {
@@ -109,7 +111,7 @@ def submit(page) -> None:
     page.locator("form [type=submit].primary").last.click()
 
 
-def adopt_each_suggestion(page, where: str) -> None:
+def adopt_each_suggestion(page, where: str, folder: Path) -> None:
     """Adopt every card: each time the new preview is in the window without any scrolling of ours."""
     cards = page.locator(".suggestion")
     assert cards.count() >= 1
@@ -122,6 +124,7 @@ def adopt_each_suggestion(page, where: str) -> None:
                                " return img.src !== src && img.complete; }", arg=before)
         assert visible_preview_height(page) >= MIN_PREVIEW_PX, f"{where}: adopting card {index + 1} happens out of sight"
         assert card.bounding_box()["y"] < page.viewport_size["height"], where
+        page.screenshot(path=str(folder / f"revise-window-after-adopting-{index + 1}.png"))
 
 
 def page_name(page, slug: str) -> str:
@@ -153,16 +156,16 @@ def walk(page, url: str, slug: str, folder: Path, tag: str) -> list[str]:
             page.wait_for_timeout(1000)
             page.reload()
             continue
-        answer(page, name, where)
+        answer(page, name, where, folder)
     raise AssertionError(f"{tag}: the walk did not finish ({seen})")
 
 
-def answer(page, name: str, where: str) -> None:
+def answer(page, name: str, where: str, folder: Path) -> None:
     before = page.url
     if name in ("design", "revise"):
-        assert_editor_usable(page, where)
+        assert_editor_usable(page, where, folder)
         if name == "revise":
-            adopt_each_suggestion(page, where)
+            adopt_each_suggestion(page, where, folder)
             assert_no_sideways_scroll(page, where + " after adopting")
             assert_editor_usable(page, where + " after adopting")
         else:
