@@ -226,9 +226,9 @@ def test_desktop_and_tablet_keep_the_same_rules(app, live_server, browser, size)
 
 
 def test_the_review_and_waiting_pages_fit_a_phone(app, live_server, browser):
-    """The peer study: the second participant reviews the first one's shirt."""
+    """The peer study in one cell (reviews stay within a cell): the second participant reviews the first one's shirt."""
     from builders import install_study, study_data
-    data = study_data("visibility_relation")
+    data = study_data("visibility_relation", visibility=["public"], relation=["stranger"])
     data["suggestions"]["peer_wait_seconds"] = 2
     slug = install_study(app, data, "visibility_relation")
     seen_all = []
