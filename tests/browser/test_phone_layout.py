@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import pytest
 from test_participant_browser import browser  # noqa: F401 - the shared Chromium fixture
@@ -127,6 +127,19 @@ def adopt_each_suggestion(page, where: str, folder: Path) -> None:
         page.screenshot(path=str(folder / f"revise-window-after-adopting-{index + 1}.png"))
 
 
+def look_at_the_gallery(page, where: str, folder: Path) -> None:
+    """A public participant's revise page links to the gallery, which shows their shirt: it fits the phone too."""
+    link = page.locator("main a[href*='/gallery']")
+    if not link.count():
+        return
+    gallery = page.context.new_page()
+    gallery.goto(urljoin(page.url, link.first.get_attribute("href")))
+    assert gallery.locator(".gallery-item").count() >= 1
+    assert_no_sideways_scroll(gallery, where + " gallery")
+    shot(gallery, folder, "gallery")
+    gallery.close()
+
+
 def page_name(page, slug: str) -> str:
     last = urlparse(page.url).path.rstrip("/").rsplit("/", 1)[-1]
     if last == slug:
@@ -165,6 +178,7 @@ def answer(page, name: str, where: str, folder: Path) -> None:
     if name in ("design", "revise"):
         assert_editor_usable(page, where, folder)
         if name == "revise":
+            look_at_the_gallery(page, where, folder)
             adopt_each_suggestion(page, where, folder)
             assert_no_sideways_scroll(page, where + " after adopting")
             assert_editor_usable(page, where + " after adopting")
@@ -214,6 +228,34 @@ def test_every_participant_page_works_on_a_phone_in_both_conditions(app, live_se
         assert seen[:3] == ["consent", "thinking-style", "design"] and "revise" in seen and seen[-1] == "done"
         context.close()
     assert sorted(conditions(app)) == ["private", "public"]
+
+
+@pytest.mark.parametrize("viewport", list(PHONES))
+def test_the_pages_off_the_main_path_fit_a_phone(app, live_server, browser, viewport):
+    """Declining, withdrawing and an unknown address: each page fits the phone too."""
+    width, height = PHONES[viewport]
+    folder = fresh(OUTPUT / f"{viewport}-other-pages")
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/s/demo?lang=de")
+    page.locator("form [type=submit].secondary").click()
+    page.wait_for_url("**/declined**")
+    for name, go in [("declined", None), ("consent-again", "/s/demo?lang=ja"), ("not-found", "/s/no-such-study")]:
+        if go:
+            page.goto(f"{live_server.url}{go}")
+        assert_no_sideways_scroll(page, name)
+        shot(page, folder, name)
+    page.goto(f"{live_server.url}/s/demo?lang=ja")
+    page.locator("form [type=submit].primary").click()
+    page.wait_for_url("**/thinking-style")
+    page.goto(f"{live_server.url}/s/demo/withdraw")
+    assert_no_sideways_scroll(page, "withdraw")
+    shot(page, folder, "withdraw")
+    page.locator("form [type=submit].danger").click()
+    page.wait_for_load_state()
+    assert_no_sideways_scroll(page, "withdrawn")
+    shot(page, folder, "withdrawn")
+    context.close()
 
 
 @pytest.mark.parametrize("size", ["1280x900", "768x1024"])
