@@ -135,6 +135,7 @@ def look_at_the_gallery(page, where: str, folder: Path) -> None:
     gallery = page.context.new_page()
     gallery.goto(urljoin(page.url, link.first.get_attribute("href")))
     assert gallery.locator(".gallery-item").count() >= 1
+    gallery.wait_for_function("() => [...document.images].every(img => img.complete && img.naturalWidth)")
     assert_no_sideways_scroll(gallery, where + " gallery")
     shot(gallery, folder, "gallery")
     gallery.close()
