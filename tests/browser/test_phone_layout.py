@@ -182,6 +182,9 @@ def answer(page, name: str, where: str, folder: Path) -> None:
             look_at_the_gallery(page, where, folder)
             adopt_each_suggestion(page, where, folder)
             assert_no_sideways_scroll(page, where + " after adopting")
+            # suggestion texts vary by participant; the longest German words must wrap, not widen the page
+            page.evaluate("() => document.querySelector('.suggestion-text').append(' Perlmuttmanschettenknöpfe')")
+            assert_no_sideways_scroll(page, where + " with a long word in a suggestion")
             assert_editor_usable(page, where + " after adopting")
         else:
             page.locator("#design-form label.chip").nth(1).click()  # a change, so the design is not the default
