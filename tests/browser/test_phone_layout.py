@@ -166,9 +166,8 @@ def walk(page, url: str, slug: str, folder: Path, tag: str) -> list[str]:
             shot(page, folder, f"{len(seen):02d}-{name}")
         if name == "done":
             return seen
-        if name == "waiting":
-            page.wait_for_timeout(1000)
-            page.reload()
+        if name == "waiting":  # it updates itself once the suggestions are ready (a reload of ours could race it)
+            page.locator("form [type=submit]").first.wait_for(timeout=20_000)
             continue
         answer(page, name, where, folder)
     raise AssertionError(f"{tag}: the walk did not finish ({seen})")
