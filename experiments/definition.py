@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from webapp.domain import columns
-from webapp.domain.catalogue import Catalogue, CatalogueError, shirt_catalogue
+from webapp.domain.catalogue import Catalogue, CatalogueError, monogram_letters, shirt_catalogue
+from webapp.domain.personas import AVATARS
 
 from . import steps
 
@@ -28,6 +29,16 @@ VISIBILITIES = ("public", "private")
 RULES = ("random", "adjacent", "preferred")
 SOURCES = ("scripted", "peer", "mix")
 OUTCOMES = ("completed", "declined", "attention_failed", "timed_out", "full", "duplicate")
+# Suggestion wordings when a study sets none: several, so the gallery's comments do not all open alike
+# (the shipped studies' wordings, translated in experiments/texts).
+DEFAULT_WORDINGS = (
+    "Nice shirt! How about {suggestion}?",
+    "Looks good. Maybe try {suggestion}?",
+    "I like it. What about {suggestion}?",
+    "Good start; I would go for {suggestion}.",
+    "How about {suggestion}?",
+    "Not bad! Maybe {suggestion} would suit it.",
+)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 # The step vocabulary comes from experiments.steps; these names stay for readers of the module.
 STEPS_REQUIRED = steps.required()
@@ -183,6 +194,14 @@ class StudyDefinition:
     languages: tuple[str, ...] = ("en",)
     # [recruitment]: the panel's name and the query parameters its links carry; empty = Prolific's (and MTurk's)
     recruitment: dict[str, str] = field(default_factory=dict)
+    # [study] time_extension_minutes: the more time a participant may ask for once (WCAG 2.2.1);
+    # None = the default for the limit (webapp.domain.time_limit: half the limit, at least 5 minutes)
+    time_extension_minutes: int | None = None
+    # [persona_pool]: language -> the (name, avatar) pairs suggestions seem to come from; empty = the built-in pool
+    persona_pool: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # The study's own translations of its texts, language → {English original: translation}; they take
+    # precedence over the shipped tables in experiments/texts (`[translations.de]` in the study file).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def visibilities(self) -> tuple[str, ...]:
@@ -193,7 +212,8 @@ class StudyDefinition:
         return tuple(dict.fromkeys(c.relation for c in self.cells))
 
     def catalogue(self) -> Catalogue:
-        catalogue = shirt_catalogue().restrict(self.catalogue_exclude, self.catalogue_levels, self.monogram)
+        catalogue = (shirt_catalogue().restrict(self.catalogue_exclude, self.catalogue_levels, self.monogram)
+                     .with_monogram_letters(monogram_letters(self.languages)))
         say = self.__dict__.get("_say")
         return catalogue.translated(say) if say else catalogue
 
@@ -222,8 +242,32 @@ class StudyDefinition:
         return [t for t in dict.fromkeys(found) if t.strip()]
 
     def untranslated(self, language: str) -> list[str]:
-        table = study_texts(language)
+        """The study's texts that would stay English in `language` (neither shipped nor in the study file)."""
+        table = self.text_table(language)
         return [t for t in self.texts() if t not in table]
+
+    def pool_in(self, language: str | None) -> tuple[tuple[str, str], ...]:
+        """The study's persona pool for a language (its first language's when that one has none); () if unset."""
+        if not self.persona_pool:
+            return ()
+        return self.persona_pool.get(language or "", self.persona_pool.get(self.languages[0], ()))
+
+    def translation_gaps(self) -> str | None:
+        """A warning naming the texts that would stay English for some of the study's languages, or None."""
+        parts = []
+        for language in self.languages:
+            missing = self.untranslated(language) if language != "en" else []
+            if missing:
+                shown = ", ".join(show(t) for t in missing[:3]) + (", …" if len(missing) > 3 else "")
+                parts.append(f"{len(missing)} text(s) stay English in {language!r} ({shown}); "
+                             f"translate them under [translations.{language}]")
+        return "; ".join(parts) or None
+
+    def text_table(self, language: str) -> dict[str, str]:
+        """English original → text in `language`: the shipped table, overridden by the study's own."""
+        if language == "en":
+            return {}
+        return {**study_texts(language), **self.translations.get(language, {})}
 
     def likert_block(self, step: str) -> LikertBlock:
         """The Likert block a questionnaire step asks: a built-in field or a declared extra block."""
@@ -240,6 +284,12 @@ class StudyDefinition:
             del data["recruitment"]
         if tuple(data["languages"]) == ("en",):  # absent when English only, so earlier fingerprints hold
             del data["languages"]
+        if data["time_extension_minutes"] is None:  # absent when the default applies, likewise
+            del data["time_extension_minutes"]
+        if not data["persona_pool"]:  # absent when the built-in pool applies, so earlier fingerprints hold
+            del data["persona_pool"]
+        if not data["translations"]:  # likewise
+            del data["translations"]
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -252,8 +302,8 @@ class StudyDefinition:
 
 
 # ---------------------------------------------------------------- validation
-SECTIONS = ("study", "consent", "factors", "personas", "catalogue", "suggestions", "questionnaires",
-            "flow", "completion", "monitor", "recruitment")
+SECTIONS = ("study", "consent", "factors", "personas", "persona_pool", "catalogue", "suggestions", "questionnaires",
+            "flow", "completion", "monitor", "recruitment", "translations")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")  # relations, persona and item keys: safe in URLs and form names
 AVATAR_RE = re.compile(r"^[a-z0-9-]+$")
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]*$")
@@ -536,7 +586,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
             hint = f"did you mean {near[0]!r}? " if near else ""
             r.fail(str(key), f"unknown section; {hint}allowed: {', '.join(SECTIONS)}")
     study = r.table(data, "study", "", ("slug", "title", "description", "seed", "time_limit_minutes",
-                                                 "languages"))
+                                                 "languages", "time_extension_minutes"))
     slug = r.get(study, "slug", "study", str)
     if slug is not None and not SLUG_RE.match(slug):
         r.fail("study.slug", f"{show(slug)} must be 2–40 characters of a–z, 0–9 and '-', starting with a letter or digit")
@@ -544,6 +594,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
     description = r.get(study, "description", "study", str, "", max_length=2000)
     seed = r.get(study, "seed", "study", int, 1, low=0, high=2**62)
     time_limit = r.get(study, "time_limit_minutes", "study", int, 60, low=5, high=24 * 60)
+    time_extension = r.get(study, "time_extension_minutes", "study", int, None, low=1, high=24 * 60)
     languages = _languages(r, study)
 
     consent = r.table(data, "consent", "", ("text", "decline_text"))
@@ -648,7 +699,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         for a in attributes or []:
             if a not in preferred:
                 r.fail(f"suggestions.preferred.{a}", "rule 'preferred' needs a list of levels for every suggested attribute")
-    text = r.get(sug, "text", "suggestions", (str, list), "Nice shirt! How about {suggestion}?")
+    text = r.get(sug, "text", "suggestions", (str, list), list(DEFAULT_WORDINGS))
     wordings = tuple([text] if isinstance(text, str) else (text or []))
     if not wordings or not all(isinstance(w, str) and _wording_ok(w) for w in wordings):
         r.fail("suggestions.text", "must be a text, or a list of texts, each containing {suggestion} "
@@ -785,9 +836,11 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
     outcome_by_cell = bool(r.get(r.table(data, "monitor", "", ("outcome_by_cell",)), "outcome_by_cell", "monitor",
                                  bool, False))
     recruitment = _recruitment(r, data)
+    pool = _persona_pool(r, data, languages, max((len(p) for p in personas.values()), default=1))
+    translations = _translations(r, data, languages)
     if r.problems:
         raise StudyFileError(source, r.problems)
-    return StudyDefinition(
+    definition = StudyDefinition(
         slug=slug, title=title, description=description, seed=seed,
         time_limit_minutes=time_limit, consent_text=consent_text, decline_text=decline_text,
         cells=cells, personas=personas,
@@ -797,8 +850,13 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         checks=checks, demographics=demographics, outcomes=outcomes,
         catalogue_exclude=exclude, catalogue_levels={k: tuple(v) for k, v in levels.items()},
         monogram=monogram, extra_blocks=extra_blocks, languages=languages, recruitment=recruitment,
-        monitor_outcome_by_cell=outcome_by_cell,
+        monitor_outcome_by_cell=outcome_by_cell, time_extension_minutes=time_extension, persona_pool=pool,
+        translations=translations,
     )
+    _check_translated_texts(r, definition)
+    if r.problems:
+        raise StudyFileError(source, r.problems)
+    return definition
 
 
 LANGUAGES = ("en", "de", "ja")  # the interface languages the platform has catalogues for
@@ -847,6 +905,86 @@ def _recruitment(r: _Reader, data: dict) -> dict[str, str]:
     return chosen
 
 
+def _persona_pool(r: _Reader, data: dict, languages: tuple[str, ...],
+                  needed: int) -> dict[str, tuple[tuple[str, str], ...]]:
+    """`[persona_pool]`: the names (and avatars) suggestions seem to come from, per language if need be.
+
+    `names` is one list for every language, or a table of lists by language code; `avatars`
+    (optional) are handed to the names in turn. Each list needs at least as many distinct
+    names as the largest relation has personas (a participant sees each under another name).
+    Absent: {} (the built-in pool, webapp.domain.personas).
+    """
+    if "persona_pool" not in data:
+        return {}
+    raw = r.table(data, "persona_pool", "", ("names", "avatars"))
+    avatars = tuple(r.text_list(raw, "avatars", "persona_pool", list(AVATARS), max_length=columns.PERSONA_AVATAR)
+                    or AVATARS)
+    for avatar in avatars:
+        if avatar not in AVATARS:
+            near = difflib.get_close_matches(avatar, AVATARS, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            r.fail("persona_pool.avatars", f"{show(avatar)} is not an avatar the platform draws; {hint}"
+                                           f"known: {', '.join(AVATARS)}")
+    names = raw.get("names")
+    if names is None:
+        r.fail("persona_pool.names", "is required: a list of names, e.g. names = [\"Alex\", \"Sam\", ...], "
+                                     "or one list per language (names.de = [...])")
+        return {}
+    if isinstance(names, list):  # one list for every language: checked once
+        chosen = _pool_names(r, names, "persona_pool.names", needed)
+        shared = tuple((name, avatars[n % len(avatars)]) for n, name in enumerate(chosen))
+        return {language: shared for language in languages} if shared else {}
+    if isinstance(names, dict):
+        lists = {}
+        for language, entry in names.items():
+            if language not in LANGUAGES:
+                near = difflib.get_close_matches(str(language).lower(), LANGUAGES, n=1, cutoff=0.5)
+                hint = f"did you mean {near[0]!r}? " if near else ""
+                r.fail(f"persona_pool.names.{language}", f"{show(language)} is not a language the platform "
+                                                         f"speaks; {hint}known: {', '.join(LANGUAGES)}")
+            elif language in languages:  # a list for a language the study does not offer (yet) stays unused
+                lists[language] = (f"persona_pool.names.{language}", entry)
+        if languages[0] not in lists:
+            r.fail("persona_pool.names", f"needs a list for {languages[0]!r}, the study's first language "
+                                         "(languages without a list of their own use it)")
+    else:
+        r.fail("persona_pool.names", f"must be a list of names or a table of lists by language, got {show(names)}")
+        return {}
+    pool: dict[str, tuple[tuple[str, str], ...]] = {}
+    for language, (where, entry) in lists.items():
+        chosen = _pool_names(r, entry, where, needed)
+        if chosen:
+            pool[language] = tuple((name, avatars[n % len(avatars)]) for n, name in enumerate(chosen))
+    return pool
+
+
+def _pool_names(r: _Reader, entry: Any, where: str, needed: int) -> list[str]:
+    """One language's names: texts, none empty or too long for the suggestion rows, none twice, enough of them."""
+    if not isinstance(entry, list):
+        r.fail(where, f"must be a list of names, got {show(entry)}")
+        return []
+    chosen: list[str] = []
+    seen: dict[str, int] = {}
+    for n, name in enumerate(entry):
+        here = f"{where}[{n}]"
+        if not r.check_type(here, name, (str,)):
+            continue
+        name = name.strip()
+        if not name:
+            r.fail(here, "is empty; give a name or remove the entry")
+        elif len(name) > columns.PERSONA_NAME:
+            r.fail(here, f"is {len(name)} characters long; at most {columns.PERSONA_NAME} fit")
+        elif name.casefold() in seen:
+            r.fail(here, f"{show(name)} is listed twice (first at [{seen[name.casefold()]}])")
+        else:
+            seen[name.casefold()] = n
+            chosen.append(name)
+    if len(chosen) < needed:
+        r.fail(where, f"has {len(chosen)} usable name(s); at least {needed} are needed, one for each persona a "
+                      f"participant meets (a dozen or more let the gallery's commenters vary)")
+    return chosen
+
+
 def _check_currency(r: _Reader, code: str | None, where: str) -> None:
     """An ISO 4217 code (its smallest step, e.g. no decimals for JPY, comes from the currency)."""
     from babel.numbers import list_currencies
@@ -860,7 +998,7 @@ def _check_currency(r: _Reader, code: str | None, where: str) -> None:
 def _localize(d: StudyDefinition, language: str, seen=None) -> StudyDefinition:
     """Rebuild `d` with each text passed through the language's table (`seen` collects the originals)."""
     from dataclasses import replace
-    table = study_texts(language) if language != "en" else {}
+    table = d.text_table(language)
 
     def say(text: str) -> str:
         if seen is not None:
@@ -924,6 +1062,52 @@ def _languages(r: _Reader, study: dict) -> tuple[str, ...]:
     return tuple(chosen) or ("en",)
 
 
+MAX_TRANSLATIONS = 2000  # texts per language; a study has a few hundred at most
+
+
+def _translations(r: _Reader, data: dict, languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """`[translations.<code>]`: the study's own wording of its texts, "English original" = "translation"."""
+    raw = r.table(data, "translations", "")
+    out: dict[str, dict[str, str]] = {}
+    for code, table in raw.items():
+        where = f"translations.{code}"
+        if code == "en" or code not in languages:
+            offered = [c for c in languages if c != "en"]
+            r.fail(where, f"{show(code)} is not one of the study's other languages "
+                          f"([study] languages); translations may be given for: {', '.join(offered) or 'none'}")
+            continue
+        if not isinstance(table, dict):
+            r.fail(where, f"must be a table of \"English text\" = \"translation\" pairs, got {show(table)}")
+            continue
+        if len(table) > MAX_TRANSLATIONS:
+            r.fail(where, f"has {len(table)} entries; at most {MAX_TRANSLATIONS}")
+            continue
+        pairs: dict[str, str] = {}
+        for original, text in table.items():
+            if not isinstance(text, str) or not text.strip():
+                r.fail(f"{where}.{show(original)}", f"the translation must be non-empty text, got {show(text)}")
+            elif len(text) > 20000:
+                r.fail(f"{where}.{show(original)}", "the translation is longer than 20000 characters")
+            else:
+                pairs[original] = text
+        out[code] = pairs
+    return out
+
+
+def _check_translated_texts(r: _Reader, definition: StudyDefinition) -> None:
+    """Every translated original must be a text the study shows, so a typo cannot hide an English text."""
+    if not definition.translations:
+        return
+    texts = definition.texts()
+    known = set(texts)
+    for code, table in definition.translations.items():
+        for original in table:
+            if original not in known:
+                near = difflib.get_close_matches(original, texts, n=1, cutoff=0.6)
+                hint = f"; did you mean {show(near[0])}?" if near else ""
+                r.fail(f"translations.{code}", f"{show(original)} is not a text of this study{hint}")
+
+
 BUILT_IN_BLOCKS = ("thinking_style", "evaluation")  # Likert blocks with their own StudyDefinition field
 
 
@@ -959,6 +1143,9 @@ def _from_stored(d: dict) -> StudyDefinition:
         monitor_outcome_by_cell=bool(d.get("monitor_outcome_by_cell", False)),
         languages=tuple(d.get("languages", ("en",))),
         recruitment=dict(d.get("recruitment", {})),
+        time_extension_minutes=d.get("time_extension_minutes"),
+        persona_pool={k: tuple((name, avatar) for name, avatar in v) for k, v in d.get("persona_pool", {}).items()},
+        translations={k: dict(v) for k, v in d.get("translations", {}).items()},
     )
 
 

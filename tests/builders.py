@@ -13,7 +13,7 @@ import tomllib
 from scl_testing import Journey, nonce_from
 
 __all__ = ["cheap_hasher", "demo_as", "install_study", "nonce_from", "participant_at", "participant_row_at",
-           "study_data", "use_cheap_hasher"]
+           "recent_entries", "study_data", "use_cheap_hasher"]
 
 
 def cheap_hasher():
@@ -79,3 +79,21 @@ def participant_row_at(app, step: str, slug: str = "demo") -> int:
             journey.advance(participant)
         db.session.commit()
         return participant.id
+
+
+def recent_entries(app, slug: str, seconds_ago, simulated: bool = False) -> list[int]:
+    """Entrants who consented the given numbers of seconds ago: the traffic a peer wait is planned from."""
+    from datetime import timedelta
+
+    from webapp import journey
+    from webapp.extensions import db
+    from webapp.models import utcnow
+    from webapp.studies import study_by_slug
+    ids = []
+    with app.app_context():
+        for ago in seconds_ago:
+            participant = journey.enter(study_by_slug(slug), secrets.token_urlsafe(18), simulated=simulated).participant
+            participant.consented_at = participant.entered_at = utcnow() - timedelta(seconds=ago)
+            ids.append(participant.id)
+        db.session.commit()
+    return ids

@@ -77,6 +77,9 @@ def register(app: Flask) -> None:
         db.session.commit()
         state = f"version {version.number} created" if created else f"unchanged (version {version.number})"
         click.echo(f"{study.slug}: {state}; status {study.status}; entry link /s/{study.slug}")
+        gaps = version.definition.translation_gaps()
+        if gaps:
+            click.echo(f"  Warning: {gaps}.")
         if study.status != "open":
             click.echo("  Pilot each cell in the studio, then open the study there to admit participants.")
 

@@ -89,6 +89,10 @@ def default_config(instance_path: str) -> dict:
         "CONSENT_RATE_LIMIT": os.environ.get("SCL_CONSENT_RATE_LIMIT", "5 per minute; 15 per hour"),
         # Live design changes per participant (the live editor sends one per click).
         "DESIGN_CHANGE_RATE_LIMIT": os.environ.get("SCL_DESIGN_CHANGE_RATE_LIMIT", "60 per minute; 600 per hour"),
+        # An arrow-key choice in the design editor is saved this long after the last arrow key (app.js).
+        "KEYBOARD_SETTLE_MS": int(os.environ.get("SCL_KEYBOARD_SETTLE_MS", "700")),
+        # previews of unsaved choices (arrow keys step through a group one option at a time): cheap, read only
+        "DRAFT_PREVIEW_RATE_LIMIT": os.environ.get("SCL_DRAFT_PREVIEW_RATE_LIMIT", "240 per minute; 2400 per hour"),
         # A participant still on the first step after consent, idle this long, gives up their slot.
         "SLOT_IDLE_MINUTES": int(os.environ.get("SCL_SLOT_IDLE_MINUTES", "10")),
     }

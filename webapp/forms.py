@@ -139,6 +139,14 @@ class ChangeForm(FlaskForm):
     level = StringField(validators=[Optional(), Length(max=30)])
 
 
+class TimeExtensionForm(FlaskForm):
+    """The one request for more time before the study's time limit ends (WCAG 2.2.1): its CSRF token only.
+
+    The button in participant/_time_limit.html has no name, so the form never looks like a
+    step's own form to the bots (experiments.bots picks the form with the most fields).
+    """
+
+
 class DecisionForm(FlaskForm):
     decision = StringField(validators=[InputRequired(), Length(max=10)])
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .access import viewer_for
 from .database import writes
+from .domain.comment_timing import comment_times
 from .domain.design import Design
+from .domain.suggestions import seeded_rng
 from .domain.visibility import suggestions_visible_to
 from .extensions import db
 from .journey import pseudonym, record
-from .models import Participant
+from .models import Participant, utcnow
 from .participant import get_study, session_participant
 from .previews import preview_url
 
@@ -42,18 +46,30 @@ def index(slug: str):
         .options(selectinload(Participant.suggestions))
         .order_by(Participant.id.desc()).limit(200)).scalars().all()
     entries = []
+    now, seed = utcnow(), study.current_version.definition.seed
     for owner in posted:
         if not suggestions_visible_to(viewer, owner.id, owner.study_id, owner.visibility):
             continue
         design = Design.from_json(owner.initial_design_json)
+        mine = me is not None and owner.id == me.id
+        posted_at = owner.initial_submitted_at or owner.entered_at
         entries.append({
-            "label": "Your design" if me is not None and owner.id == me.id else f"Shopper {pseudonym(study.slug, 'gallery', str(owner.id))[:4].upper()}",
-            "mine": me is not None and owner.id == me.id,
+            "label": _("Your design") if mine else _("Shopper %(code)s", code=pseudonym(
+                study.slug, "gallery", str(owner.id))[:4].upper()),
+            "mine": mine,
             "thumb_url": preview_url(owner, design, "thumb"),
-            "suggestions": owner.suggestions,
+            "posted": _ago(now, posted_at),
+            "comments": [{"suggestion": owner.suggestions[index], "ago": _ago(now, at)} for index, at in
+                         comment_times(len(owner.suggestions), posted_at, now,
+                                       seeded_rng(seed, owner.seed, "gallery-comments"))],
         })
     if me is not None and me.status == "active":
         record(me, "gallery_view", step=me.step, entries=len(entries))
     db.session.commit()  # the preview records registered above
     return render_template("gallery/index.html", study=study, entries=entries, me=me,
                            catalogue=study.current_version.definition.catalogue())
+
+
+def _ago(now, then) -> str:
+    """"3 minutes ago" in the participant's language."""
+    return format_timedelta(then - now, add_direction=True)

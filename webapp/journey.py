@@ -7,6 +7,7 @@ the matching event to the log in the same database transaction (the caller commi
 from __future__ import annotations
 
 import json
+import math
 import random
 import secrets
 from dataclasses import dataclass
@@ -20,8 +21,10 @@ from .domain.assignment import choose_cell
 from .domain.conformity import conformity
 from .domain.design import Design, diff
 from .domain.flow import DONE, next_step
+from .domain.peer_wait import HORIZON_SECONDS, WINDOW, plan_wait
 from .domain.scoring import ScoredItem, attention_passed, scale_mean
 from .domain.suggestions import generate_suggestions, seeded_rng, suggestion_text
+from .domain.time_limit import TimeLeft, extension_minutes, time_left
 from .extensions import db
 from .models import DesignRecord, Event, Participant, PeerSuggestion, Response, Study, Suggestion, utcnow
 from .persona_pool import draw_names
@@ -29,8 +32,6 @@ from .previews import register
 from .privacy import pseudonym
 
 OCCUPYING = ("active", "completed")
-
-
 
 
 def record(participant: Participant, kind: str, step: str | None = None, **payload) -> Event:
@@ -83,6 +84,37 @@ def time_out(participant: Participant, idle: bool = False) -> None:
         record(participant, "timed_out", deadline=participant.deadline_at.isoformat(), reason="idle")
     else:
         record(participant, "timed_out", deadline=participant.deadline_at.isoformat())
+
+
+# ---------------------------------------------------------------- more time (WCAG 2.2.1)
+def has_extended_time(participant: Participant) -> bool:
+    """Whether the participant already had their one extension (the `time_extended` event is the record)."""
+    return db.session.scalar(select(Event.id).where(Event.participant_id == participant.id,
+                                                    Event.kind == "time_extended").limit(1)) is not None
+
+
+def time_remaining(participant: Participant, now: datetime | None = None) -> TimeLeft:
+    """What a step page says about the deadline: seconds left, when to warn, whether more time may be asked."""
+    definition = participant.definition
+    return time_left(participant.deadline_at, now or utcnow(), definition.time_limit_minutes,
+                     definition.time_extension_minutes, has_extended_time(participant))
+
+
+def extend_time(participant: Participant) -> datetime | None:
+    """Move the deadline once by the study's extension and log both deadlines; None if it was extended before.
+
+    The caller holds the participant's row lock, so concurrent requests see each other's event
+    and only the first extends.
+    """
+    if has_extended_time(participant):
+        return None
+    definition = participant.definition
+    minutes = extension_minutes(definition.time_limit_minutes, definition.time_extension_minutes)
+    before = participant.deadline_at
+    participant.deadline_at = before + timedelta(minutes=minutes)
+    record(participant, "time_extended", before=before.isoformat(), after=participant.deadline_at.isoformat(),
+           minutes=minutes)
+    return participant.deadline_at
 
 
 def occupied_counts(study: Study, simulated: bool = False) -> dict[str, int]:
@@ -241,7 +273,8 @@ def assign_suggestions(participant: Participant) -> list[Suggestion]:
         rows.append(dict(attribute=proposal.attribute, suggested_level=proposal.suggested_level, text=proposal.text,
                          persona=personas[proposal.persona_key], source="scripted", suggester_id=None, comment=None))
     rows.sort(key=lambda row: catalogue.keys.index(row["attribute"]))
-    shown_as = draw_names(list(personas.values()), definition.seed, participant.seed)
+    shown_as = draw_names(list(personas.values()), definition.seed, participant.seed,
+                          definition.pool_in(participant.language), participant.language)
     for position, row in enumerate(rows):
         persona = row["persona"]
         name, avatar = shown_as.get(persona.key, (persona.name, persona.avatar))
@@ -466,14 +499,48 @@ def is_full(study: Study, simulated: bool = False, pid_hash: str | None = None, 
     return all(taken.get(cell.key, 0) >= cell.target_n for cell in definition.cells)
 
 
-def peer_wait_remaining(participant: Participant) -> int:
-    """Seconds still worth waiting for peers' suggestions (0 when enough arrived or time is up)."""
+def peer_wait_remaining(participant: Participant, now: datetime | None = None) -> int:
+    """Seconds still worth waiting for peers' suggestions (0 when enough arrived or the planned wait is over).
+
+    The wait is planned on the first look (webapp.domain.peer_wait: no longer than a peer
+    could plausibly come, given the cell's recent entries, and never past the study's
+    peer_wait_seconds after the initial design) and logged as `peer_wait_planned`; later looks
+    only count down, so the waiting page never promises more than it said before.
+    """
     plan = participant.definition.suggestions
     if plan.source == "scripted" or participant.suggestions or participant.initial_submitted_at is None:
         return 0
+    now = now or utcnow()
     wanted = plan.count if plan.source == "peer" else round(plan.count * plan.peer_share)
     initial = Design.from_json(participant.initial_design_json)
     if len(_usable_peer_suggestions(participant, initial)) >= wanted:
         return 0
-    waited = (utcnow() - participant.initial_submitted_at).total_seconds()
-    return max(0, int(plan.peer_wait_seconds - waited))
+    until = _planned_wait_end(participant, now, wanted)
+    return max(0, math.ceil((until - now).total_seconds()))
+
+
+def _planned_wait_end(participant: Participant, now: datetime, wanted: int) -> datetime:
+    """When this participant's wait ends: planned once (and logged), then read back."""
+    planned = db.session.execute(
+        select(Event.payload).where(Event.participant_id == participant.id, Event.kind == "peer_wait_planned")
+        .order_by(Event.id.desc()).limit(1)).scalar_one_or_none()
+    if planned is not None:
+        return datetime.fromisoformat(json.loads(planned)["until"])
+    longest = participant.definition.suggestions.peer_wait_seconds - (
+        now - participant.initial_submitted_at).total_seconds()
+    wait = plan_wait(recent_arrivals(participant, now), now, longest, wanted)
+    until = now + timedelta(seconds=wait.seconds)
+    record(participant, "peer_wait_planned", seconds=wait.seconds, until=until.isoformat(),
+           entries_per_minute=wait.rate_per_minute, reason=wait.reason)
+    return until
+
+
+def recent_arrivals(participant: Participant, now: datetime) -> list[datetime]:
+    """When the last entrants into the participant's cell consented (same kind: real, pilot or simulated)."""
+    return list(db.session.execute(
+        select(Participant.consented_at).where(
+            Participant.study_id == participant.study_id, Participant.visibility == participant.visibility,
+            Participant.relation == participant.relation, Participant.is_pilot == participant.is_pilot,
+            Participant.is_simulated == participant.is_simulated, Participant.consented_at <= now,
+            Participant.consented_at >= now - timedelta(seconds=HORIZON_SECONDS))
+        .order_by(Participant.consented_at.desc()).limit(WINDOW)).scalars())

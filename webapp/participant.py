@@ -11,7 +11,18 @@ import re
 import secrets
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -30,6 +41,7 @@ from .forms import (
     DecisionForm,
     PeerSuggestionForm,
     StepForm,
+    TimeExtensionForm,
     WithdrawForm,
     checks_form,
     closeness_form,
@@ -39,6 +51,7 @@ from .forms import (
     likert_form,
 )
 from .models import Participant, Study, Suggestion, utcnow
+from .previews import cache as preview_cache
 from .previews import preview_url
 from .studies import study_by_slug
 
@@ -204,10 +217,11 @@ def progress(participant: Participant) -> dict:
 
 
 def render_step(template: str, participant: Participant, status: int = 200, **context):
+    time_limit = journey.time_remaining(participant)  # every step page carries its deadline (_time_limit.html)
     commit_before_render()  # the page's writes are done: release the write lock before rendering
     return render_template(template, participant=participant, study=participant.study,
                            definition=participant.definition, progress=progress(participant),
-                           **context), status
+                           time_limit=time_limit, **context), status
 
 
 # ---------------------------------------------------------------- entering
@@ -439,6 +453,71 @@ def change(slug: str):
         return jsonify(preview_url=preview_url(participant, new),
                        design=dict(new.mapping), monogram=new.monogram)
     return see_other(step_url(participant))
+
+
+@bp.get("/design/draft.png")
+@limiter.limit(_limit("DRAFT_PREVIEW_RATE_LIMIT"), key_func=_participant_key, exempt_when=lambda: is_simulation())
+def draft_preview(slug: str):
+    """The picture of choices not saved yet, for the participant's own editor; writes nothing.
+
+    Arrow keys move through a choice group one option at a time. A mouse user clicks the
+    option they want and that click is saved as one design change; a keyboard user passes
+    every option on the way. So app.js saves a keyboard choice once, when the participant
+    settles on it, and shows the options passed through this address meanwhile: no event, no
+    design record, so both users leave the same data. The choices come in the query
+    (attribute=level); the monogram is always the saved one.
+    """
+    study = get_study(slug)
+    participant = session_participant(study)
+    if (participant is None or participant.status != "active" or participant.step not in ("design", "revise")
+            or participant.deadline_at < utcnow()):
+        abort(404, _("There is no such page in this study."))
+    catalogue = participant.definition.catalogue()
+    choices = {key: value for key, value in request.args.items() if key in catalogue and key != MONOGRAM_KEY}
+    try:
+        design = Design.parse(choices, catalogue, base=journey.current_design(participant))
+    except DesignError as error:
+        abort(400, said(error))
+    db.session.close()  # hand the connection back: rendering needs no database
+    return Response(preview_cache().get_or_render(design, "full", "png"), mimetype="image/png")
+
+
+# ---------------------------------------------------------------- more time
+@bp.post("/time/extend")
+def extend_time(slug: str):
+    """The participant's one request for more time (WCAG 2.2.1), from the warning before the time limit.
+
+    Under the participant's row lock: the first request moves the deadline and logs
+    `time_extended` with both deadlines; any later or concurrent duplicate answers 409 and
+    writes nothing. After the deadline the participant is timed out, as on every step.
+    """
+    study = get_study(slug)
+    participant = session_participant(study, for_update=True)
+    if participant is None:
+        abort(403, _("Your session has ended. Reload the page to start again."))
+    if participant.status == "active" and participant.deadline_at < utcnow():
+        journey.time_out(participant)
+        db.session.commit()
+    if participant.status != "active":
+        if wants_json():
+            return jsonify(error="step", redirect=url_for(".done", slug=slug)), 409
+        return see_other(url_for(".done", slug=slug))
+    if not TimeExtensionForm().validate_on_submit():
+        abort(400, _("This page has expired. Please reload it."))
+    deadline = journey.extend_time(participant)
+    if deadline is None:
+        db.session.rollback()
+        message = _("You have already been given more time once; the time limit cannot be extended again.")
+        if wants_json():
+            return jsonify(error="already_extended", message=message), 409
+        return render_template("error.html", study=study, status=409, title=_("More time was already given"),
+                               message=message), 409
+    left = journey.time_remaining(participant)
+    target = step_url(participant)  # before the commit expires the loaded rows
+    db.session.commit()
+    if wants_json():
+        return jsonify(seconds_left=left.seconds, warn_at=left.warn_at, can_extend=False)
+    return see_other(target)
 
 
 # ---------------------------------------------------------------- suggestions and revising

@@ -54,3 +54,42 @@ def test_the_participants_page_issues_a_resume_link_that_works_in_another_browse
     assert "used already" in used.content()
     for context in (first, studio, second):
         context.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_participants_page_follows_a_participant_live_and_announces_newcomers(browser, live_server, app):
+    from webapp.accounts import create_experimenter
+    from webapp.extensions import db
+    from webapp.models import StudyMember
+    from webapp.studies import study_by_slug
+    with app.app_context():
+        account = create_experimenter("owner@lab.example", PASSWORD)
+        db.session.add(StudyMember(study_id=study_by_slug("demo").id, experimenter_id=account.id, role="owner"))
+        db.session.commit()
+    from playwright.sync_api import expect
+    first, participant = start(browser, live_server)
+
+    studio = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = studio.new_page()
+    page.goto(f"{live_server.url}/studio/login")
+    page.fill("input[name=email]", "owner@lab.example")
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/studio/studies/demo/participants?kind=real")
+    step = page.locator('tr[data-participant] [data-field="step"]')
+    assert step.inner_text() == "thinking_style"
+
+    answer_all_radios(participant, "4")
+    participant.locator("input[name='ts_attention'][value='2']").check(force=True)
+    participant.get_by_role("button", name="Continue").click()
+    participant.wait_for_url("**/design")
+    expect(step).to_have_text("design", timeout=15000)  # no reload: the page polled its JSON
+    assert "Live, updated" in page.locator("#live-status").inner_text()
+
+    newcomer, _ = start(browser, live_server)
+    expect(page.locator("#live-status")).to_contain_text("1 new", timeout=15000)
+    page.locator("#refresh-link").click()
+    assert page.locator("tr[data-participant]").count() == 2
+    assert "kind=real" in page.url  # the refresh keeps the filters
+    for context in (first, studio, newcomer):
+        context.close()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from webapp.domain.catalogue import CatalogueError, DesignError, shirt_catalogue
+from webapp.domain.catalogue import CatalogueError, DesignError, monogram_letters, shirt_catalogue
 
 
 def test_catalogue_offers_the_attributes_and_level_counts_the_studies_need():
@@ -68,3 +68,32 @@ def test_a_study_without_monogram_refuses_one():
     assert catalogue.clean_monogram("") == ""
     with pytest.raises(DesignError, match="does not offer"):
         catalogue.clean_monogram("AB")
+
+
+def _catalogue_for(*languages):
+    return shirt_catalogue().with_monogram_letters(monogram_letters(languages))
+
+
+@pytest.mark.parametrize("raw, cleaned", [("jö", "JÖ"), ("Ü", "Ü"), ("o\u0308a", "ÖA"), ("äöü", "ÄÖÜ")])
+def test_a_german_study_accepts_umlauts_in_monograms(raw, cleaned):
+    assert _catalogue_for("en", "de").clean_monogram(raw) == cleaned
+
+
+@pytest.mark.parametrize("languages", [("en",), ("ja",), ("en", "ja")])
+def test_studies_without_german_refuse_umlauts_and_name_the_letters_they_take(languages):
+    with pytest.raises(DesignError, match="only the letters A–Z") as caught:
+        _catalogue_for(*languages).clean_monogram("JÖ")
+    assert caught.value.params == {"letters": "A–Z"}
+
+
+@pytest.mark.parametrize("raw", ["あ", "山田", "É", "ẞ", "Ÿ"])
+def test_even_a_german_and_japanese_study_refuses_letters_the_renderer_cannot_embroider(raw):
+    catalogue = _catalogue_for("de", "ja")
+    with pytest.raises(DesignError, match="only the letters A–Z, Ä, Ö, Ü"):
+        catalogue.clean_monogram(raw)
+
+
+def test_the_accepted_letters_survive_restriction_and_translation():
+    catalogue = _catalogue_for("de").restrict(exclude=["pattern"]).translated(str.upper)
+    assert catalogue.clean_monogram("ö") == "Ö"
+    assert catalogue.monogram_letters_shown == "A–Z, Ä, Ö, Ü"

@@ -138,3 +138,14 @@ def test_preview_cache_serves_bytes_by_digest_and_evicts_oldest():
     cache.put("b", b"2")
     cache.put("c", b"3")
     assert cache.get(design.digest()) is None and cache.get("c") == b"3" and len(cache) == 2
+
+
+def test_umlaut_dots_are_embroidered_above_the_base_letter_only():
+    """'JÖ' is 'JO' plus two dots: every changed pixel lies above the letters, none in or below them."""
+    plain = pixels(Design.default().with_level("monogram", "JO"))
+    umlaut = pixels(Design.default().with_level("monogram", "JÖ"))
+    changed = np.argwhere(np.abs(umlaut - plain).max(axis=-1) > 24)
+    assert len(changed) >= 20, "the dots must be visible"
+    letters = np.argwhere(np.abs(plain - pixels(Design.default())).max(axis=-1) > 24)
+    assert changed[:, 0].max() < letters[:, 0].min() + 2, "the dots must sit above the letters, not over them"
+    assert letters[:, 1].min() <= changed[:, 1].min() and changed[:, 1].max() <= letters[:, 1].max()

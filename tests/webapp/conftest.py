@@ -20,3 +20,26 @@ def peer_study(app):
         install_definition(parse_study(data, source="peers"))
         db.session.commit()
     return "peers"
+
+
+class Clock:
+    """The journey's and the participant views' clock, moved on by hand (the database defaults keep real time)."""
+
+    def __init__(self, monkeypatch):
+        from datetime import timedelta
+
+        import webapp.journey
+        import webapp.participant
+        from webapp.models import utcnow
+        self.offset = timedelta(0)
+        for module in (webapp.journey, webapp.participant):
+            monkeypatch.setattr(module, "utcnow", lambda: utcnow() + self.offset)
+
+    def advance(self, seconds: float) -> None:
+        from datetime import timedelta
+        self.offset += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return Clock(monkeypatch)

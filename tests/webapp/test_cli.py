@@ -62,3 +62,17 @@ def test_init_db_is_safe_to_run_twice(app):
         assert result.exit_code == 0 and "Database ready" in result.output
     with app.app_context():
         assert db.session.execute(select(db.func.count()).select_from(Study).where(Study.slug == "demo")).scalar() == 1
+
+
+def test_load_warns_which_texts_would_stay_english_and_where_to_translate_them(app, tmp_path):
+    source = tmp_path / "own.toml"
+    source.write_text((EXPERIMENTS_DIR / "visibility.toml").read_text().replace(
+        'title = "Design your own dress shirt"', 'title = "Our own shirt study"'))
+    output = app.test_cli_runner().invoke(args=["study", "load", str(source)]).output
+    assert "version 1 created" in output
+    assert "1 text(s) stay English in 'de' ('Our own shirt study'); translate them under [translations.de]" in output
+    assert "[translations.ja]" in output
+    source.write_text(source.read_text() + '\n[translations.de]\n"Our own shirt study" = "Unsere Hemdenstudie"\n'
+                      '\n[translations.ja]\n"Our own shirt study" = "私たちのシャツ調査"\n')
+    output = app.test_cli_runner().invoke(args=["study", "load", str(source)]).output
+    assert "version 2 created" in output and "Warning" not in output

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from builders import recent_entries
 from experiments.definition import EXPERIMENTS_DIR, parse_study
 from scl_testing import Journey
 from webapp import journey
@@ -45,7 +46,7 @@ def test_commenters_names_vary_between_designs_and_stay_put_for_one(app):
         names = {r.persona_name for r in rows}
         assert len(names) > 6  # not the study's three names under every design
         assert {r.persona_key for r in rows} <= keys  # the keys (export, closeness) stay the study's
-        allowed = {name for name, _ in pool_for(definition.personas["friend"])}
+        allowed = {name for name, _ in pool_for(definition.personas["friend"], definition.pool_in("en"))}
         assert names <= allowed
         for participant_id in ids:
             mine = [r for r in rows if r.participant_id == participant_id]
@@ -54,7 +55,7 @@ def test_commenters_names_vary_between_designs_and_stay_put_for_one(app):
                 assert by_key.setdefault(r.persona_key, r.persona_name) == r.persona_name  # one name per persona
             assert len(set(by_key.values())) == len(by_key)  # different personas, different names
             p = db.session.get(Participant, participant_id)
-            expected = draw_names(definition.personas["friend"], definition.seed, p.seed)
+            expected = draw_names(definition.personas["friend"], definition.seed, p.seed, definition.pool_in("en"), "en")
             assert all(expected[r.persona_key] == (r.persona_name, r.persona_avatar) for r in mine)
 
 
@@ -66,6 +67,7 @@ def test_the_drawn_avatars_have_a_style(app):
 
 # ---------------------------------------------------------------- the waiting page
 def wait_for_suggestions(app, peer_study):
+    recent_entries(app, peer_study, range(10, 100, 10))  # traffic enough that waiting for a peer is worth it
     walker = Journey(app, peer_study)
     walker.consent()
     walker.thinking_style()
@@ -80,15 +82,11 @@ def test_the_waiting_page_says_only_what_is_true(app, peer_study):
     assert "looking at your design" not in walker.page
 
 
-def test_the_wait_is_logged_apart_from_the_time_on_the_suggestions_step(app, peer_study):
+def test_the_wait_is_logged_apart_from_the_time_on_the_suggestions_step(app, peer_study, clock):
     walker = wait_for_suggestions(app, peer_study)
     participant_id = walker.participant().id
-    with app.app_context():
-        p = db.session.get(Participant, participant_id)
-        assert p.step == "suggestions"
-        p.step_started_at = utcnow() - timedelta(seconds=150)  # arrived 150 s ago and waited
-        p.initial_submitted_at = utcnow() - timedelta(seconds=200)  # the wait is over
-        db.session.commit()
+    assert walker.participant().step == "suggestions" and "Waiting for suggestions" in walker.page
+    clock.advance(150)  # waited 150 s: the planned wait is over
     page = walker.get("/suggestions").get_data(as_text=True)
     assert "Waiting for suggestions" not in page
     walker.follow(walker.post("/suggestions", {"submit": "Continue"}))

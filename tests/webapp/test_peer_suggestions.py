@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from builders import participant_at
+from builders import participant_at, recent_entries
 from webapp.domain.design import Design
 from webapp.extensions import db
 from webapp.models import Participant, PeerSuggestion, Suggestion
@@ -16,6 +16,7 @@ def reach_review(journey, slug):
 
 
 def test_a_peer_suggestion_reaches_the_designer_with_its_source_and_escaped_comment(app, journey, peer_study):
+    recent_entries(app, peer_study, range(10, 100, 10))  # traffic enough that waiting for a peer is worth it
     first = reach_review(journey, peer_study)
     assert "nothing to review" in first.page
     first.follow(first.post("/review", {"skip": "Continue"}))

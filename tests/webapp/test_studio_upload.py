@@ -75,3 +75,12 @@ def test_nesting_inside_a_valid_study_is_refused_with_the_limit(app, fast_hashes
     client = logged_in(app)
     response = upload(client, (source() + "\n[extra]\nx = " + "[" * 33 + "1" + "]" * 33 + "\n").encode())
     assert response.status_code == 400 and "more than 32 levels deep" in response.get_data(as_text=True)
+
+
+def test_an_upload_with_untranslated_texts_loads_and_warns_which_stay_english(app, fast_hashes):
+    client = logged_in(app)
+    data = source().replace('title = "Design your own dress shirt"', 'title = "Our own shirt study"')
+    response = upload(client, data.encode())
+    assert response.status_code == 303
+    page = client.get(response.location).get_data(as_text=True)
+    assert "stay English in &#39;de&#39;" in page and "[translations.ja]" in page

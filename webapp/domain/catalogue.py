@@ -68,12 +68,26 @@ class Attribute:
 
 MONOGRAM_KEY = "monogram"
 
+LATIN_CAPITALS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Letters beyond A-Z that people writing a study's language use in their initials, limited to those the
+# renderer can embroider: it draws the bundled font's base letter and adds the diaeresis itself
+# (render_layers.monogram_masks). Japanese participants write monograms in Latin initials (romaji), as
+# shirt makers there do, so "ja" adds nothing; kana and kanji are refused.
+MONOGRAM_EXTRA_LETTERS = {"de": "ÄÖÜ"}
+
+
+def monogram_letters(languages: Iterable[str]) -> str:
+    """The letters a monogram may use in a study taken in these languages (every language's, so data pool)."""
+    extra = "".join(MONOGRAM_EXTRA_LETTERS.get(code, "") for code in languages)
+    return LATIN_CAPITALS + "".join(dict.fromkeys(ch for ch in extra if ch not in LATIN_CAPITALS))
+
 
 @dataclass(frozen=True)
 class Catalogue:
     attributes: tuple[Attribute, ...]
     monogram_max_length: int = 3
     monogram_enabled: bool = True
+    monogram_letters: str = LATIN_CAPITALS
     _index: dict[str, Attribute] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -103,7 +117,17 @@ class Catalogue:
         return Catalogue(tuple(
             Attribute(a.key, say(a.label), tuple(Level(lv.key, say(lv.label), lv.rgb, say(lv.phrase) if lv.phrase else "")
                                                  for lv in a.levels))
-            for a in self.attributes), self.monogram_max_length, self.monogram_enabled)
+            for a in self.attributes), self.monogram_max_length, self.monogram_enabled, self.monogram_letters)
+
+    def with_monogram_letters(self, letters: str) -> Catalogue:
+        """The same catalogue accepting these monogram letters (see `monogram_letters`)."""
+        return Catalogue(self.attributes, self.monogram_max_length, self.monogram_enabled, letters)
+
+    @property
+    def monogram_letters_shown(self) -> str:
+        """The accepted letters as a person would list them: 'A–Z' or 'A–Z, Ä, Ö, Ü'."""
+        extra = [ch for ch in self.monogram_letters if ch not in LATIN_CAPITALS]
+        return ", ".join(["A–Z", *extra])
 
     def default_choices(self) -> dict[str, str]:
         return {a.key: a.levels[0].key for a in self.attributes}
@@ -144,13 +168,15 @@ class Catalogue:
                     tuple(by_key[k] for k in wanted),
                 )
             kept.append(attribute)
-        return Catalogue(tuple(kept), self.monogram_max_length, monogram and self.monogram_enabled)
+        return Catalogue(tuple(kept), self.monogram_max_length, monogram and self.monogram_enabled,
+                         self.monogram_letters)
 
     def clean_monogram(self, raw: str | None) -> str:
-        """Normalise a monogram to at most N plain Latin capitals, or explain why not.
+        """Normalise a monogram to at most N capitals of the study's letters, or explain why not.
 
-        Compatibility forms are folded first (full-width 'Ａ' becomes 'A'); anything that
-        is still not A–Z (accents, emoji, control or zero-width characters) is refused.
+        Compatibility forms are folded and accents composed first (full-width 'Ａ' becomes 'A',
+        'O' + combining diaeresis becomes 'Ö'); anything that is still not one of `monogram_letters`
+        (other accents, kana, emoji, control or zero-width characters) is refused.
         """
         if raw is None:
             return ""
@@ -165,9 +191,10 @@ class Catalogue:
             raise DesignError(
                 f"A monogram has at most {self.monogram_max_length} letters.", field=MONOGRAM_KEY,
                 msgid=N_("A monogram has at most %(n)s letters."), n=self.monogram_max_length)
-        if not all("A" <= ch <= "Z" for ch in text):
-            raise DesignError("A monogram may use only the letters A to Z.", field=MONOGRAM_KEY,
-                              msgid=N_("A monogram may use only the letters A to Z."))
+        if not all(ch in self.monogram_letters for ch in text):
+            raise DesignError(f"A monogram may use only the letters {self.monogram_letters_shown}.", field=MONOGRAM_KEY,
+                              msgid=N_("A monogram may use only the letters %(letters)s."),
+                              letters=self.monogram_letters_shown)
         return text
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache, wraps
@@ -901,6 +902,28 @@ def _font(px: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=px)
 
 
+def _embroider_diaereses(draw: ImageDraw.ImageDraw, font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+                         middle: tuple[float, float], text: str, bases: str) -> None:
+    """Two dots above every letter written with a diaeresis (Ä, Ö, Ü).
+
+    The bundled font has only unaccented Latin letters; drawing the dots ourselves keeps the picture
+    the same on every host, with no system font to install.
+    """
+    if "\u0308" not in unicodedata.normalize("NFD", text):
+        return
+    size = float(getattr(font, "size", 10))
+    left = middle[0] - draw.textlength(bases, font=font) / 2
+    top = draw.textbbox(middle, bases, font=font, anchor="mm")[1]
+    radius, y = size * 0.075, top - size * 0.2
+    for i, ch in enumerate(text):
+        if "\u0308" not in unicodedata.normalize("NFD", ch):
+            continue
+        width = draw.textlength(bases[i], font=font)
+        centre = left + draw.textlength(bases[:i], font=font) + width / 2
+        for dx in (-width * 0.22, width * 0.22):
+            draw.ellipse([centre + dx - radius, y - radius, centre + dx + radius, y + radius], fill=255)
+
+
 @lru_cache(maxsize=512)
 def monogram_masks(size: str, text: str) -> tuple[Piece | None, Piece | None]:
     """(thread, shadow) masks of embroidered initials on the chest above the pocket.
@@ -916,7 +939,10 @@ def monogram_masks(size: str, text: str) -> tuple[Piece | None, Piece | None]:
     cx, cy = g.MONOGRAM_AT
     ox, oy = round(cx * s) - pw // 2, round(cy * s) - ph // 2
     im = Image.new("L", (pw, ph), 0)
-    ImageDraw.Draw(im).text((pw / 2, ph / 2), spaced, font=font, fill=255, anchor="mm")
+    draw = ImageDraw.Draw(im)
+    bases = "".join(unicodedata.normalize("NFD", ch)[0] for ch in spaced)
+    draw.text((pw / 2, ph / 2), bases, font=font, fill=255, anchor="mm")
+    _embroider_diaereses(draw, font, (pw / 2, ph / 2), spaced, bases)
     thread = np.asarray(im, dtype=np.float32) / 255
     # satin stitch: a touch bolder than the font, with a soft shadow below
     bold = np.asarray(im.filter(ImageFilter.MaxFilter(3)), dtype=np.float32) / 255 if size == "full" else thread

@@ -75,6 +75,8 @@ class EntryRecord:
     pid: str
     version: int | None
     seconds: dict[str, float]
+    time_extended: bool = False  # asked for more time before the time limit (the time_extended event)
+    seconds_waiting: float | None = None  # the wait for peers' suggestions, apart from seconds["suggestions"]
 
     @property
     def started_at(self) -> datetime | None:
@@ -288,6 +290,9 @@ def participant_columns(definitions: list, include_pilot: bool) -> list[Column]:
         Column("completed_at", "datetime", "When the participant finished the last step.", UTC_VALUES,
                value=_row("completed_at")),
         Column("duration_s", "number", "Time from start to completion.", "seconds", value=attrgetter("duration_s")),
+        Column("time_extended", "boolean", "Whether the participant asked for more time when warned before the "
+               "time limit (allowed once; see the time_extended event for the old and new deadline).",
+               "true or false", value=attrgetter("time_extended")),
         Column("monogram_used", "boolean", "Whether the final shirt carried a monogram (its letters are not "
                "exported: they are often initials).", "true or false",
                value=lambda r: bool(r.monogram) if r.row.final_design_json else None),
@@ -305,6 +310,7 @@ def participant_columns(definitions: list, include_pilot: bool) -> list[Column]:
         columns.append(Column(f"seconds_{step}", "number", f"Time spent on the '{step}' step (from the "
                               "step_completed event); empty if the step was not part of the flow.", "seconds",
                               value=_seconds(step)))
+    columns += waiting_columns(definitions)
     columns += item_columns(definitions, {c.name for c in columns})
     return columns
 
@@ -346,11 +352,26 @@ def entry_columns(definitions: list, include_pilot: bool) -> list[Column]:
         Column("ended_at", "datetime", "When the entry completed; empty otherwise.", UTC_VALUES,
                value=_row("completed_at")),
         Column("deadline_at", "datetime", "The entry's time limit.", UTC_VALUES, value=_row("deadline_at")),
+        Column("time_extended", "boolean", "Whether the entry asked for more time when warned before the time "
+               "limit (allowed once; deadline_at is then the extended deadline).", "true or false",
+               value=attrgetter("time_extended")),
     ]
     for step in steps:
         columns.append(Column(f"seconds_{step}", "number", f"Time spent on the '{step}' step; empty if the entry "
                               "did not complete it.", "seconds", value=_seconds(step)))
-    return columns
+    return columns + waiting_columns(definitions)
+
+
+def waiting_columns(definitions: list) -> list[Column]:
+    """seconds_waiting, for studies with peer suggestions: the wait is not time spent with the suggestions."""
+    if not any(d.suggestions.source in ("peer", "mix") for d in definitions):
+        return []
+    return [Column("seconds_waiting", "number",
+                   "Time on the waiting page while other participants' suggestions were awaited (from the "
+                   "peer_wait_ended event), before the suggestions were shown; it is not part of "
+                   "seconds_suggestions, which starts when the suggestions are ready. 0 when they were ready at "
+                   "once; empty if the entry never reached its suggestions.", "seconds",
+                   value=attrgetter("seconds_waiting"))]
 
 
 def _adopted(record: SuggestionRecord) -> bool | None:
@@ -408,7 +429,8 @@ def event_columns() -> list[Column]:
                value=attrgetter("step")),
         Column("kind", "string", "What happened, e.g. consented, assigned, step_started, step_completed, page_view, "
                "attribute_changed, design_submitted, suggestion_received, suggestion_adopted, "
-               "suggestion_rejected, answers_submitted, validation_failed, completed.", "event kind",
+               "suggestion_rejected, answers_submitted, validation_failed, time_extended, peer_wait_planned, "
+               "peer_wait_ended, completed.", "event kind",
                value=attrgetter("kind")),
         Column("payload", "json", "Details of the event as a JSON object (e.g. seconds for step_completed; "
                "participant references use participant_id; monograms are redacted).", "JSON object text",

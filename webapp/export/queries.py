@@ -14,6 +14,8 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Event, Participant, Response, Study, StudyVersion, Suggestion
 
+TIMED_KINDS = ("step_completed", "peer_wait_ended")  # the events whose `seconds` the export adds up
+
 
 @dataclass(frozen=True)
 class Loaded:
@@ -23,7 +25,8 @@ class Loaded:
     responses: list[Any]  # (participant_id, item_key, value_num, value_text) of completed participants
     suggestions: list[Any]
     events: list[Any]  # the completed participants' event log
-    entry_seconds: list[Any]  # (participant_id, step, payload) of step_completed events of the others
+    entry_seconds: list[Any]  # (participant_id, step, kind, payload) of the others' step_completed,
+    # peer_wait_ended and time_extended events
     versions: list[StudyVersion]
 
 
@@ -62,11 +65,12 @@ def load(study: Study, include_pilot: bool) -> Loaded:
         select(Event.participant_id, Event.id, Event.at, Event.step, Event.kind, Event.payload)
         .join(Participant, Participant.id == Event.participant_id).where(*where)
         .order_by(Event.participant_id, Event.id)).all()
-    # completed participants' step times come from `events` above; this reads only the others'
+    # completed participants' step and waiting times (and extensions) come from `events` above; this reads only
+    # the others'
     entry_seconds = execute(
-        select(Event.participant_id, Event.step, Event.payload)
+        select(Event.participant_id, Event.step, Event.kind, Event.payload)
         .join(Participant, Participant.id == Event.participant_id)
-        .where(*every, Participant.status != "completed", Event.kind == "step_completed")).all()
+        .where(*every, Participant.status != "completed", Event.kind.in_((*TIMED_KINDS, "time_extended")))).all()
     versions = db.session.execute(
         select(StudyVersion).where(StudyVersion.study_id == study.id).order_by(StudyVersion.number)).scalars().all()
     return Loaded(entries=list(entries), people=[e for e in entries if e.status == "completed"],

@@ -27,6 +27,7 @@ from .codebook import (
 from .queries import Loaded, load
 
 REDACTED = "[redacted]"
+WAITING = "waiting"  # key of the peer wait in the waited-seconds dicts
 
 
 class ExportError(Exception):
@@ -103,20 +104,27 @@ def build(study: Study, include_pilot: bool = False) -> tuple[dict[str, Table], 
     pid_of = _Pseudonyms(study.slug)
 
     seconds: dict[int, dict[str, float]] = {}
+    extended: set[int] = set()  # participants who asked for more time (the time_extended event)
+    waited: dict[int, dict[str, float]] = {}
     events = []
     for pid, event_id, at, step, kind, payload in loaded.events:
         payload = payload or "{}"
         if kind == "step_completed":
             _add_seconds(seconds, pid, step, payload)
+        elif kind == "time_extended":
+            extended.add(pid)
+        elif kind == "peer_wait_ended":
+            _add_seconds(waited, pid, WAITING, payload)
         elif '"target"' in payload or MONOGRAM_KEY in payload:
             payload = _scrub_payload(payload, pid_of)
         events.append(EventRecord(pid_of(pid), event_id, at, step, kind, payload))
 
     tables = {
         "participants": Table.from_records("participants", participant_columns(definitions, include_pilot),
-                                           _participant_records(loaded, pid_of, version_numbers, seconds)),
+                                           _participant_records(loaded, pid_of, version_numbers, seconds, waited,
+                                                                extended)),
         "entries": Table.from_records("entries", entry_columns(definitions, include_pilot),
-                                      _entry_records(loaded, pid_of, version_numbers, seconds)),
+                                      _entry_records(loaded, pid_of, version_numbers, seconds, waited, extended)),
         "suggestions": Table.from_records("suggestions", suggestion_columns(definitions),
                                           _suggestion_records(loaded, pid_of)),
         "events": Table.from_records("events", event_columns(), events),
@@ -126,7 +134,8 @@ def build(study: Study, include_pilot: bool = False) -> tuple[dict[str, Table], 
     return tables, info
 
 
-def _participant_records(loaded: Loaded, pid_of, version_numbers: dict, seconds: dict) -> list[ParticipantRecord]:
+def _participant_records(loaded: Loaded, pid_of, version_numbers: dict, seconds: dict,
+                         waited: dict, extended: set[int]) -> list[ParticipantRecord]:
     answers: dict[int, dict[str, Any]] = {}
     for pid, key, num, text in loaded.responses:
         answers.setdefault(pid, {})[key] = _int_or_none(num) if num is not None else (text if text != "" else None)
@@ -137,18 +146,25 @@ def _participant_records(loaded: Loaded, pid_of, version_numbers: dict, seconds:
         final, monogram = _design(p.final_design_json)
         records.append(ParticipantRecord(
             row=p, pid=pid_of(p.id), version=version_numbers.get(p.version_id), seconds=seconds.get(p.id, {}),
+            seconds_waiting=waited.get(p.id, {}).get(WAITING), time_extended=p.id in extended,
             given=answers.get(p.id, {}), definition=definitions[p.version_id], initial=initial, final=final,
             monogram=monogram))
     return records
 
 
-def _entry_records(loaded: Loaded, pid_of, version_numbers: dict,
-                   completed_seconds: dict[int, dict[str, float]]) -> list[EntryRecord]:
-    seconds = dict(completed_seconds)
-    for pid, step, payload in loaded.entry_seconds:
-        _add_seconds(seconds, pid, step, payload)
+def _entry_records(loaded: Loaded, pid_of, version_numbers: dict, completed_seconds: dict[int, dict[str, float]],
+                   completed_waited: dict[int, dict[str, float]], completed_extended: set[int]) -> list[EntryRecord]:
+    seconds, waited, extended = dict(completed_seconds), dict(completed_waited), set(completed_extended)
+    for pid, step, kind, payload in loaded.entry_seconds:
+        if kind == "peer_wait_ended":
+            _add_seconds(waited, pid, WAITING, payload)
+        elif kind == "time_extended":
+            extended.add(pid)
+        else:
+            _add_seconds(seconds, pid, step, payload)
     return [EntryRecord(row=e, pid=pid_of(e.id), version=version_numbers.get(e.version_id),
-                        seconds=seconds.get(e.id, {}))
+                        seconds=seconds.get(e.id, {}), seconds_waiting=waited.get(e.id, {}).get(WAITING),
+                        time_extended=e.id in extended)
             for e in loaded.entries]
 
 

@@ -36,6 +36,85 @@
     });
   });
 
+  // The time limit (WCAG 2.2.1; participant/_time_limit.html): a warning before it runs out, focusable and
+  // announced, with one request for more time sent without leaving the page (the form works without us).
+  (function timeLimit() {
+    const box = document.getElementById("time-limit");
+    const warning = document.getElementById("time-warning");
+    if (!box || !warning) return;
+    try {
+      Object.assign(MESSAGES, JSON.parse(document.getElementById("js-time-messages").textContent));
+    } catch (e) { /* English fallbacks */ }
+    const message = warning.querySelector("[data-time-message]");  // announced (role="alert"), not shown
+    const shownStatus = warning.querySelector("[data-time-status]");  // the same news, shown
+    const clock = warning.querySelector("[data-time-clock]");
+    const extendForm = warning.querySelector("form[data-time-extend]");
+    let warnAt = Number(box.dataset.warnAt) || 0;
+    let deadline = performance.now() + (Number(box.dataset.secondsLeft) || 0) * 1000;  // the server's count
+    let shown = !warning.hidden;
+    let timer = null;
+    const secondsLeft = () => Math.max(0, Math.ceil((deadline - performance.now()) / 1000));
+    const clockText = (s) => `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+
+    function say(text, visible = true) {
+      message.textContent = "";  // emptied first, so the alert is announced again
+      setTimeout(() => { message.textContent = text; }, 60);
+      shownStatus.textContent = visible ? text : "";
+      shownStatus.hidden = !visible;
+    }
+
+    function show() {
+      shown = true;
+      warning.hidden = false;
+      say(t("time_left", "Time left in this study: {time}.").replace("{time}", clockText(secondsLeft())), false);
+      const active = document.activeElement;
+      if (!active || active === document.body) warning.focus();  // never taken from a field in use
+    }
+
+    function tick() {
+      const left = secondsLeft();
+      if (!shown && left <= warnAt) show();
+      if (clock) clock.textContent = clockText(left);
+      if (left === 0) {
+        clearInterval(timer);
+        if (extendForm) extendForm.hidden = true;
+        say(t("time_up", "The time for this study is up."));
+      }
+    }
+
+    if (extendForm) {
+      extendForm.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const button = extendForm.querySelector("button");
+        button.disabled = true;
+        let response = null, data = {};
+        try {
+          response = await fetch(extendForm.action, {
+            method: "POST", body: new FormData(extendForm), credentials: "same-origin",
+            headers: { "Accept": "application/json", "X-CSRFToken": csrf },
+          });
+          data = await response.json();
+        } catch (e) { /* reported below */ }
+        if (response && response.status === 409 && data.redirect) { window.location.assign(data.redirect); return; }
+        if (!response || !(response.ok || response.status === 409)) {
+          button.disabled = false;
+          say(t("time_failed", "Your request for more time could not be sent. Please try again."));
+          return;
+        }
+        if (response.ok) {
+          deadline = performance.now() + data.seconds_left * 1000;
+          warnAt = data.warn_at;
+        }
+        extendForm.remove();
+        warning.focus();  // the button is gone: focus stays with the message
+        say(response.ok ? t("time_extended", "You have more time now.") : data.message);
+        setTimeout(() => { if (secondsLeft() > warnAt) { shown = false; warning.hidden = true; tick(); } }, 15000);
+      });
+    }
+    timer = setInterval(tick, 1000);
+    tick();
+  })();
+
   const form = document.getElementById("design-form");
   if (!form) return;
   document.body.classList.add("js");
@@ -69,6 +148,7 @@
 
   function applyDesign(design) {
     Object.entries(design).forEach(([attribute, level]) => {
+      if (settling.has(attribute)) return;  // a keyboard choice not saved yet stays as the participant left it
       const input = form.querySelector(`input[name="${attribute}"][value="${level}"]`);
       if (input) input.checked = true;
     });
@@ -78,15 +158,36 @@
     });
   }
 
+  let previewRequest = 0;  // only the newest picture asked for is shown (arrow keys ask in quick succession)
   function showPreview(url) {
+    const request = ++previewRequest;
     status.textContent = t("updating", "Updating preview…");
     const img = new Image();
-    img.onload = () => { preview.src = url; status.textContent = t("up_to_date", "Preview up to date."); };
-    img.onerror = () => { status.textContent = t("preview_failed", "The preview could not be loaded; your choice is saved."); };
+    img.onload = () => {
+      if (request !== previewRequest) return;
+      preview.src = url;
+      status.textContent = t("up_to_date", "Preview up to date.");
+    };
+    img.onerror = () => {
+      if (request !== previewRequest) return;
+      status.textContent = t("preview_failed", "The preview could not be loaded; your choice is saved.");
+    };
     img.src = url;
   }
 
+  // Posts go one at a time, in the order made, so each answer's design includes the changes before it;
+  // anything else (Adopt, Reject) first saves the keyboard choices still waiting to settle.
+  let queue = Promise.resolve();
+  let inFlight = 0;  // posts sent or waiting their turn; a submit waits for them
   async function post(url, fields) {
+    if (url !== changeUrl) await settleAll();
+    inFlight += 1;
+    const turn = queue.then(() => send(url, fields)).finally(() => { inFlight -= 1; });
+    queue = turn.catch(() => {});
+    return turn;
+  }
+
+  async function send(url, fields) {
     const body = new FormData();
     body.append("csrf_token", csrf);
     Object.entries(fields).forEach(([k, v]) => body.append(k, v));
@@ -119,9 +220,97 @@
     }
   }
 
+  // Keyboard users leave the same data as mouse users (issue 10, item 6). The arrow keys move the checked
+  // radio through every option on the way, where a mouse user clicks only the option wanted. So a change
+  // made by an arrow key is shown at once, through the read-only draft picture (participant.draft_preview
+  // records nothing), and saved as one design change when the participant settles: SETTLE_MS after the
+  // last arrow key, on leaving the group, before a submit or another request, or on leaving the page
+  // (sendBeacon). Clicks, Space and touches are saved at once, as before.
+  const SETTLE_MS = Number(form.dataset.settleMs) || 700;  // KEYBOARD_SETTLE_MS
+  const draftUrl = form.dataset.draftUrl;
+  const settling = new Map();  // attribute -> timer of a keyboard choice not saved yet
+  let arrowKey = false;  // the change event of an arrow key fires while its keydown is handled
+
+  form.addEventListener("keydown", (event) => {
+    if (event.target.type !== "radio" || !event.key.startsWith("Arrow")) return;
+    arrowKey = true;
+    setTimeout(() => { arrowKey = false; }, 0);
+  });
+
+  function checkedLevel(attribute) {
+    const input = form.querySelector(`input[type="radio"][name="${attribute}"]:checked`);
+    return input ? input.value : null;
+  }
+
+  function settle(attribute) {
+    if (!settling.has(attribute)) return Promise.resolve();
+    clearTimeout(settling.get(attribute));
+    settling.delete(attribute);
+    const level = checkedLevel(attribute);
+    return level === null ? Promise.resolve() : change(attribute, level);
+  }
+
+  function settleAll() {
+    return Promise.all([...settling.keys()].map(settle));
+  }
+
+  function settleByBeacon() {  // the page is going away: a fetch might not finish
+    settling.forEach((timer, attribute) => {
+      clearTimeout(timer);
+      const level = checkedLevel(attribute);
+      if (level === null || !navigator.sendBeacon) return;
+      const body = new FormData();
+      body.append("csrf_token", csrf);
+      body.append("attribute", attribute);
+      body.append("level", level);
+      navigator.sendBeacon(changeUrl, body);
+    });
+    settling.clear();
+  }
+
   form.addEventListener("change", (event) => {
     const input = event.target;
-    if (input.type === "radio") change(input.name, input.value);
+    if (input.type !== "radio") return;
+    if (arrowKey && draftUrl) {
+      clearTimeout(settling.get(input.name));
+      settling.set(input.name, setTimeout(() => settle(input.name), SETTLE_MS));
+      showPreview(draftUrl + "?" + new URLSearchParams(currentChoices()));
+      return;
+    }
+    clearTimeout(settling.get(input.name));  // a click after arrow keys: this one change is saved now
+    settling.delete(input.name);
+    change(input.name, input.value);
+  });
+
+  form.addEventListener("focusout", (event) => {
+    const input = event.target;
+    if (input.type !== "radio") return;
+    const group = input.closest("fieldset");
+    if (group && event.relatedTarget && group.contains(event.relatedTarget)) return;
+    settle(input.name);
+  });
+
+  form.addEventListener("submit", (event) => {
+    if ((!settling.size && !inFlight) || event.defaultPrevented) return;
+    // save the waiting keyboard choices (and let changes on their way arrive) first, as "live" changes
+    // like a click's, so the submit never overtakes them
+    event.preventDefault();
+    const submitter = event.submitter;
+    settleAll().then(() => queue).finally(() => {
+      if (submitter && submitter.name) {
+        const carried = document.createElement("input");
+        carried.type = "hidden";
+        carried.name = submitter.name;
+        carried.value = submitter.value;
+        form.appendChild(carried);
+      }
+      HTMLFormElement.prototype.submit.call(form);  // form.submit is the button named "submit"
+    });
+  });
+
+  window.addEventListener("pagehide", settleByBeacon);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") settleByBeacon();
   });
 
   const monogram = form.querySelector('input[name="monogram"]');

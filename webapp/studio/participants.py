@@ -6,10 +6,11 @@ through a CSRF-checked form and is recorded with the change in one transaction.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..models import utcnow
 from . import participants_service as service
 from .blueprint import bp, editor_study, member_study, require_form
 from .forms import ActionForm, ExtendDeadlineForm, LookupForm, ParticipantActionForm
@@ -48,6 +49,16 @@ def _page(study, role, status: int = 200, resume_url: str | None = None):
 def participants(slug: str):
     study, role = member_study(slug)
     return _page(study, role)
+
+
+@bp.get("/studies/<slug>/participants.json")
+@login_required
+def participants_json(slug: str):
+    """The same rows as the page, for its live refresh (static/participants.js); export ids only."""
+    study, _role = member_study(slug)
+    found = service.rows(study, _filters(study))
+    return jsonify(generated_at=service.utc_iso(utcnow()), count=len(found), max_rows=service.MAX_ROWS,
+                   rows=[service.row_json(row) for row in found])
 
 
 def _target(study, form):

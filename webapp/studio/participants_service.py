@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 
 from .. import journey
 from ..database import lock
 from ..export import participant_id as export_participant_id
 from ..extensions import db
-from ..models import Participant, Study, utcnow
+from ..models import Event, Participant, Study, utcnow
 from ..study_admin import record_action
 
 STATUSES = ("active", "completed", "timed_out", "returned")
@@ -58,6 +58,7 @@ class Row:
     outcome: str | None
     pilot: bool
     simulated: bool
+    time_extended: bool = False  # the participant asked for more time at the time-limit warning
 
 
 def rows(study: Study, filters: Filters, now: datetime | None = None) -> list[Row]:
@@ -79,7 +80,9 @@ def rows(study: Study, filters: Filters, now: datetime | None = None) -> list[Ro
     found = db.session.execute(
         select(Participant.id, Participant.visibility, Participant.relation, Participant.status, Participant.step,
                Participant.entered_at, Participant.step_started_at, Participant.deadline_at, Participant.outcome,
-               Participant.is_pilot, Participant.is_simulated)
+               Participant.is_pilot, Participant.is_simulated,
+               exists().where(Event.participant_id == Participant.id, Event.kind == "time_extended")
+               .label("time_extended"))
         .where(*conditions).order_by(Participant.entered_at.desc(), Participant.id.desc()).limit(MAX_ROWS)).all()
     result = []
     for p in found:
@@ -89,8 +92,21 @@ def rows(study: Study, filters: Filters, now: datetime | None = None) -> list[Ro
             step=p.step, entered_at=p.entered_at,
             seconds_on_step=(now - p.step_started_at).total_seconds() if active else None,
             deadline_at=p.deadline_at, overdue=active and p.deadline_at < now, outcome=p.outcome,
-            pilot=bool(p.is_pilot), simulated=bool(p.is_simulated)))
+            pilot=bool(p.is_pilot), simulated=bool(p.is_simulated), time_extended=bool(p.time_extended)))
     return result
+
+
+def utc_iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def row_json(row: Row) -> dict:
+    """One row for the live page: what the table shows, by export id (never the internal row id)."""
+    return {"participant": row.pid, "cell": row.cell, "status": row.status, "step": row.step,
+            "seconds_on_step": None if row.seconds_on_step is None else round(row.seconds_on_step),
+            "entered_at": utc_iso(row.entered_at), "deadline_at": utc_iso(row.deadline_at),
+            "deadline": row.deadline_at.strftime("%Y-%m-%d %H:%M"), "overdue": row.overdue,
+            "outcome": row.outcome, "pilot": row.pilot, "simulated": row.simulated, "time_extended": row.time_extended}
 
 
 def find(study: Study, pid: str) -> Participant | None:

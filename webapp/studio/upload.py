@@ -71,6 +71,9 @@ def upload():
                 number = installed.version.number
                 flash(f"Version {number} loaded from {name}." if installed.created
                       else f"Unchanged: version {number} is this file already.", "info")
+                gaps = installed.version.definition.translation_gaps()
+                if gaps:
+                    flash(f"Warning: {gaps}.", "warning")
                 return redirect(url_for(".study", slug=installed.study.slug), code=303)
         db.session.rollback()
     return (render_template("studio/upload.html", form=form, problems=problems, limit=kilobytes(study_file_limit()),
