@@ -185,11 +185,9 @@ class PageReader(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = {k: (v if v is not None else "") for k, v in attrs}
         classes = a.get("class", "").split()
+        self._note_retry(tag, a)
         if tag == "meta":
-            if a.get("http-equiv", "").lower() == "refresh":
-                match = re.match(r"\s*([\d.]+)", a.get("content", ""))
-                self.refresh = float(match.group(1)) if match else 0.0
-            elif a.get("name") == "csrf-token":
+            if a.get("name") == "csrf-token":
                 self.csrf_meta = a.get("content")
         elif tag == "form":
             self._form = Form(a.get("action") or None, a.get("method", "get").lower())
@@ -233,6 +231,17 @@ class PageReader(HTMLParser):
             self._start("code")
         elif tag == "legend":
             self._start("legend")
+
+    def _note_retry(self, tag: str, a: dict) -> None:
+        """The waiting page says when to look again: `data-retry-after` (or an old-style meta refresh)."""
+        if tag == "meta" and a.get("http-equiv", "").lower() == "refresh":
+            text = a.get("content", "")
+        elif a.get("data-retry-after"):
+            text = a["data-retry-after"]
+        else:
+            return
+        match = re.match(r"\s*([\d.]+)", text)
+        self.refresh = float(match.group(1)) if match else 0.0
 
     def _start(self, what):
         self._capture = what

@@ -574,6 +574,22 @@ def suggestions_page(study, participant, step):
                        suggestions=participant.suggestions, initial=initial, catalogue=participant.definition.catalogue())
 
 
+@bp.get("/suggestions/status")
+def waiting_status(slug: str):
+    """What the waiting page polls instead of refreshing itself: are the suggestions ready, and where to go.
+
+    Read-only (no lock, no page_view event), so polling adds nothing to the data."""
+    study = get_study(slug)
+    participant = session_participant(study)
+    if participant is None:
+        return jsonify(ready=True, url=url_for(".entry", slug=slug))
+    if participant.status != "active":
+        return jsonify(ready=True, url=url_for(".done", slug=slug))
+    waiting = participant.step == "suggestions" and not participant.suggestions
+    remaining = journey.peer_wait_remaining(participant) if waiting else 0
+    return jsonify(ready=remaining <= 0, remaining=remaining, url=step_url(participant))
+
+
 def revise_page(study, participant, step):
     return editor_step(study, participant, step, journey.submit_final_design,
                        suggestions=participant.suggestions, decision_form=DecisionForm())

@@ -165,7 +165,7 @@ def test_a_bad_monogram_is_explained_beside_the_field_and_not_saved(app, live_se
     page.fill("input[name='monogram']", "J1")
     message = page.locator("#attr-monogram [data-field-error]")
     message.wait_for(state="visible")
-    assert "only the letters A to Z" in message.inner_text()
+    assert "only the letters A–Z" in message.inner_text()
     assert page.input_value("input[name='monogram']") == "J1"
     assert "Not saved" in page.locator("#preview-status").inner_text()
     page.fill("input[name='monogram']", "JD")

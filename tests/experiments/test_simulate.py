@@ -206,6 +206,17 @@ def test_bot_waits_on_the_waiting_page_and_looks_again():
     assert bot.result.outcome == "completed" and bot.result.completion_code == "X-1"
 
 
+def test_bot_waits_on_a_waiting_page_that_polls_instead_of_refreshing():
+    from experiments.behaviour import SimulatedParticipant
+    waiting = ('<html><body><section id="waiting" data-status-url="/s/x/suggestions/status" data-retry-after="3">'
+               '<h1>Collecting</h1><a href="/s/x/suggestions">Check again</a></section></body></html>')
+    done = '<html><body><h1>Thank you!</h1><p class="code" id="completion-code">X-1</p></body></html>'
+    transport = ScriptedTransport([("/s/x/suggestions", waiting), ("/s/x/done", done)])
+    bot = Bot(transport, "x", SimulatedParticipant(BehaviourParams(), 1, 0))
+    assert [w for w in bot.steps() if w] == [3.0]
+    assert bot.result.outcome == "completed"
+
+
 def test_bot_reports_a_page_it_cannot_act_on():
     from experiments.behaviour import SimulatedParticipant
     transport = ScriptedTransport([("/elsewhere", "<h1>?</h1>")])

@@ -332,7 +332,8 @@ def test_the_completion_page_sends_prolific_participants_back_with_the_study_cod
     walker = journey("visibility", query="?PROLIFIC_PID=abcdef123456&STUDY_ID=s&SESSION_ID=t")
     page = walker.complete().get_data(as_text=True)
     target = "https://app.prolific.com/submissions/complete?cc=C1VISDONE"
-    assert f'content="8;url={target}"' in page and f'href="{target}"' in page
+    assert f'href="{target}"' in page and 'http-equiv="refresh"' not in page  # a button, after the code: no auto-redirect
+    assert page.index("C1VISDONE<") < page.index(f'href="{target}"')
     assert "abcdef123456" not in page
 
 

@@ -408,7 +408,7 @@ def test_the_monitor_counts_match_the_participants(app, fast_hashes):
     assert 'data-key="totals.completed">2<' in html and 'data-key="totals.declines">1<' in html
     assert "15 min 00 s" in html and "<svg" in html and 'class="chart-bar"' in html
     assert 'style="' not in html and "<script>" not in html
-    assert "studio.js" in html and 'http-equiv="refresh"' in html
+    assert "studio.js" in html and 'http-equiv="refresh"' not in html and ">reload</a>" in html
     assert 'data-key="totals.completed">3<' in client.get("/studio/studies/demo/monitor?include_pilot=1").get_data(as_text=True)
 
 

@@ -114,6 +114,60 @@
     timer = setInterval(tick, 1000);
     tick();
   })();
+  focusFirstError();
+  pollWhileWaiting();
+
+  // After a rejected submit, focus goes to the first field marked invalid (its error is tied to it by
+  // aria-describedby), else to the error summary, so keyboard and screen-reader users land on the problem.
+  function focusFirstError() {
+    const field = document.querySelector('[aria-invalid="true"]');
+    const target = field || document.querySelector(".form-error:not(.js-error):not([hidden])");
+    if (!target) return;
+    if (!field) target.tabIndex = -1;
+    target.focus({ preventScroll: true });
+    target.scrollIntoView({ block: "center" });
+  }
+
+  // The waiting page asks a small status URL every few seconds (no meta refresh) and moves on when the
+  // suggestions are ready; its "Check again" button does the same by hand, and without JavaScript.
+  function pollWhileWaiting() {
+    const box = document.getElementById("waiting");
+    if (!box || !box.dataset.statusUrl || !window.fetch) return;
+    const ask = async () => {
+      try {
+        const response = await fetch(box.dataset.statusUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+        const data = await response.json();
+        if (data.ready && data.url) { window.location.assign(data.url); return; }
+      } catch (e) { /* a failed check: try again later; the button still works */ }
+      setTimeout(ask, 3000);
+    };
+    setTimeout(ask, 3000);
+  }
+
+  // Adopt and Reject are toggle buttons: aria-pressed says which one holds, and a polite live region
+  // announces the decision (the badge alone changes silently).
+  function reportDecision(card, decision) {
+    card.querySelectorAll("form.js-decision").forEach((decisionForm) => {
+      const button = decisionForm.querySelector("button");
+      const value = decisionForm.querySelector('input[name="decision"]').value;
+      if (button) button.setAttribute("aria-pressed", String(decision === (value === "adopt" ? "adopted" : "rejected")));
+    });
+    const live = document.getElementById("decision-status");
+    if (!live) return;
+    live.textContent = "";  // the same word twice in a row is announced again
+    setTimeout(() => { live.textContent = decision === "adopted" ? t("adopted", "Adopted") : t("rejected", "Rejected"); }, 60);
+  }
+
+  // A live error beside a field ties itself to the field's input, as the server-rendered ones do.
+  function tieError(fieldset, slot, on) {
+    const input = fieldset && fieldset.querySelector('input[type="text"]');
+    if (!input || !slot) return;
+    slot.id = slot.id || fieldset.id + "-error";
+    const others = (input.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== slot.id);
+    if (on) others.push(slot.id);
+    input.setAttribute("aria-describedby", others.join(" "));
+    if (on) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+  }
 
   const form = document.getElementById("design-form");
   if (!form) return;
@@ -131,7 +185,7 @@
   }
 
   function showError(message, field) {
-    form.querySelectorAll("[data-field-error]").forEach((el) => { el.hidden = true; el.textContent = ""; });
+    form.querySelectorAll("[data-field-error]").forEach((el) => { el.hidden = true; el.textContent = ""; tieError(el.closest("fieldset"), el, false); });
     form.querySelectorAll("fieldset.has-error").forEach((el) => el.classList.remove("has-error"));
     const fieldset = field && document.getElementById("attr-" + field);
     const slot = fieldset && fieldset.querySelector("[data-field-error]");
@@ -139,6 +193,7 @@
       slot.textContent = message;
       slot.hidden = false;
       fieldset.classList.add("has-error");
+      tieError(fieldset, slot, true);
       errorBox.hidden = true;
       return;
     }
@@ -337,6 +392,7 @@
         const badge = card.querySelector("[data-badge]");
         badge.textContent = data.decision === "adopted" ? t("adopted", "Adopted") : t("rejected", "Rejected");
         badge.className = "badge " + data.decision;
+        reportDecision(card, data.decision);
       } catch (error) {
         showError(error.message);
       }
