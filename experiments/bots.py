@@ -21,7 +21,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Protocol
@@ -184,55 +184,78 @@ class PageReader(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = {k: (v if v is not None else "") for k, v in attrs}
-        classes = a.get("class", "").split()
-        if tag == "meta":
-            if a.get("http-equiv", "").lower() == "refresh":
-                match = re.match(r"\s*([\d.]+)", a.get("content", ""))
-                self.refresh = float(match.group(1)) if match else 0.0
-            elif a.get("name") == "csrf-token":
-                self.csrf_meta = a.get("content")
-        elif tag == "form":
-            self._form = Form(a.get("action") or None, a.get("method", "get").lower())
-            self.forms.append(self._form)
-        elif tag == "input" and self._form is not None:
-            kind = a.get("type", "text").lower()
-            name = a.get("name")
-            if not name:
-                return
-            if kind == "radio":
-                self._form.radios.setdefault(name, []).append(a.get("value", ""))
-                if "checked" in a:
-                    self._form.checked[name] = a.get("value", "")
-                self._fieldset_names.append(name)
-            elif kind == "submit":
-                self._form.submits[name] = a.get("value", "")
-            elif kind in ("hidden", "text", "number"):
-                self._form.fields[name] = a.get("value", "")
-        elif tag == "select" and self._form is not None:
-            self._select = a.get("name")
-            self._form.selects.setdefault(self._select, [])
-        elif tag == "option" and self._select is not None and self._form is not None:
-            self._form.selects[self._select].append(a.get("value", ""))
-        elif tag == "button" and self._form is not None and a.get("name"):
-            self._form.submits[a["name"]] = a.get("value", "")
-        elif tag == "article" and "suggestion" in classes:
-            match = re.match(r"suggestion-(\d+)$", a.get("id", ""))
-            if match:
-                self.suggestions.append(Suggestion(int(match.group(1)), a.get("data-attribute", ""),
-                                                   a.get("data-level", "")))
-        elif tag == "p" and "notice" in classes:
-            for value in ("public", "private"):
-                if value in classes:
-                    self.visibility = value
-        elif tag == "fieldset":
-            self._fieldset_names = []
-            self._legend = ""
+        if tag == "input" and self._form is not None and not a.get("name"):
+            return  # an unnamed input carries nothing a bot sends
+        read = self._TAG_READERS.get(tag)
+        if read is not None:
+            read(self, a)
         if tag == "h1":
             self._start("h1")
         elif a.get("id") == "completion-code":
             self._start("code")
         elif tag == "legend":
             self._start("legend")
+
+    def _on_meta(self, a: dict[str, str]) -> None:
+        if a.get("http-equiv", "").lower() == "refresh":
+            match = re.match(r"\s*([\d.]+)", a.get("content", ""))
+            self.refresh = float(match.group(1)) if match else 0.0
+        elif a.get("name") == "csrf-token":
+            self.csrf_meta = a.get("content")
+
+    def _on_form(self, a: dict[str, str]) -> None:
+        self._form = Form(a.get("action") or None, a.get("method", "get").lower())
+        self.forms.append(self._form)
+
+    def _on_input(self, a: dict[str, str]) -> None:
+        if self._form is None:
+            return
+        kind, name = a.get("type", "text").lower(), a["name"]
+        if kind == "radio":
+            self._form.radios.setdefault(name, []).append(a.get("value", ""))
+            if "checked" in a:
+                self._form.checked[name] = a.get("value", "")
+            self._fieldset_names.append(name)
+        elif kind == "submit":
+            self._form.submits[name] = a.get("value", "")
+        elif kind in ("hidden", "text", "number"):
+            self._form.fields[name] = a.get("value", "")
+
+    def _on_select(self, a: dict[str, str]) -> None:
+        if self._form is not None:
+            self._select = a.get("name")
+            self._form.selects.setdefault(self._select, [])
+
+    def _on_option(self, a: dict[str, str]) -> None:
+        if self._select is not None and self._form is not None:
+            self._form.selects[self._select].append(a.get("value", ""))
+
+    def _on_button(self, a: dict[str, str]) -> None:
+        if self._form is not None and a.get("name"):
+            self._form.submits[a["name"]] = a.get("value", "")
+
+    def _on_article(self, a: dict[str, str]) -> None:
+        if "suggestion" in a.get("class", "").split():
+            match = re.match(r"suggestion-(\d+)$", a.get("id", ""))
+            if match:
+                self.suggestions.append(Suggestion(int(match.group(1)), a.get("data-attribute", ""),
+                                                   a.get("data-level", "")))
+
+    def _on_p(self, a: dict[str, str]) -> None:
+        classes = a.get("class", "").split()
+        if "notice" in classes:
+            for value in ("public", "private"):
+                if value in classes:
+                    self.visibility = value
+
+    def _on_fieldset(self, a: dict[str, str]) -> None:
+        self._fieldset_names = []
+        self._legend = ""
+
+    _TAG_READERS: dict[str, Callable[[PageReader, dict[str, str]], None]] = {
+        "meta": _on_meta, "form": _on_form, "input": _on_input, "select": _on_select, "option": _on_option,
+        "button": _on_button, "article": _on_article, "p": _on_p, "fieldset": _on_fieldset,
+    }
 
     def _start(self, what):
         self._capture = what
