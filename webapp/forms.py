@@ -109,7 +109,8 @@ def demographics_form(demographics) -> type[FlaskForm]:
     return type("DemographicsForm", (FlaskForm,), {
         "age": IntegerField(demographics.age_text, validators=[
             Optional(), NumberRange(demographics.age_min, demographics.age_max,
-                                    _("Please enter an age from %(low)s to %(high)s, or leave it blank.", low=demographics.age_min, high=demographics.age_max))]),
+                                    _("Please enter an age from %(low)s to %(high)s, or leave it blank.",
+                                      low=demographics.age_min, high=demographics.age_max))]),
         "gender": SelectField(demographics.gender_text,
                               choices=[SelectChoice("", _("Prefer not to say"))]
                               + [SelectChoice(key, label) for key, label in demographics.gender_options]),

@@ -47,7 +47,8 @@ def index(slug: str):
             continue
         design = Design.from_json(owner.initial_design_json)
         entries.append({
-            "label": "Your design" if me is not None and owner.id == me.id else f"Shopper {pseudonym(study.slug, 'gallery', str(owner.id))[:4].upper()}",
+            "label": ("Your design" if me is not None and owner.id == me.id
+                      else f"Shopper {pseudonym(study.slug, 'gallery', str(owner.id))[:4].upper()}"),
             "mine": me is not None and owner.id == me.id,
             "thumb_url": preview_url(owner, design, "thumb"),
             "suggestions": owner.suggestions,

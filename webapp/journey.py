@@ -109,7 +109,8 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
         return Entry(existing, "existing")
     recruit = recruit or {}
     # the session carries only keyed hashes (pid_hash, session_hash); raw ids are accepted from callers too
-    pid_hash = recruit.get("pid_hash") or (pseudonym(study.slug, "recruit", recruit["pid"]) if recruit.get("pid") else None)
+    pid_hash = recruit.get("pid_hash") or (
+        pseudonym(study.slug, "recruit", recruit["pid"]) if recruit.get("pid") else None)
     session_hash = recruit.get("session_hash") or (
         pseudonym(study.slug, "session", recruit["session"]) if recruit.get("session") else None)
     if pid_hash:
@@ -360,7 +361,8 @@ def _update_attention(participant: Participant, expected: dict, answers: dict) -
     if not expected:
         return
     passed = attention_passed(answers, expected)
-    participant.attention_passed = passed if participant.attention_passed is None else (participant.attention_passed and passed)
+    participant.attention_passed = (passed if participant.attention_passed is None
+                                    else (participant.attention_passed and passed))
 
 
 def suggesters(participant: Participant) -> list[Suggestion]:

@@ -101,8 +101,9 @@ class Catalogue:
         never assembled from English pieces; keys and colours stay as they are.
         """
         return Catalogue(tuple(
-            Attribute(a.key, say(a.label), tuple(Level(lv.key, say(lv.label), lv.rgb, say(lv.phrase) if lv.phrase else "")
-                                                 for lv in a.levels))
+            Attribute(a.key, say(a.label),
+                      tuple(Level(lv.key, say(lv.label), lv.rgb, say(lv.phrase) if lv.phrase else "")
+                            for lv in a.levels))
             for a in self.attributes), self.monogram_max_length, self.monogram_enabled)
 
     def default_choices(self) -> dict[str, str]:
