@@ -212,7 +212,8 @@ def render_step(template: str, participant: Participant, status: int = 200, **co
 
 # ---------------------------------------------------------------- entering
 @bp.get("")
-@limiter.limit(_limit("ENTRY_RATE_LIMIT"), key_func=lambda: request.remote_addr or "", exempt_when=lambda: is_simulation())
+@limiter.limit(_limit("ENTRY_RATE_LIMIT"), key_func=lambda: request.remote_addr or "",
+               exempt_when=lambda: is_simulation())
 def entry(slug: str):
     study = get_study(slug)
     i18n.requested_language(slug, study.current_version.definition.languages)  # remembers ?lang= across the redirect
@@ -253,7 +254,8 @@ def entry(slug: str):
 
 
 @bp.post("")
-@limiter.limit(_limit("CONSENT_RATE_LIMIT"), key_func=lambda: request.remote_addr or "", exempt_when=lambda: is_simulation())
+@limiter.limit(_limit("CONSENT_RATE_LIMIT"), key_func=lambda: request.remote_addr or "",
+               exempt_when=lambda: is_simulation())
 def consent(slug: str):
     study = get_study(slug)
     existing = session_participant(study)
@@ -284,7 +286,8 @@ def consent(slug: str):
     if entry_result.outcome in ("full", "closed"):
         db.session.rollback()
         template = "participant/full.html" if entry_result.outcome == "full" else "participant/closed.html"
-        return render_template(template, study=study, definition=shown_definition(study), outcome=outcome_of(study, entry_result.outcome)), 200
+        return render_template(template, study=study, definition=shown_definition(study),
+                               outcome=outcome_of(study, entry_result.outcome)), 200
     if entry_result.outcome == "duplicate":
         db.session.rollback()
         return render_template("participant/duplicate.html", study=study, definition=shown_definition(study),
@@ -346,8 +349,8 @@ def evaluation_page(study, participant, step):
 
 
 def checks_page(study, participant, step):
-    return questionnaire_step(participant, checks_form(participant.definition.checks, participant.definition.say), step.name,
-                              step.template_name, journey.scorer(step), checks=participant.definition.checks)
+    return questionnaire_step(participant, checks_form(participant.definition.checks, participant.definition.say),
+                              step.name, step.template_name, journey.scorer(step), checks=participant.definition.checks)
 
 
 def demographics_page(study, participant, step):
@@ -492,7 +495,8 @@ def suggestions_page(study, participant, step):
         abort(400, _("This page has expired. Please reload it."))
     initial = Design.from_json(participant.initial_design_json)
     return render_step(step.template_name, participant, form=StepForm(),
-                       suggestions=participant.suggestions, initial=initial, catalogue=participant.definition.catalogue())
+                       suggestions=participant.suggestions, initial=initial,
+                       catalogue=participant.definition.catalogue())
 
 
 def revise_page(study, participant, step):
@@ -563,13 +567,15 @@ def withdraw(slug: str):
     participant = session_participant(study, for_update=request.method == "POST")
     form = WithdrawForm()
     if participant is None:
-        return render_template("participant/withdrawn.html", study=study, definition=shown_definition(study), had_data=False)
+        return render_template("participant/withdrawn.html", study=study, definition=shown_definition(study),
+                               had_data=False)
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400, _("This page has expired. Please reload it and try again."))
         journey.withdraw(participant)
         db.session.commit()
         forget(study)
-        return render_template("participant/withdrawn.html", study=study, definition=shown_definition(study), had_data=True)
+        return render_template("participant/withdrawn.html", study=study, definition=shown_definition(study),
+                               had_data=True)
     return render_template("participant/withdraw.html", study=study, form=form, participant=participant,
                            definition=participant.definition)
