@@ -224,7 +224,8 @@ class PageReader(HTMLParser):
     def _on_select(self, a: dict[str, str]) -> None:
         if self._form is not None:
             self._select = a.get("name")
-            self._form.selects.setdefault(self._select, [])
+            if self._select is not None:
+                self._form.selects.setdefault(self._select, [])
 
     def _on_option(self, a: dict[str, str]) -> None:
         if self._select is not None and self._form is not None:
@@ -345,6 +346,20 @@ class Bot:
         self.page: Page | None = None
         self.step: steps.Step | None = None  # the declared step of the page being answered
 
+    @property
+    def current_page(self) -> Page:
+        """The page being answered; the page handlers run only once the walk has fetched one."""
+        if self.page is None:
+            raise SimulationError("no page fetched yet")
+        return self.page
+
+    @property
+    def current_step(self) -> steps.Step:
+        """The declared step of the page being answered (set before a step's handler runs)."""
+        if self.step is None:
+            raise SimulationError("no declared step for this page")
+        return self.step
+
     # public ---------------------------------------------------------
     def run(self, sleep=time.sleep) -> BotResult:
         """Walk the whole study now, sleeping whenever the bot has to wait."""
@@ -423,7 +438,7 @@ class Bot:
         data = {"csrf_token": form.fields.get("csrf_token") or reader.csrf or "", **answers}
         label = form.submits.get(button, "")
         data[button] = label or "1"
-        self.page = self._post(form.action or self.page.path, data)
+        self.page = self._post(form.action or self.current_page.path, data)
 
     # each page ----------------------------------------------------------
     def _on_consent(self, reader: PageReader):
@@ -437,24 +452,24 @@ class Bot:
             elif "already started" in heading:
                 self.result.outcome = "duplicate"
             else:
-                raise SimulationError(f"no consent form at {self.page.path} ({reader.h1!r})")
+                raise SimulationError(f"no consent form at {self.current_page.path} ({reader.h1!r})")
             return "stop"
         self._submit(reader, {"nonce": form.fields["nonce"]}, "agree", form)
 
     def _on_likert(self, reader: PageReader):
         form = reader.main_form()
-        block = self.definition.likert_block(self.step.name) if self.definition else None
+        block = self.definition.likert_block(self.current_step.name) if self.definition else None
         if block is not None:
             items = [i for i in block.items if i.key in form.radios]
             low, high = block.scale.min, block.scale.max
         else:
             items = [_Item(name) for name in form.radios]
             low, high = _scale_of(form)
-        trait = TRAIT_ANSWERS.get(self.step.score_field or "")
+        trait = TRAIT_ANSWERS.get(self.current_step.score_field or "")
         if trait is not None:
             answers = getattr(self.person, trait)(items, low, high)
         else:
-            rng = np.random.default_rng([self.person.seed, self.person.index, *self.step.name.encode()])
+            rng = np.random.default_rng([self.person.seed, self.person.index, *self.current_step.name.encode()])
             answers, _ = answer_scale((low + high) / 2, items, low, high, rng, 1.0, self.person.attentive)
         self._submit(reader, answers, form=form)
 
@@ -528,7 +543,7 @@ class Bot:
         if self.result.visibility is None:
             if reader.visibility:
                 self.result.visibility = reader.visibility
-            elif re.search(r"public gallery", self.page.text):
+            elif re.search(r"public gallery", self.current_page.text):
                 self.result.visibility = "public"
             else:
                 self.result.visibility = "private"
@@ -563,7 +578,7 @@ class Bot:
             items = [_Item(name, reverse="regret" in name) for name in form.radios]
             low, high = _scale_of(form)
             wtp_range = (0.0, 500.0)
-        answers = self.person.evaluation_answers(items, low, high)
+        answers: dict[str, int | str] = dict(self.person.evaluation_answers(items, low, high))
         if "wtp" in form.fields:
             answers["wtp"] = f"{self.person.wtp(*wtp_range):.2f}"
         self._submit(reader, answers, form=form)

@@ -688,7 +688,7 @@ def _suggestions_section(p: _Parsing) -> None:
     comment_max = r.get(sug, "comment_max_length", "suggestions", int, 200, low=0, high=columns.COMMENT)
     p.fields["suggestions"] = SuggestionPlan(
         count, tuple(attributes or ()), rule, preferred, wordings, dict(texts), source_kind, wait,
-        float(share) if share is not None else share, comment_max)
+        float(share if share is not None else 0.0), comment_max)  # None only with a problem reported
 
 
 def _suggested_attributes(r: _Reader, sug: dict, restricted: Catalogue, count: int | None) -> list[str] | None:
