@@ -9,6 +9,7 @@ resamples is one matrix product with the per-case outer products: fast and exact
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -90,7 +91,7 @@ def percentile_interval(samples: np.ndarray, alpha: float) -> tuple[np.ndarray, 
     return low, high
 
 
-def bootstrap_moderation(result, n_boot: int = 5000, seed=None, progress: bool = False) -> dict:
+def bootstrap_moderation(result, n_boot: int = 5000, seed=None, progress: bool = False) -> dict[str, Any]:
     """Bootstrap a fitted ModerationResult; returns percentile CIs and stores them on the result."""
     draws = bootstrap_params(result.design, result.response, n_boot, seed, progress,
                              label=f"bootstrap {result.outcome}")

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import stats
 
@@ -28,7 +30,7 @@ def _r2_on(design: np.ndarray, target: np.ndarray) -> float:
     return 1.0 - float(resid @ resid) / total if total > 0 else float("nan")
 
 
-def breusch_pagan(design: np.ndarray, resid: np.ndarray) -> dict:
+def breusch_pagan(design: np.ndarray, resid: np.ndarray) -> dict[str, Any]:
     """Koenker's studentised Breusch–Pagan test against the model's own predictors."""
     n, p = design.shape
     squared = resid**2
@@ -38,7 +40,7 @@ def breusch_pagan(design: np.ndarray, resid: np.ndarray) -> dict:
             "p": float(stats.chi2.sf(lm, df))}
 
 
-def influence(design: np.ndarray, resid: np.ndarray, case_ids=None) -> dict:
+def influence(design: np.ndarray, resid: np.ndarray, case_ids=None) -> dict[str, Any]:
     n, p = design.shape
     xtx_inv = np.linalg.pinv(design.T @ design)
     hat = leverage(design, xtx_inv)
@@ -57,7 +59,7 @@ def influence(design: np.ndarray, resid: np.ndarray, case_ids=None) -> dict:
     }
 
 
-def variance_inflation(design: np.ndarray, names: list[str]) -> dict:
+def variance_inflation(design: np.ndarray, names: list[str]) -> dict[str, Any]:
     """VIF of every non-intercept column: the diagonal of the inverse correlation matrix of the
     predictors, which equals 1 / (1 - R^2_j) of each on the others with an intercept."""
     keep = [j for j, name in enumerate(names) if name != "Intercept"]
@@ -68,7 +70,7 @@ def variance_inflation(design: np.ndarray, names: list[str]) -> dict:
     return {names[j]: float(v) for j, v in zip(keep, vif)}
 
 
-def model_diagnostics(result, outcome_range=None) -> dict:
+def model_diagnostics(result, outcome_range=None) -> dict[str, Any]:
     """Diagnostics of a fitted ModerationResult (JSON-ready except the private arrays)."""
     resid = result.response - result.design @ result.params
     infl = influence(result.design, resid, result.case_ids)
@@ -113,7 +115,7 @@ def binomial_irls(design: np.ndarray, adopted: np.ndarray, total: np.ndarray, it
     return beta, np.sqrt(np.diag(cov)), pearson / (design.shape[0] - design.shape[1])
 
 
-def binomial_check(participants, h1, alpha: float) -> dict | None:
+def binomial_check(participants, h1, alpha: float) -> dict[str, Any] | None:
     """Adopted-out-of-k binomial GLM of H1 (HC0 SEs, z tests), with whether its interaction
     agrees with the OLS one in sign and test decision."""
     if not {"n_adopted", "n_suggestions"} <= set(participants.columns):

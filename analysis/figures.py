@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -42,8 +43,8 @@ STYLE = {"svg.fonttype": "none", "pdf.fonttype": 42, "font.size": 9, "axes.spine
 class FigureLabels:
     """What the axes say: construct names (codebook meanings) and scale ranges per column."""
 
-    meanings: dict = field(default_factory=dict)
-    scales: dict = field(default_factory=dict)
+    meanings: dict[str, Any] = field(default_factory=dict)
+    scales: dict[str, Any] = field(default_factory=dict)
     simulated: bool = False
 
     def axis(self, column: str) -> str:

@@ -16,6 +16,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,14 +75,14 @@ class StudyData:
     path: str
     sha256: str
     n_rows: int
-    exclusions: dict = field(default_factory=dict)
-    categorical: frozenset = frozenset()
-    scales: dict = field(default_factory=dict)  # column -> {"range": [lo, hi], "source": ...}
-    labels: dict = field(default_factory=dict)  # column -> codebook meaning (axis labels)
-    text_as_missing: dict = field(default_factory=dict)  # column -> {"cells": k, "values": [...]}
-    notes: list = field(default_factory=list)
+    exclusions: dict[str, Any] = field(default_factory=dict)
+    categorical: frozenset[str] = frozenset()
+    scales: dict[str, Any] = field(default_factory=dict)  # column -> {"range": [lo, hi], "source": ...}
+    labels: dict[str, Any] = field(default_factory=dict)  # column -> codebook meaning (axis labels)
+    text_as_missing: dict[str, Any] = field(default_factory=dict)  # column -> {"cells": k, "values": [...]}
+    notes: list[str] = field(default_factory=list)
 
-    def input_info(self) -> dict:
+    def input_info(self) -> dict[str, Any]:
         info = {"path": self.path, "sha256": self.sha256, "n_rows": self.n_rows, "scales": self.scales}
         if self.notes:
             info["notes"] = list(self.notes)
@@ -163,7 +164,7 @@ def as_text(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), "").astype(str)
 
 
-def read_codebook(data_path, codebook_path=None) -> dict:
+def read_codebook(data_path, codebook_path=None) -> dict[str, Any]:
     """The codebook entries of the data file ({column: entry}), or {} when there is none."""
     data_path = Path(data_path)
     candidate = Path(codebook_path) if codebook_path else data_path.with_name("codebook.json")
@@ -181,7 +182,7 @@ def read_codebook(data_path, codebook_path=None) -> dict:
     return {e["name"]: e for e in entries if isinstance(e, dict) and "name" in e}
 
 
-def codebook_range(entry: dict) -> tuple[float, float] | None:
+def codebook_range(entry: dict[str, Any]) -> tuple[float, float] | None:
     """A numeric column's range from its codebook entry: ``range`` or a leading 'lo–hi' in ``values``."""
     given = entry.get("range")
     if isinstance(given, (list, tuple)) and len(given) == 2:
@@ -195,7 +196,7 @@ def codebook_range(entry: dict) -> tuple[float, float] | None:
     return None
 
 
-def scale_ranges(codebook: dict, columns) -> dict:
+def scale_ranges(codebook: dict[str, Any], columns) -> dict[str, Any]:
     """Range and its source for each scale column: the codebook when it states one, else the default."""
     scales = {}
     for column in columns:
@@ -267,7 +268,7 @@ def true_mask(values: pd.Series) -> np.ndarray:
     return (values == True).to_numpy(dtype=bool)  # noqa: E712 - object column of True/False/None
 
 
-def parse_auto(table: pd.DataFrame, column: str, path) -> tuple[pd.Series, bool, dict | None]:
+def parse_auto(table: pd.DataFrame, column: str, path) -> tuple[pd.Series, bool, dict[str, Any] | None]:
     """Numeric if (nearly) every non-empty cell is a number, otherwise categorical text.
 
     Returns the parsed column, whether it is categorical, and for a numeric column with a few
@@ -386,8 +387,8 @@ def _checked_ids(table: pd.DataFrame, path: Path) -> pd.Series:
     return ids
 
 
-def _read_model_columns(table: pd.DataFrame, data: pd.DataFrame, path: Path, scales: dict,
-                        extra: tuple) -> tuple[set, dict]:
+def _read_model_columns(table: pd.DataFrame, data: pd.DataFrame, path: Path, scales: dict[str, Any],
+                        extra: tuple[str, ...]) -> tuple[set[str], dict[str, Any]]:
     """The outcomes, the moderator and the covariates into `data`: numbers on a known scale, else auto-typed.
 
     Returns the columns kept as categorical and, per column, the text cells read as missing.
@@ -421,7 +422,7 @@ def _read_counts(table: pd.DataFrame, data: pd.DataFrame, path: Path) -> None:
 
 
 def _apply_exclusions(table: pd.DataFrame, data: pd.DataFrame, path: Path,
-                      keep_failed_attention: bool) -> tuple[pd.DataFrame, dict]:
+                      keep_failed_attention: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Drop flagged (simulated, pilot) rows and, unless kept, failed attention; count what was dropped."""
     n_input = len(data)
     exclusions = {"n_input": n_input, "attention_failed": 0, "attention_unknown": 0,
@@ -441,7 +442,8 @@ def _apply_exclusions(table: pd.DataFrame, data: pd.DataFrame, path: Path,
     return data, exclusions
 
 
-def _drop_flagged(table: pd.DataFrame, data: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, dict, dict]:
+def _drop_flagged(table: pd.DataFrame, data: pd.DataFrame,
+                  path: Path) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Simulated and pilot rows mixed with real ones are left out, and counted.
 
     A file of only simulated (or only pilot) participants is analysed as it is: that is a

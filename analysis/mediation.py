@@ -15,6 +15,7 @@ are PROCESS's 16th/50th/84th percentiles of the analysed cases (the two values o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,7 +47,7 @@ class PathFit:
     def index(self, name: str) -> int:
         return self.names.index(name)
 
-    def to_dict(self, alpha: float) -> dict:
+    def to_dict(self, alpha: float) -> dict[str, Any]:
         se = np.sqrt(np.diag(self.cov))
         tests = t_test(self.params, se, self.df_resid, alpha)
         coefficients = {
@@ -93,13 +94,13 @@ class MediationResult:
     alpha: float
     m_path: PathFit
     y_path: PathFit
-    w_values: list
-    v_values: list
+    w_values: list[float]
+    v_values: list[float]
     n_missing: int
     covariates: list[str]
-    bootstrap: dict | None = None
+    bootstrap: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
-    level_codes: dict = field(default_factory=dict)  # two-level text moderator -> {level: 0/1}
+    level_codes: dict[str, Any] = field(default_factory=dict)  # two-level text moderator -> {level: 0/1}
 
     @property
     def n(self) -> int:
@@ -144,7 +145,7 @@ class MediationResult:
             return a1 * b3
         return a3 * b3
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         effects = self.indirect_effects(self.m_path.params, self.y_path.params)[0]
         index = float(self.index(self.m_path.params, self.y_path.params)[0])
         boot = self.bootstrap or {}
@@ -267,7 +268,7 @@ def fit_conditional_process(
 
 
 def bootstrap_conditional_process(result: MediationResult, n_boot: int = 5000, seed=None,
-                                  progress: bool = False) -> dict:
+                                  progress: bool = False) -> dict[str, Any]:
     """Percentile bootstrap of the conditional indirect effects and the index (both paths on the
     same resamples); stores the summary on the result."""
     a_draws, b_draws = bootstrap_joint(

@@ -10,6 +10,7 @@ through exactly the code path used for the study.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,22 +59,22 @@ class ModerationResult:
     model_f: float
     model_df: tuple[int, int]
     model_p: float
-    interaction: dict
-    conditional_effects: list[dict]
-    johnson_neyman: dict | None
+    interaction: dict[str, Any]
+    conditional_effects: list[dict[str, Any]]
+    johnson_neyman: dict[str, Any] | None
     n_missing: int
     focal_values: np.ndarray
     moderator_values: np.ndarray  # original units (labels if categorical)
     moderator_levels: list[str] | None  # categorical moderator levels, reference first
-    centers: dict  # centring constants for focal / moderator columns
+    centers: dict[str, Any]  # centring constants for focal / moderator columns
     covariate_means: np.ndarray
-    bootstrap: dict | None = None
+    bootstrap: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     coding: str = "indicator"
     coding_matrix: np.ndarray | None = None  # levels x (levels - 1), categorical moderator only
-    slope_contrasts: list | None = None
+    slope_contrasts: list[dict[str, Any]] | None = None
     case_ids: np.ndarray | None = None
-    diagnostics: dict | None = None
+    diagnostics: dict[str, Any] | None = None
 
     @property
     def n(self) -> int:
@@ -86,7 +87,7 @@ class ModerationResult:
     def index_of(self, role: str) -> list[int]:
         return [i for i, c in enumerate(self.columns) if c.role == role]
 
-    def coefficient_table(self) -> dict:
+    def coefficient_table(self) -> dict[str, Any]:
         se = np.sqrt(np.diag(self.cov))
         tests = t_test(self.params, se, self.df_resid, self.alpha)
         table = {}
@@ -131,7 +132,7 @@ class ModerationResult:
         se = np.sqrt(np.einsum("ij,jk,ik->i", design, self.cov, design))
         return fitted, se
 
-    def effect_sizes(self) -> dict:
+    def effect_sizes(self) -> dict[str, Any]:
         """Delta R^2 and Cohen's f^2 of the interaction, and standardised simple slopes.
 
         f^2 = (R^2_full - R^2_reduced) / (1 - R^2_full). The simple slope at each probe value is
@@ -149,7 +150,7 @@ class ModerationResult:
                 "standardization": "b / SD(Y) (focal predictor is 0/1)" if binary else "b * SD(X) / SD(Y)",
                 "standardized_slopes": slopes}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The MODEL object of the JSON output (numbers may still be numpy / NaN)."""
         result = {
             "outcome": self.outcome,
@@ -283,7 +284,7 @@ def holm_adjust(p_values) -> np.ndarray:
     return adjusted
 
 
-def slope_contrasts(result: ModerationResult) -> list[dict]:
+def slope_contrasts(result: ModerationResult) -> list[dict[str, Any]]:
     """Every pairwise difference of the focal slope between moderator levels, Holm-adjusted."""
     levels = result.moderator_levels
     rows = result.moderator_row(levels)
@@ -303,7 +304,7 @@ def slope_contrasts(result: ModerationResult) -> list[dict]:
     return out
 
 
-def johnson_neyman_table(result: ModerationResult, points: int = JN_TABLE_POINTS) -> list[dict]:
+def johnson_neyman_table(result: ModerationResult, points: int = JN_TABLE_POINTS) -> list[dict[str, Any]]:
     """Conditional effect at evenly spaced moderator values over the observed range, with the
     Johnson–Neyman points added in order (as PROCESS prints it)."""
     observed = np.asarray(result.moderator_values, dtype=float)
@@ -335,7 +336,8 @@ def _check_moderation_options(center: str, coding: str, probe: str) -> None:
         raise ValueError(f"probe must be one of {PROBE_CHOICES}, not {probe!r}")
 
 
-def _add_covariates(data: pd.DataFrame, covariates: list[str], columns: list, blocks: list) -> list[str]:
+def _add_covariates(data: pd.DataFrame, covariates: list[str], columns: list[Column],
+                    blocks: list[np.ndarray]) -> list[str]:
     """Append each covariate's design columns (dummies for a text covariate); returns the covariates used."""
     for name in covariates:
         if is_categorical(data[name]):
@@ -510,7 +512,7 @@ def probe_points(result: ModerationResult, probe: str, at) -> list[tuple[object,
     return [(float(v), label) for v, label in zip(process_percentiles(values), PERCENTILE_LABELS)]
 
 
-def conditional_effects(result: ModerationResult, probe: str = "percentiles", at=None) -> list[dict]:
+def conditional_effects(result: ModerationResult, probe: str = "percentiles", at=None) -> list[dict[str, Any]]:
     """Effect of the focal predictor at each probe value of the moderator, with t test and CI."""
     points = probe_points(result, probe, at)
     effects, ses = result.effect_at([w for w, _ in points])

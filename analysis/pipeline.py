@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,7 @@ class AnalysisOptions:
     h2_moderator: str = "closeness"
     coding: str = "indicator"
 
-    def model_options(self) -> dict:
+    def model_options(self) -> dict[str, Any]:
         return {"cov_type": self.cov_type, "center": self.center, "covariates": self.covariates,
                 "probe": self.probe, "at": self.at, "alpha": self.alpha, "coding": self.coding}
 
@@ -53,7 +54,7 @@ class Analysis:
     h2: ModerationResult
     options: AnalysisOptions
 
-    def results(self) -> dict:
+    def results(self) -> dict[str, Any]:
         """The JSON document: input, exclusions and both models (JSON-safe numbers)."""
         exclusions = dict(self.study.exclusions)
         exclusions["missing"] = {"h1": self.h1.n_missing, "h2": self.h2.n_missing}
@@ -101,7 +102,7 @@ def analyse(path, options: AnalysisOptions | None = None) -> Analysis:
     return Analysis(study=study, h1=h1, h2=h2, options=options)
 
 
-def left_out(exclusions: dict) -> str:
+def left_out(exclusions: dict[str, Any]) -> str:
     """What was set aside before fitting, for an error message: a failed fit must not hide it."""
     parts = []
     for flag in ("simulated", "pilot"):
@@ -118,7 +119,7 @@ def left_out(exclusions: dict) -> str:
 
 def mediate(path, model: int, *, w: str = "holism", v: str = "closeness", covariates=(), cov_type: str = "HC3",
             n_boot: int = 5000, seed=None, alpha: float = 0.05, keep_failed_attention: bool = False,
-            codebook=None, progress: bool = False) -> dict:
+            codebook=None, progress: bool = False) -> dict[str, Any]:
     """Read the participants file and fit (and bootstrap) PROCESS model 7, 14 or 21 as JSON-safe data."""
     from analysis.mediation import MODERATED_PATHS, bootstrap_conditional_process, fit_conditional_process
 
@@ -141,7 +142,7 @@ def mediate(path, model: int, *, w: str = "holism", v: str = "closeness", covari
     return to_jsonable({**document, "input": study.input_info(), "exclusions": exclusions})
 
 
-def robustness_checks(analysis: Analysis, suggestions_path=None) -> dict:
+def robustness_checks(analysis: Analysis, suggestions_path=None) -> dict[str, Any]:
     """Suggestion-level logistic and binomial adopted-out-of-k models for H1."""
     from analysis.robustness import adoption_binomial, suggestion_logit  # statsmodels loads slowly
 

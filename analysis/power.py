@@ -16,6 +16,7 @@ classical F test (lambda = f^2 n) is printed alongside as an analytic reference.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -73,7 +74,7 @@ def analytic_power(f2: float, n: int, alpha: float = 0.05, predictors: int = 3) 
 
 def simulate_power(hypothesis: str = "h1", f2: float = 0.02, n_values=(100, 200, 400, 800),
                    n_sims: int = 1000, seed=None, alpha: float = 0.05, cov_type: str = "HC3",
-                   progress: bool = False) -> list[dict]:
+                   progress: bool = False) -> list[dict[str, Any]]:
     """Share of simulated studies in which the interaction is significant, for each N."""
     cov_type = normalize_cov_type(cov_type)
     if not (np.isfinite(f2) and f2 >= 0.0):
@@ -100,7 +101,7 @@ def simulate_power(hypothesis: str = "h1", f2: float = 0.02, n_values=(100, 200,
     return rows
 
 
-def power_table(rows: list[dict], f2: float, n_sims: int, cov_type: str, alpha: float) -> str:
+def power_table(rows: list[dict[str, Any]], f2: float, n_sims: int, cov_type: str, alpha: float) -> str:
     lines = [f"Power of the interaction test by simulation (f2 = {f2:g}, {n_sims} simulations, "
              f"{cov_type} SEs, alpha = {alpha:g})"]
     for hypothesis in dict.fromkeys(r["hypothesis"] for r in rows):

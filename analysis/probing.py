@@ -7,6 +7,8 @@ theta(w)^2 = t_crit^2 var(theta), a quadratic in w solved in closed form below.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import stats
 
@@ -37,7 +39,7 @@ def mean_sd_values(values) -> list[tuple[float, str]]:
     return probes
 
 
-def t_test(estimate, se, df, alpha=0.05) -> dict:
+def t_test(estimate, se, df, alpha=0.05) -> dict[str, Any]:
     """Two-sided t test and confidence interval for one estimate."""
     with np.errstate(divide="ignore", invalid="ignore"):
         t_value = estimate / se
@@ -73,7 +75,7 @@ def johnson_neyman(
     observed,
     shift: float = 0.0,
     alpha: float = 0.05,
-) -> dict:
+) -> dict[str, Any]:
     """Johnson–Neyman points and regions over the observed moderator range.
 
     ``b1``, ``b3`` and their covariance refer to the moderator as entered in the model

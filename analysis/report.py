@@ -12,6 +12,7 @@ import json
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,10 +40,13 @@ class Figure:
     caption: str
 
 
+Item = Table | Figure | str  # a section's content: a table, a figure or a paragraph
+
+
 @dataclass
 class Section:
     title: str
-    items: list = field(default_factory=list)  # Table, Figure or str (a paragraph)
+    items: list[Item] = field(default_factory=list)
 
 
 def number(value, digits: int = 4) -> str:
@@ -64,7 +68,7 @@ def ci_label(alpha) -> str:
     return f"{100 * (1 - alpha):g} % CI"
 
 
-def model_items(model: dict, alpha: float = 0.05) -> list:
+def model_items(model: dict[str, Any], alpha: float = 0.05) -> list[Item]:
     """PROCESS-style blocks for one model: summary, coefficients, interaction, probing."""
     conditional = model["conditional_effects"]
     level = ci_label(alpha)
@@ -159,7 +163,7 @@ def model_items(model: dict, alpha: float = 0.05) -> list:
     return items
 
 
-def diagnostics_items(diag: dict) -> list:
+def diagnostics_items(diag: dict[str, Any]) -> list[Item]:
     """Heteroskedasticity, influence, VIF and the bounded-outcome caveat of one model."""
     het, infl = diag["heteroskedasticity"], diag["influence"]
     items = [Table("Diagnostics", ["check", "value", "note"], [
@@ -190,13 +194,13 @@ def diagnostics_items(diag: dict) -> list:
     return items
 
 
-def flagged_text(counts: dict) -> str:
+def flagged_text(counts: dict[str, Any]) -> str:
     if counts["excluded"]:
         return f"{counts['rows']} (excluded: mixed with real participants)"
     return f"{counts['rows']} (kept: every row is flagged, e.g. a simulated pipeline check)"
 
 
-def exclusions_items(results: dict) -> list:
+def exclusions_items(results: dict[str, Any]) -> list[Item]:
     inp, exc = results["input"], results["exclusions"]
     rows = [
         ["rows in file", str(exc["n_input"])],
@@ -228,7 +232,7 @@ def descriptives_table(data) -> Table:
     return Table("Descriptives by condition: mean (SD)", ["condition", "n", *columns], rows)
 
 
-def robustness_items(robustness: dict) -> list:
+def robustness_items(robustness: dict[str, Any]) -> list[Item]:
     items = []
     for key, title in (("suggestion_logit", "Suggestion-level logistic model"),
                        ("adoption_binomial", "Binomial model of adopted out of k")):
@@ -249,7 +253,7 @@ def robustness_items(robustness: dict) -> list:
     return items
 
 
-def terminal_sections(results: dict, alpha: float = 0.05) -> list[Section]:
+def terminal_sections(results: dict[str, Any], alpha: float = 0.05) -> list[Section]:
     sections = [Section("Data", exclusions_items(results))]
     for key in ("h1", "h2"):
         sections.append(Section(HYPOTHESES[key], model_items(results[key], alpha)))
@@ -351,7 +355,7 @@ SIMULATED_BANNER = ("SIMULATED DATA: the analysed participants are simulated (a 
 VERSIONED_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib")
 
 
-def provenance(command: str | None) -> dict:
+def provenance(command: str | None) -> dict[str, Any]:
     """Software versions, the UTC time and the command that produced a report."""
     import datetime
     import platform
@@ -373,7 +377,7 @@ def analysed_rows_simulated(study) -> bool:
     return bool(flagged.get("rows")) and not flagged.get("excluded")
 
 
-def suggestion_level_section(analysis: Analysis, suggestions_path) -> tuple[Section | None, dict | None]:
+def suggestion_level_section(analysis: Analysis, suggestions_path) -> tuple[Section | None, dict[str, Any] | None]:
     """The suggestion-level models when a suggestions file is at hand."""
     from analysis.load import read_suggestions
     from analysis.suggestions import fit_suggestion_models
@@ -389,7 +393,7 @@ def suggestion_level_section(analysis: Analysis, suggestions_path) -> tuple[Sect
     return Section("Suggestion-level models of adoption (H1)", suggestion_model_items(document)), document
 
 
-def conditional_process_items(analysis: Analysis) -> tuple[list, dict | None]:
+def conditional_process_items(analysis: Analysis) -> tuple[list[Item], dict[str, Any] | None]:
     """Model 21 with H1's and H2's moderators, bootstrapped when --bootstrap is given."""
     from analysis.mediation import bootstrap_conditional_process, fit_conditional_process
 
@@ -417,7 +421,7 @@ def conditional_process_items(analysis: Analysis) -> tuple[list, dict | None]:
     return items, document
 
 
-def write_report(analysis: Analysis, out_dir, suggestions_path=None, command: str | None = None) -> dict:
+def write_report(analysis: Analysis, out_dir, suggestions_path=None, command: str | None = None) -> dict[str, Any]:
     """Write report.html, report.md, the figures (PNG, SVG, PDF) and results.json into ``out_dir``."""
     from analysis.interpretation import h1_statement, h2_statement
 
@@ -468,7 +472,7 @@ def write_report(analysis: Analysis, out_dir, suggestions_path=None, command: st
     return {**paths, **written}
 
 
-def mediation_sections(document: dict) -> list[Section]:
+def mediation_sections(document: dict[str, Any]) -> list[Section]:
     """PROCESS-style tables for a conditional process model (``python -m analysis mediate``)."""
     level = f"{100 * document['ci_level']:g} % CI"
     names = document["variables"]
@@ -516,7 +520,7 @@ SUGGESTION_MODELS = (("cluster_logit", "Logistic regression, SEs clustered by pa
                      ("mixed_logit", "Mixed logistic regression, participant random intercept"))
 
 
-def suggestion_model_items(document: dict) -> list:
+def suggestion_model_items(document: dict[str, Any]) -> list[Item]:
     """Tables of the suggestion-level models (``python -m analysis suggestions`` and the report)."""
     if "skipped" in document:
         return [f"Suggestion-level models: skipped - {document['skipped']}."]
@@ -546,5 +550,5 @@ def suggestion_model_items(document: dict) -> list:
     return items
 
 
-def suggestion_sections(document: dict) -> list[Section]:
+def suggestion_sections(document: dict[str, Any]) -> list[Section]:
     return [Section("Suggestion-level models of adoption", suggestion_model_items(document))]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,7 @@ CLOSENESS = "suggester_closeness"
 
 
 def suggestion_frame(participants: pd.DataFrame, suggestions: pd.DataFrame, moderator: str,
-                     closeness: str = "auto") -> tuple[pd.DataFrame, list[str], dict]:
+                     closeness: str = "auto") -> tuple[pd.DataFrame, list[str], dict[str, Any]]:
     """Suggestions of analysed participants with the participant's condition and moderator, and
     the per-suggester closeness when the export has it. Returns data, predictors and counts."""
     ios = [c for c in participants.columns if c.startswith("ios_")]
@@ -66,7 +67,7 @@ def suggestion_design(data: pd.DataFrame, moderator: str, extra: list[str]) -> p
     return design
 
 
-def cluster_logit(y, design: pd.DataFrame, groups, alpha: float) -> dict:
+def cluster_logit(y, design: pd.DataFrame, groups, alpha: float) -> dict[str, Any]:
     """Logistic regression, sandwich SEs clustered by participant (statsmodels' small-sample
     factor G/(G-1) * (N-1)/(N-K), as Stata and R's sandwich::vcovCL with type HC1)."""
     model = sm.GLM(y, design, family=sm.families.Binomial())
@@ -78,7 +79,7 @@ def cluster_logit(y, design: pd.DataFrame, groups, alpha: float) -> dict:
             "log_likelihood": float(fit.llf), "notes": sorted({str(w.message).splitlines()[0] for w in caught})}
 
 
-def gee_logit(y, design: pd.DataFrame, groups, alpha: float, structure: str = "exchangeable") -> dict:
+def gee_logit(y, design: pd.DataFrame, groups, alpha: float, structure: str = "exchangeable") -> dict[str, Any]:
     """GEE with logit link and the given working correlation; robust (sandwich) SEs."""
     cov_struct = sm.cov_struct.Exchangeable() if structure == "exchangeable" else sm.cov_struct.Independence()
     model = sm.GEE(y, design, groups=groups, family=sm.families.Binomial(), cov_struct=cov_struct)
@@ -136,7 +137,7 @@ def hessian_from_gradient(gradient, x, step=1e-5) -> np.ndarray:
     return (hess + hess.T) / 2.0
 
 
-def mixed_logit(y, design: pd.DataFrame, groups, alpha: float, start=None) -> dict:
+def mixed_logit(y, design: pd.DataFrame, groups, alpha: float, start=None) -> dict[str, Any]:
     """Random-intercept logistic regression by maximum likelihood (Gauss–Hermite quadrature)."""
     x = design.to_numpy(dtype=float)
     codes = np.asarray(groups)
@@ -185,7 +186,7 @@ def mixed_logit(y, design: pd.DataFrame, groups, alpha: float, start=None) -> di
 
 
 def fit_suggestion_models(participants: pd.DataFrame, suggestions: pd.DataFrame, *, moderator: str = "holism",
-                          closeness: str = "auto", alpha: float = 0.05) -> dict:
+                          closeness: str = "auto", alpha: float = 0.05) -> dict[str, Any]:
     """The three suggestion-level models, on the same suggestions."""
     data, extra, counts = suggestion_frame(participants, suggestions, moderator, closeness)
     formula = f"adopted ~ public * {moderator}" + "".join(f" + {c}" for c in extra)
@@ -211,7 +212,7 @@ def fit_suggestion_models(participants: pd.DataFrame, suggestions: pd.DataFrame,
 
 
 def analyse_suggestions(data_dir, *, moderator: str = "holism", closeness: str = "auto", alpha: float = 0.05,
-                        keep_failed_attention: bool = False) -> dict:
+                        keep_failed_attention: bool = False) -> dict[str, Any]:
     """Read participants.csv and suggestions.csv of an export directory and fit the models."""
     directory = Path(data_dir)
     if not directory.is_dir():
