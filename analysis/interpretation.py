@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def _fmt(value, digits=3) -> str:
+def _fmt(value: float | None, digits: int = 3) -> str:
     return "NA" if value is None else f"{value:.{digits}f}"
 
 
@@ -32,10 +32,10 @@ def zero_crossing(model: dict[str, Any]) -> float | None:
     table = model["johnson_neyman"]["table"] if model.get("johnson_neyman") else []
     for left, right in zip(table[:-1], table[1:]):
         if left["effect"] == 0.0:
-            return left["w"]
+            return float(left["w"])
         if left["effect"] * right["effect"] < 0:
             t = left["effect"] / (left["effect"] - right["effect"])
-            return left["w"] + t * (right["w"] - left["w"])
+            return float(left["w"] + t * (right["w"] - left["w"]))
     return None
 
 

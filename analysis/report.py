@@ -12,12 +12,16 @@ import json
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from analysis.figures import FigureLabels, floodlight_plot, interaction_plot
 from analysis.pipeline import Analysis, robustness_checks, to_jsonable
+
+if TYPE_CHECKING:
+    from analysis.load import StudyData
 
 HYPOTHESES = {
     "h1": "H1 - thinking style x visibility -> conformity",
@@ -49,7 +53,7 @@ class Section:
     items: list[Item] = field(default_factory=list)
 
 
-def number(value, digits: int = 4) -> str:
+def number(value: Any, digits: int = 4) -> str:
     if value is None:
         return "NA"
     if isinstance(value, str):
@@ -57,13 +61,13 @@ def number(value, digits: int = 4) -> str:
     return f"{value:.{digits}f}"
 
 
-def p_value(value) -> str:
+def p_value(value: float | None) -> str:
     if value is None:
         return "NA"
     return "<.0001" if value < 0.0001 else f"{value:.4f}"
 
 
-def ci_label(alpha) -> str:
+def ci_label(alpha: float) -> str:
     """'95 % CI' for alpha = .05: every interval names its level."""
     return f"{100 * (1 - alpha):g} % CI"
 
@@ -72,7 +76,7 @@ def model_items(model: dict[str, Any], alpha: float = 0.05) -> list[Item]:
     """PROCESS-style blocks for one model: summary, coefficients, interaction, probing."""
     conditional = model["conditional_effects"]
     level = ci_label(alpha)
-    items = [
+    items: list[Item] = [
         f"Outcome: {model['outcome']}; focal predictor (X): {model['focal']}; moderator (W): "
         f"{model['moderator']}. Model: {model['formula']}. N = {model['n']} "
         f"({model['n_missing']} dropped for missing values). Standard errors: {model['cov_type']}; "
@@ -166,7 +170,7 @@ def model_items(model: dict[str, Any], alpha: float = 0.05) -> list[Item]:
 def diagnostics_items(diag: dict[str, Any]) -> list[Item]:
     """Heteroskedasticity, influence, VIF and the bounded-outcome caveat of one model."""
     het, infl = diag["heteroskedasticity"], diag["influence"]
-    items = [Table("Diagnostics", ["check", "value", "note"], [
+    items: list[Item] = [Table("Diagnostics", ["check", "value", "note"], [
         [het["test"], f"LM = {number(het['lm'], 3)}, df = {het['df']}, p = {p_value(het['p'])}",
          "small p: heteroskedastic residuals (HC3 SEs remain valid)"],
         ["max leverage", number(infl["max_leverage"], 4),
@@ -218,7 +222,7 @@ def exclusions_items(results: dict[str, Any]) -> list[Item]:
             Table("Exclusions", ["", "n"], rows)]
 
 
-def descriptives_table(data) -> Table:
+def descriptives_table(data: pd.DataFrame) -> Table:
     """Mean (SD) of the study variables by condition."""
     columns = [c for c in DESCRIBED if c in data.columns and data[c].dtype.kind == "f"]
     rows = []
@@ -233,7 +237,7 @@ def descriptives_table(data) -> Table:
 
 
 def robustness_items(robustness: dict[str, Any]) -> list[Item]:
-    items = []
+    items: list[Item] = []
     for key, title in (("suggestion_logit", "Suggestion-level logistic model"),
                        ("adoption_binomial", "Binomial model of adopted out of k")):
         model = robustness[key]
@@ -288,7 +292,7 @@ def render_text(sections: list[Section]) -> str:
     return "\n".join(lines)
 
 
-def markdown_cell(value) -> str:
+def markdown_cell(value: Any) -> str:
     return str(value).replace("|", "\\|")
 
 
@@ -372,12 +376,13 @@ def provenance(command: str | None) -> dict[str, Any]:
             "command": command or " ".join(["python -m analysis", *sys.argv[1:]]), "versions": versions}
 
 
-def analysed_rows_simulated(study) -> bool:
+def analysed_rows_simulated(study: StudyData) -> bool:
     flagged = study.exclusions.get("simulated", {})
     return bool(flagged.get("rows")) and not flagged.get("excluded")
 
 
-def suggestion_level_section(analysis: Analysis, suggestions_path) -> tuple[Section | None, dict[str, Any] | None]:
+def suggestion_level_section(analysis: Analysis,
+                             suggestions_path: str | Path | None) -> tuple[Section | None, dict[str, Any] | None]:
     """The suggestion-level models when a suggestions file is at hand."""
     from analysis.load import read_suggestions
     from analysis.suggestions import fit_suggestion_models
@@ -408,7 +413,7 @@ def conditional_process_items(analysis: Analysis) -> tuple[list[Item], dict[str,
     except (ValueError, KeyError, np.linalg.LinAlgError) as exc:
         return [f"The conditional process model could not be fitted: {exc}"], None
     document = to_jsonable(result.to_dict())
-    items = []
+    items: list[Item] = []
     for section in mediation_sections(document):
         items += [f"{section.title}:"] + section.items if section.title.startswith("Outcome") else section.items
     if options.bootstrap > 0:
@@ -421,7 +426,8 @@ def conditional_process_items(analysis: Analysis) -> tuple[list[Item], dict[str,
     return items, document
 
 
-def write_report(analysis: Analysis, out_dir, suggestions_path=None, command: str | None = None) -> dict[str, Any]:
+def write_report(analysis: Analysis, out_dir: str | Path, suggestions_path: str | Path | None = None,
+                 command: str | None = None) -> dict[str, Any]:
     """Write report.html, report.md, the figures (PNG, SVG, PDF) and results.json into ``out_dir``."""
     from analysis.interpretation import h1_statement, h2_statement
 
@@ -433,7 +439,7 @@ def write_report(analysis: Analysis, out_dir, suggestions_path=None, command: st
     results["provenance"] = made
     study = analysis.study
     simulated = analysed_rows_simulated(study)
-    about = [f"Created {made['created_utc']} by: {made['command']}",
+    about: list[Item] = [f"Created {made['created_utc']} by: {made['command']}",
              "Software: " + ", ".join(f"{k} {v}" for k, v in made["versions"].items()) + "."]
     if simulated:
         about.insert(0, SIMULATED_BANNER)
@@ -493,7 +499,7 @@ def mediation_sections(document: dict[str, Any]) -> list[Section]:
     boot = document.get("bootstrap")
     boot_note = (f"Percentile bootstrap, {boot['n_boot']} resamples, seed {boot['seed']}, {level}."
                  if boot else "No bootstrap (--boot 0): no intervals for the indirect effects.")
-    items = [Table(f"Direct effect of {names['x']} on {names['y']} (LLCI/ULCI: {level})",
+    items: list[Item] = [Table(f"Direct effect of {names['x']} on {names['y']} (LLCI/ULCI: {level})",
                    ["effect", "se", "t", "p", "LLCI", "ULCI"],
                    [[number(direct["b"]), number(direct["se"]), number(direct["t"]), p_value(direct["p"]),
                      number(direct["llci"]), number(direct["ulci"])]]),
@@ -525,7 +531,8 @@ def suggestion_model_items(document: dict[str, Any]) -> list[Item]:
     if "skipped" in document:
         return [f"Suggestion-level models: skipped - {document['skipped']}."]
     level = f"{100 * (1 - document['alpha']):g} % CI"
-    items = [f"{document['formula']}: {document['n']} suggestions from {document['n_participants']} participants "
+    items: list[Item] = [
+             f"{document['formula']}: {document['n']} suggestions from {document['n_participants']} participants "
              f"({document['n_not_analysed']} suggestions of participants not analysed, {document['n_missing']} "
              "with a missing value left out). Coefficients are log-odds; z tests."]
     if document.get("closeness_note"):

@@ -36,7 +36,7 @@ def interaction_design(data: pd.DataFrame, focal: str, moderator: str) -> pd.Dat
     return pd.DataFrame(design, index=data.index)
 
 
-def glm_table(fit, alpha: float) -> dict[str, Any]:
+def glm_table(fit: Any, alpha: float) -> dict[str, Any]:  # a statsmodels results object (no stubs)
     """Coefficients of a fitted GLM as b, SE, z, p, CI and odds ratio."""
     z_crit = stats.norm.ppf(1.0 - alpha / 2.0)
     table = {}
@@ -48,7 +48,7 @@ def glm_table(fit, alpha: float) -> dict[str, Any]:
     return table
 
 
-def fit_glm_quietly(model, **fit_options):
+def fit_glm_quietly(model: Any, **fit_options: Any) -> tuple[Any, list[str]]:
     """Fit, turning convergence or separation warnings into notes rather than failures."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -98,7 +98,7 @@ def adoption_counts(participants: pd.DataFrame, suggestions: pd.DataFrame | None
 def adoption_binomial(participants: pd.DataFrame, suggestions: pd.DataFrame | None = None, *,
                       moderator: str = "holism", alpha: float = 0.05) -> dict[str, Any]:
     """Binomial GLM of adopted-out-of-k per participant: ``adopted/k ~ public * moderator``."""
-    base = {"model": "binomial (adopted out of k), HC0 sandwich SEs", "outcome": "adopted / k",
+    base: dict[str, Any] = {"model": "binomial (adopted out of k), HC0 sandwich SEs", "outcome": "adopted / k",
             "formula": f"cbind(adopted, k - adopted) ~ public * {moderator}"}
     try:
         counts = adoption_counts(participants, suggestions)
