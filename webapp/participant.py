@@ -123,7 +123,9 @@ def forget(study: Study) -> None:
 def is_simulation() -> bool:
     """Simulated participants identify themselves with the instance's simulation key."""
     key = current_app.config.get("SIMULATION_KEY")
-    return bool(key) and secrets.compare_digest(request.headers.get("X-Simulation-Key", ""), key)
+    if not key:
+        return False
+    return secrets.compare_digest(request.headers.get("X-Simulation-Key", ""), key)
 
 
 def url_of_step(slug: str, name: str) -> str:
@@ -293,10 +295,12 @@ def consent(slug: str):
         return render_template("participant/duplicate.html", study=study, definition=shown_definition(study),
                                outcome=outcome_of(study, "duplicate")), 409
     db.session.commit()
-    remember(study, entry_result.participant)
+    entered = entry_result.participant
+    assert entered is not None  # every outcome but full, closed and duplicate has its participant
+    remember(study, entered)
     session.get("recruit", {}).pop(slug, None)  # bound to the participant now; nothing left to carry
     session.modified = True
-    return see_other(step_url(entry_result.participant))
+    return see_other(step_url(entered))
 
 
 def outcome_of(study: Study, name: str):
@@ -462,7 +466,7 @@ def review_page(study, participant, step):
             return proceed(participant)
         error = None
         attribute, _colon, level = (form.suggestion.data or "").partition(":")
-        target_design = Design.from_json(target.initial_design_json)
+        target_design = journey.stored_design(target.initial_design_json)
         comment = (form.comment.data or "").strip()
         if attribute not in plan.attributes or attribute not in catalogue:
             error = _("Please choose one of the suggested changes from the list.")
@@ -478,9 +482,9 @@ def review_page(study, participant, step):
                                target_design=target_design, catalogue=catalogue, plan=plan, error=error)
         journey.submit_review(participant, target, attribute, level, comment)
         return proceed(participant)
-    target_design = Design.from_json(target.initial_design_json) if target else None
+    shown_design = journey.stored_design(target.initial_design_json) if target else None
     return render_step(step.template_name, participant, form=form, target=target,
-                       target_design=target_design, catalogue=catalogue, plan=plan, error=None)
+                       target_design=shown_design, catalogue=catalogue, plan=plan, error=None)
 
 
 def suggestions_page(study, participant, step):
