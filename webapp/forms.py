@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from babel.numbers import get_currency_precision
 from flask_babel import format_currency
 from flask_babel import gettext as _
@@ -46,6 +48,8 @@ def likert_form(block, extra: dict | None = None) -> type[FlaskForm]:
 
 class FiniteDecimalField(DecimalField):
     """A DecimalField that refuses NaN, sNaN and infinities (which cannot be compared with a range)."""
+
+    data: Decimal | None
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)

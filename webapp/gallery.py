@@ -8,10 +8,9 @@ from sqlalchemy.orm import selectinload
 
 from .access import viewer_for
 from .database import writes
-from .domain.design import Design
 from .domain.visibility import suggestions_visible_to
 from .extensions import db
-from .journey import pseudonym, record
+from .journey import pseudonym, record, stored_design
 from .models import Participant
 from .participant import get_study, session_participant
 from .previews import preview_url
@@ -45,7 +44,7 @@ def index(slug: str):
     for owner in posted:
         if not suggestions_visible_to(viewer, owner.id, owner.study_id, owner.visibility):
             continue
-        design = Design.from_json(owner.initial_design_json)
+        design = stored_design(owner.initial_design_json)
         entries.append({
             "label": ("Your design" if me is not None and owner.id == me.id
                       else f"Shopper {pseudonym(study.slug, 'gallery', str(owner.id))[:4].upper()}"),

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
@@ -128,7 +130,7 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
     if pilot_cell is not None:
         if pilot_cell not in targets:
             return Entry(None, "closed")
-        cell = pilot_cell
+        cell: str | None = pilot_cell
     else:
         cell = choose_cell(targets, occupied_counts(study, simulated),
                            random.Random(f"{definition.seed}:assign:{entered_so_far}"))
@@ -180,8 +182,15 @@ def finish(participant: Participant, now: datetime) -> None:
 
 
 # ---------------------------------------------------------------- designing
+def stored_design(text: str | None) -> Design:
+    """A design saved on a participant; the steps that read one come after it was saved."""
+    if text is None:
+        raise TypeError("no design saved yet")
+    return Design.from_json(text)
+
+
 def current_design(participant: Participant) -> Design:
-    return Design.from_json(participant.design_json)
+    return stored_design(participant.design_json)
 
 
 def remember_design(design: Design, owner: Participant) -> str:
@@ -218,7 +227,7 @@ def assign_suggestions(participant: Participant) -> list[Suggestion]:
     definition = participant.definition
     plan = definition.suggestions
     catalogue = definition.catalogue()
-    initial = Design.from_json(participant.initial_design_json)
+    initial = stored_design(participant.initial_design_json)
     personas = {p.key: p for p in definition.personas[participant.relation]}
     peers = _usable_peer_suggestions(participant, initial) if plan.source in ("peer", "mix") else []
     peer_quota = plan.count if plan.source == "peer" else round(plan.count * plan.peer_share)
@@ -300,7 +309,7 @@ def decide(participant: Participant, suggestion: Suggestion, adopt: bool) -> Des
 
 def submit_final_design(participant: Participant) -> None:
     final = current_design(participant)
-    initial = Design.from_json(participant.initial_design_json)
+    initial = stored_design(participant.initial_design_json)
     participant.final_design_json = final.to_json()
     for suggestion in participant.suggestions:
         suggestion.final_level = final[suggestion.attribute]
@@ -323,12 +332,12 @@ def save_answers(participant: Participant, block: str, answers: dict[str, object
         numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
         participant.responses.append(Response(
             participant_id=participant.id, block=block, item_key=key,
-            value_num=float(value) if numeric else None,
+            value_num=float(value) if isinstance(value, (int, float)) and numeric else None,
             value_text=None if numeric or value is None else str(value)))
     record(participant, "answers_submitted", block=block, answers=answers)
 
 
-def score_likert_mean(participant: Participant, step, answers: dict[str, object]) -> None:
+def score_likert_mean(participant: Participant, step, answers: dict[str, Any]) -> None:
     """A Likert block: the scored mean (reverse-coded, attention items left out) and its attention items."""
     block = participant.definition.likert_block(step.name)
     items = [ScoredItem(i.key, i.reverse, i.attention) for i in block.items]
@@ -346,14 +355,16 @@ def score_attention_choices(participant: Participant, step, answers: dict[str, o
     _update_attention(participant, expected, answers)
 
 
-SCORERS = {"likert_mean": score_likert_mean, "mean": score_mean, "attention_choices": score_attention_choices}
+SCORERS: dict[str, Callable[[Participant, Any, Any], None]] = {
+    "likert_mean": score_likert_mean, "mean": score_mean, "attention_choices": score_attention_choices}
 
 
 def scorer(step):
     """The scoring a step declares (experiments.steps.Step.scoring), bound to the step; None if it has none."""
-    score = SCORERS.get(step.scoring) if step.scoring else None
-    if score is None:
+    found = SCORERS.get(step.scoring) if step.scoring else None
+    if found is None:
         return None
+    score = found
     return lambda participant, answers: score(participant, step, answers)
 
 
@@ -474,7 +485,7 @@ def peer_wait_remaining(participant: Participant) -> int:
     if plan.source == "scripted" or participant.suggestions or participant.initial_submitted_at is None:
         return 0
     wanted = plan.count if plan.source == "peer" else round(plan.count * plan.peer_share)
-    initial = Design.from_json(participant.initial_design_json)
+    initial = stored_design(participant.initial_design_json)
     if len(_usable_peer_suggestions(participant, initial)) >= wanted:
         return 0
     waited = (utcnow() - participant.initial_submitted_at).total_seconds()
