@@ -163,9 +163,18 @@ def journey(app):
 
 @pytest.fixture
 def fast_hashes(monkeypatch):
-    """Cheap argon2id parameters for tests that are not about hashing."""
+    """Cheap argon2id parameters for tests that are not about hashing (now the default, see below)."""
     from builders import use_cheap_hasher
     use_cheap_hasher(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request, monkeypatch):
+    """Every test with an app hashes passwords with argon2id at its cheapest (half a second of CPU less per
+    account and login), except the tests about the stored hash, marked `real_password_hashing`."""
+    if "make_app" in request.fixturenames and request.node.get_closest_marker("real_password_hashing") is None:
+        from builders import use_cheap_hasher
+        use_cheap_hasher(monkeypatch)
 
 
 @pytest.fixture
