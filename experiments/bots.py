@@ -224,8 +224,7 @@ class PageReader(HTMLParser):
     def _on_select(self, a: dict[str, str]) -> None:
         if self._form is not None:
             self._select = a.get("name")
-            if self._select is not None:
-                self._form.selects.setdefault(self._select, [])
+            self._form.selects.setdefault(self._select or "", [])  # an unnamed select still counts in main_form
 
     def _on_option(self, a: dict[str, str]) -> None:
         if self._select is not None and self._form is not None:
