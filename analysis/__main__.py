@@ -10,6 +10,7 @@ import argparse
 import json
 import shlex
 import sys
+from collections.abc import Sequence
 
 from analysis.bootstrap import show_progress
 from analysis.covariance import COV_TYPES
@@ -161,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def options_from(args) -> AnalysisOptions:
+def options_from(args: argparse.Namespace) -> AnalysisOptions:
     return AnalysisOptions(
         cov_type=args.cov_type, center=args.center, covariates=args.covariates, probe=args.probe,
         at=args.at, moderator=args.moderator, keep_failed_attention=args.keep_failed_attention,
@@ -171,7 +172,7 @@ def options_from(args) -> AnalysisOptions:
     )
 
 
-def run_fit(args) -> int:
+def run_fit(args: argparse.Namespace) -> int:
     analysis = analyse(args.data, options_from(args))
     results = analysis.results()
     if args.json:
@@ -183,7 +184,7 @@ def run_fit(args) -> int:
     return 0
 
 
-def run_report(args) -> int:
+def run_report(args: argparse.Namespace) -> int:
     from analysis.report import write_report
 
     analysis = analyse(args.data, options_from(args))
@@ -194,7 +195,7 @@ def run_report(args) -> int:
     return 0
 
 
-def run_mediate(args) -> int:
+def run_mediate(args: argparse.Namespace) -> int:
     from analysis.pipeline import mediate
 
     if args.boot < 0:
@@ -212,7 +213,7 @@ def run_mediate(args) -> int:
     return 0
 
 
-def run_suggestions(args) -> int:
+def run_suggestions(args: argparse.Namespace) -> int:
     from analysis.pipeline import to_jsonable
     from analysis.suggestions import analyse_suggestions
 
@@ -227,7 +228,7 @@ def run_suggestions(args) -> int:
     return 0
 
 
-def run_power(args) -> int:
+def run_power(args: argparse.Namespace) -> int:
     if args.sims < 1:
         raise ValueError("--sims must be at least 1")
     hypotheses = ("h1", "h2") if args.hypothesis == "both" else (args.hypothesis,)
@@ -243,7 +244,7 @@ def run_power(args) -> int:
     return 0
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     args = build_parser().parse_args(argv)
     args.argv = argv  # the report records the command that produced it

@@ -9,9 +9,17 @@ resamples is one matrix product with the per-case outer products: fast and exact
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from tqdm import tqdm
+
+Seed = int | np.random.SeedSequence | None  # what np.random.default_rng accepts here
+
+if TYPE_CHECKING:
+    from analysis.models import ModerationResult
 
 
 def show_progress(quiet: bool) -> bool:
@@ -26,23 +34,24 @@ def resample_counts(rng: np.random.Generator, n_resamples: int, n: int) -> np.nd
     return np.bincount((draws + offsets).ravel(), minlength=n_resamples * n).reshape(n_resamples, n)
 
 
-def _prepared(design, response):
+def _prepared(design: ArrayLike, response: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-case outer products and cross products of one regression, columns rescaled.
 
     Columns are rescaled to unit root-mean-square before the conditioning test, so a
     covariate in currency units or milliseconds does not make every resample look singular.
     """
-    design = np.asarray(design, dtype=float)
-    response = np.asarray(response, dtype=float)
-    n, p = design.shape
-    scale = np.sqrt(np.mean(design**2, axis=0))
+    x = np.asarray(design, dtype=float)
+    y = np.asarray(response, dtype=float)
+    n, p = x.shape
+    scale = np.sqrt(np.mean(x**2, axis=0))
     scale[scale == 0.0] = 1.0
-    design = design / scale
-    outer = (design[:, :, None] * design[:, None, :]).reshape(n, p * p)
-    return outer, design * response[:, None], scale
+    x = x / scale
+    outer = (x[:, :, None] * x[:, None, :]).reshape(n, p * p)
+    return outer, x * y[:, None], scale
 
 
-def bootstrap_joint(regressions, n_boot: int, seed=None, progress: bool = False,
+def bootstrap_joint(regressions: Sequence[tuple[ArrayLike, ArrayLike]], n_boot: int, seed: Seed = None,
+                    progress: bool = False,
                     label: str = "bootstrap") -> list[np.ndarray]:
     """Refit several regressions on the same case resamples (as a mediation model needs).
 
@@ -79,7 +88,8 @@ def bootstrap_joint(regressions, n_boot: int, seed=None, progress: bool = False,
     return [d / scale for d, (_, _, scale) in zip(draws, prepared)]
 
 
-def bootstrap_params(design, response, n_boot: int, seed=None, progress: bool = False,
+def bootstrap_params(design: ArrayLike, response: ArrayLike, n_boot: int, seed: Seed = None,
+                     progress: bool = False,
                      label: str = "bootstrap") -> np.ndarray:
     """Coefficients refitted on ``n_boot`` case resamples; rows of NaN for singular resamples."""
     return bootstrap_joint([(design, response)], n_boot, seed, progress, label)[0]
@@ -90,7 +100,8 @@ def percentile_interval(samples: np.ndarray, alpha: float) -> tuple[np.ndarray, 
     return low, high
 
 
-def bootstrap_moderation(result, n_boot: int = 5000, seed=None, progress: bool = False) -> dict:
+def bootstrap_moderation(result: ModerationResult, n_boot: int = 5000, seed: Seed = None,
+                         progress: bool = False) -> dict[str, Any]:
     """Bootstrap a fitted ModerationResult; returns percentile CIs and stores them on the result."""
     draws = bootstrap_params(result.design, result.response, n_boot, seed, progress,
                              label=f"bootstrap {result.outcome}")

@@ -29,7 +29,8 @@ def normalize_cov_type(name: str) -> str:
 
 def leverage(design: np.ndarray, xtx_inv: np.ndarray) -> np.ndarray:
     """Diagonal of the hat matrix X (X'X)^-1 X' without forming the n x n matrix."""
-    return np.sum((design @ xtx_inv) * design, axis=1)
+    leverages: np.ndarray = np.sum((design @ xtx_inv) * design, axis=1)
+    return leverages
 
 
 def residual_weights(kind: str, resid: np.ndarray, hat: np.ndarray, n: int, p: int) -> np.ndarray:
@@ -60,7 +61,8 @@ def coefficient_covariance(
         xtx_inv = np.linalg.inv(design.T @ design)
     if kind == "OLS":
         sigma2 = float(resid @ resid) / (n - p)
-        return sigma2 * xtx_inv
+        classical: np.ndarray = sigma2 * xtx_inv
+        return classical
     hat = leverage(design, xtx_inv)
     if kind in ("HC2", "HC3", "HC4") and np.any(hat > 1.0 - 1e-10):
         raise ValueError(f"a case has leverage 1 (it alone determines a coefficient), so {kind} "
@@ -68,4 +70,5 @@ def coefficient_covariance(
     omega = residual_weights(kind, resid, hat, n, p)
     meat = (design * omega[:, None]).T @ design
     cov = xtx_inv @ meat @ xtx_inv
-    return (cov + cov.T) / 2.0
+    symmetric: np.ndarray = (cov + cov.T) / 2.0
+    return symmetric

@@ -11,10 +11,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from analysis.covariance import leverage
+
+if TYPE_CHECKING:
+    from analysis.models import ModerationResult
 
 TOP_CASES = 5
 
@@ -28,7 +34,7 @@ def _r2_on(design: np.ndarray, target: np.ndarray) -> float:
     return 1.0 - float(resid @ resid) / total if total > 0 else float("nan")
 
 
-def breusch_pagan(design: np.ndarray, resid: np.ndarray) -> dict:
+def breusch_pagan(design: np.ndarray, resid: np.ndarray) -> dict[str, Any]:
     """Koenker's studentised Breusch–Pagan test against the model's own predictors."""
     n, p = design.shape
     squared = resid**2
@@ -38,7 +44,7 @@ def breusch_pagan(design: np.ndarray, resid: np.ndarray) -> dict:
             "p": float(stats.chi2.sf(lm, df))}
 
 
-def influence(design: np.ndarray, resid: np.ndarray, case_ids=None) -> dict:
+def influence(design: np.ndarray, resid: np.ndarray, case_ids: np.ndarray | None = None) -> dict[str, Any]:
     n, p = design.shape
     xtx_inv = np.linalg.pinv(design.T @ design)
     hat = leverage(design, xtx_inv)
@@ -57,7 +63,7 @@ def influence(design: np.ndarray, resid: np.ndarray, case_ids=None) -> dict:
     }
 
 
-def variance_inflation(design: np.ndarray, names: list[str]) -> dict:
+def variance_inflation(design: np.ndarray, names: list[str]) -> dict[str, Any]:
     """VIF of every non-intercept column: the diagonal of the inverse correlation matrix of the
     predictors, which equals 1 / (1 - R^2_j) of each on the others with an intercept."""
     keep = [j for j, name in enumerate(names) if name != "Intercept"]
@@ -68,13 +74,13 @@ def variance_inflation(design: np.ndarray, names: list[str]) -> dict:
     return {names[j]: float(v) for j, v in zip(keep, vif)}
 
 
-def model_diagnostics(result, outcome_range=None) -> dict:
+def model_diagnostics(result: ModerationResult, outcome_range: tuple[float, float] | None = None) -> dict[str, Any]:
     """Diagnostics of a fitted ModerationResult (JSON-ready except the private arrays)."""
     resid = result.response - result.design @ result.params
     infl = influence(result.design, resid, result.case_ids)
     infl.pop("_cooks")
     infl.pop("_leverage")
-    diag = {"heteroskedasticity": breusch_pagan(result.design, resid), "influence": infl,
+    diag: dict[str, Any] = {"heteroskedasticity": breusch_pagan(result.design, resid), "influence": infl,
             "vif": variance_inflation(result.design, result.names)}
     products = [n for n in diag["vif"] if ":" in n]
     if products and result.center == "none":
@@ -94,7 +100,8 @@ def model_diagnostics(result, outcome_range=None) -> dict:
     return diag
 
 
-def binomial_irls(design: np.ndarray, adopted: np.ndarray, total: np.ndarray, iterations: int = 50):
+def binomial_irls(design: np.ndarray, adopted: np.ndarray, total: np.ndarray,
+                  iterations: int = 50) -> tuple[np.ndarray, np.ndarray, float]:
     """Binomial GLM (logit link) of adopted out of total by IRLS, with HC0 sandwich SEs."""
     beta = np.zeros(design.shape[1])
     for _ in range(iterations):
@@ -113,7 +120,7 @@ def binomial_irls(design: np.ndarray, adopted: np.ndarray, total: np.ndarray, it
     return beta, np.sqrt(np.diag(cov)), pearson / (design.shape[0] - design.shape[1])
 
 
-def binomial_check(participants, h1, alpha: float) -> dict | None:
+def binomial_check(participants: pd.DataFrame, h1: ModerationResult, alpha: float) -> dict[str, Any] | None:
     """Adopted-out-of-k binomial GLM of H1 (HC0 SEs, z tests), with whether its interaction
     agrees with the OLS one in sign and test decision."""
     if not {"n_adopted", "n_suggestions"} <= set(participants.columns):
@@ -133,7 +140,7 @@ def binomial_check(participants, h1, alpha: float) -> dict | None:
     except np.linalg.LinAlgError as exc:
         return {"skipped": f"the binomial model could not be fitted ({exc})"}
     p_values = 2.0 * stats.norm.sf(np.abs(beta / se))
-    fit = {"model": "binomial (adopted out of k), logit link, HC0 sandwich SEs, z tests",
+    fit: dict[str, Any] = {"model": "binomial (adopted out of k), logit link, HC0 sandwich SEs, z tests",
            "formula": f"cbind(n_adopted, n_suggestions - n_adopted) ~ public * {h1.moderator}",
            "n": int(len(data)), "pearson_dispersion": dispersion,
            "coefficients": {n: {"b": float(b), "p": float(pv)} for n, b, pv in zip(names, beta, p_values)}}

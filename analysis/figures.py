@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -20,6 +21,9 @@ import numpy as np  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from analysis.probing import process_percentiles  # noqa: E402
+
+if TYPE_CHECKING:
+    from analysis.models import ModerationResult
 
 GRID_POINTS = 200
 PNG_DPI = 300
@@ -34,7 +38,8 @@ CONSTRUCTS = {
     "public": "Visibility",
     "relation": "Relation to the suggesters",
 }
-STYLE = {"svg.fonttype": "none", "pdf.fonttype": 42, "font.size": 9, "axes.spines.top": False,
+# rc settings; dict[Any, Any] because matplotlib types the keys as literals
+STYLE: dict[Any, Any] = {"svg.fonttype": "none", "pdf.fonttype": 42, "font.size": 9, "axes.spines.top": False,
          "axes.spines.right": False}
 
 
@@ -42,8 +47,8 @@ STYLE = {"svg.fonttype": "none", "pdf.fonttype": 42, "font.size": 9, "axes.spine
 class FigureLabels:
     """What the axes say: construct names (codebook meanings) and scale ranges per column."""
 
-    meanings: dict = field(default_factory=dict)
-    scales: dict = field(default_factory=dict)
+    meanings: dict[str, Any] = field(default_factory=dict)
+    scales: dict[str, Any] = field(default_factory=dict)
     simulated: bool = False
 
     def axis(self, column: str) -> str:
@@ -61,7 +66,7 @@ def ci_text(alpha: float) -> str:
     return f"{100 * (1 - alpha):g} % CI"
 
 
-def focal_levels(result) -> list[tuple[float, str]]:
+def focal_levels(result: ModerationResult) -> list[tuple[float, str]]:
     """Lines to draw: both values of a dichotomous focal predictor, else its 16/50/84th percentiles."""
     distinct = np.unique(result.focal_values)
     if distinct.size <= 2:
@@ -73,7 +78,7 @@ def focal_levels(result) -> list[tuple[float, str]]:
     return [(v, f"{result.focal} = {v:.3g} ({q}th pct.)") for v, q in zip(values, (16, 50, 84))]
 
 
-def save_all(fig, path) -> Path:
+def save_all(fig: Any, path: str | Path) -> Path:
     """Write PNG (300 dpi), SVG and PDF with the same stem; returns the PNG path."""
     path = Path(path).with_suffix(".png")
     fig.savefig(path, dpi=PNG_DPI)
@@ -83,7 +88,7 @@ def save_all(fig, path) -> Path:
     return path
 
 
-def banner(fig, labels: FigureLabels) -> None:
+def banner(fig: Any, labels: FigureLabels) -> None:
     if labels.simulated:
         fig.suptitle("SIMULATED DATA - not a result about people", color="#b00020", fontweight="bold",
                      fontsize=9)
@@ -93,7 +98,7 @@ def jitter(values: np.ndarray, rng: np.random.Generator, amount: float) -> np.nd
     return values + rng.uniform(-amount, amount, size=values.shape)
 
 
-def interaction_plot(result, path, labels: FigureLabels | None = None) -> Path:
+def interaction_plot(result: ModerationResult, path: str | Path, labels: FigureLabels | None = None) -> Path:
     """Predicted outcome across the moderator per focal level, bands at the model's alpha,
     drawn over the observed moderator range only, raw data jittered behind."""
     labels = labels or FigureLabels()
@@ -145,7 +150,8 @@ def interaction_plot(result, path, labels: FigureLabels | None = None) -> Path:
         return save_all(fig, path)
 
 
-def floodlight_plot(result, path, labels: FigureLabels | None = None) -> Path | None:
+def floodlight_plot(result: ModerationResult, path: str | Path,
+                    labels: FigureLabels | None = None) -> Path | None:
     """Conditional effect of the focal predictor across the observed moderator range with its
     band at the model's alpha, the zero line and the Johnson–Neyman boundaries."""
     if result.moderator_levels is not None or result.johnson_neyman is None:

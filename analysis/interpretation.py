@@ -8,12 +8,14 @@ effect of conformity on the evaluation depends on closeness to the suggesters.
 
 from __future__ import annotations
 
+from typing import Any
 
-def _fmt(value, digits=3) -> str:
+
+def _fmt(value: float | None, digits: int = 3) -> str:
     return "NA" if value is None else f"{value:.{digits}f}"
 
 
-def regions_text(model: dict) -> str:
+def regions_text(model: dict[str, Any]) -> str:
     jn = model["johnson_neyman"]
     parts = []
     for region in jn["regions"]:
@@ -25,19 +27,19 @@ def regions_text(model: dict) -> str:
     return "; ".join(parts)
 
 
-def zero_crossing(model: dict) -> float | None:
+def zero_crossing(model: dict[str, Any]) -> float | None:
     """Moderator value where the conditional effect is zero (in original units), if any."""
     table = model["johnson_neyman"]["table"] if model.get("johnson_neyman") else []
     for left, right in zip(table[:-1], table[1:]):
         if left["effect"] == 0.0:
-            return left["w"]
+            return float(left["w"])
         if left["effect"] * right["effect"] < 0:
             t = left["effect"] / (left["effect"] - right["effect"])
-            return left["w"] + t * (right["w"] - left["w"])
+            return float(left["w"] + t * (right["w"] - left["w"]))
     return None
 
 
-def h1_statement(model: dict, alpha: float) -> str:
+def h1_statement(model: dict[str, Any], alpha: float) -> str:
     """Is there the predicted crossover (positive effect of public for holistic thinkers,
     negative for analytic ones), and where does the effect change, by Johnson–Neyman?"""
     inter = model["interaction"]
@@ -71,7 +73,7 @@ def h1_statement(model: dict, alpha: float) -> str:
     return f"{head} {verdict}{where}. By Johnson-Neyman (alpha = {alpha:g}) the effect is {regions_text(model)}."
 
 
-def h2_statement(model: dict, alpha: float) -> str:
+def h2_statement(model: dict[str, Any], alpha: float) -> str:
     """Does the effect of conformity on the evaluation depend on closeness (or relation)?"""
     inter = model["interaction"]
     sizes = model.get("effect_sizes", {})

@@ -14,8 +14,10 @@ import hashlib
 import json
 import re
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,7 +51,7 @@ RANGE_TEXT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[–-]\s*(-?\d+(?:\.\d+)?)")
 class InputError(Exception):
     """Bad input file; the message names the file, and where known the column and row."""
 
-    def __init__(self, path, message: str, column: str | None = None, row: int | None = None):
+    def __init__(self, path: str | Path, message: str, column: str | None = None, row: int | None = None):
         self.path = str(path)
         self.column = column
         self.row = row
@@ -74,21 +76,21 @@ class StudyData:
     path: str
     sha256: str
     n_rows: int
-    exclusions: dict = field(default_factory=dict)
-    categorical: frozenset = frozenset()
-    scales: dict = field(default_factory=dict)  # column -> {"range": [lo, hi], "source": ...}
-    labels: dict = field(default_factory=dict)  # column -> codebook meaning (axis labels)
-    text_as_missing: dict = field(default_factory=dict)  # column -> {"cells": k, "values": [...]}
-    notes: list = field(default_factory=list)
+    exclusions: dict[str, Any] = field(default_factory=dict)
+    categorical: frozenset[str] = frozenset()
+    scales: dict[str, Any] = field(default_factory=dict)  # column -> {"range": [lo, hi], "source": ...}
+    labels: dict[str, Any] = field(default_factory=dict)  # column -> codebook meaning (axis labels)
+    text_as_missing: dict[str, Any] = field(default_factory=dict)  # column -> {"cells": k, "values": [...]}
+    notes: list[str] = field(default_factory=list)
 
-    def input_info(self) -> dict:
+    def input_info(self) -> dict[str, Any]:
         info = {"path": self.path, "sha256": self.sha256, "n_rows": self.n_rows, "scales": self.scales}
         if self.notes:
             info["notes"] = list(self.notes)
         return info
 
 
-def file_sha256(path) -> str:
+def file_sha256(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -107,7 +109,7 @@ def _first_ragged_row(path: Path, width: int) -> tuple[int, int] | None:
     return None
 
 
-def read_text_table(path) -> pd.DataFrame:
+def read_text_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV as stripped strings; no cell is interpreted yet."""
     path = Path(path)
     if not path.is_file():
@@ -153,7 +155,7 @@ def read_text_table(path) -> pd.DataFrame:
 
 def is_parsed_number(values: pd.Series) -> bool:
     """A column the CSV parser already read as numbers (or true/false), so no cell can be bad."""
-    return pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+    return bool(pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values))
 
 
 def as_text(values: pd.Series) -> pd.Series:
@@ -163,7 +165,7 @@ def as_text(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), "").astype(str)
 
 
-def read_codebook(data_path, codebook_path=None) -> dict:
+def read_codebook(data_path: str | Path, codebook_path: str | Path | None = None) -> dict[str, Any]:
     """The codebook entries of the data file ({column: entry}), or {} when there is none."""
     data_path = Path(data_path)
     candidate = Path(codebook_path) if codebook_path else data_path.with_name("codebook.json")
@@ -181,7 +183,7 @@ def read_codebook(data_path, codebook_path=None) -> dict:
     return {e["name"]: e for e in entries if isinstance(e, dict) and "name" in e}
 
 
-def codebook_range(entry: dict) -> tuple[float, float] | None:
+def codebook_range(entry: dict[str, Any]) -> tuple[float, float] | None:
     """A numeric column's range from its codebook entry: ``range`` or a leading 'lo–hi' in ``values``."""
     given = entry.get("range")
     if isinstance(given, (list, tuple)) and len(given) == 2:
@@ -195,7 +197,7 @@ def codebook_range(entry: dict) -> tuple[float, float] | None:
     return None
 
 
-def scale_ranges(codebook: dict, columns) -> dict:
+def scale_ranges(codebook: dict[str, Any], columns: Iterable[str]) -> dict[str, Any]:
     """Range and its source for each scale column: the codebook when it states one, else the default."""
     scales = {}
     for column in columns:
@@ -207,7 +209,7 @@ def scale_ranges(codebook: dict, columns) -> dict:
     return scales
 
 
-def require_columns(table: pd.DataFrame, path, columns) -> None:
+def require_columns(table: pd.DataFrame, path: str | Path, columns: Iterable[str]) -> None:
     for column in columns:
         if column not in table.columns:
             found = ", ".join(table.columns)
@@ -216,17 +218,22 @@ def require_columns(table: pd.DataFrame, path, columns) -> None:
 
 def missing_mask(values: pd.Series) -> np.ndarray:
     if is_parsed_number(values):
-        return values.isna().to_numpy(dtype=bool)
-    return values.str.lower().isin(MISSING_TOKENS).to_numpy(dtype=bool)
+        missing: np.ndarray = values.isna().to_numpy(dtype=bool)
+        return missing
+    tokens: np.ndarray = values.str.lower().isin(MISSING_TOKENS).to_numpy(dtype=bool)
+    return tokens
 
 
 def _to_numbers(text: pd.Series, missing: np.ndarray) -> np.ndarray:
     if is_parsed_number(text):
-        return text.to_numpy(dtype=float, na_value=np.nan)
-    return pd.to_numeric(text.where(~missing, None), errors="coerce").to_numpy(dtype=float)
+        numbers: np.ndarray = text.to_numpy(dtype=float, na_value=np.nan)
+        return numbers
+    parsed: np.ndarray = pd.to_numeric(text.where(~missing, None), errors="coerce").to_numpy(dtype=float)
+    return parsed
 
 
-def parse_number(table: pd.DataFrame, column: str, path, bounds=None) -> pd.Series:
+def parse_number(table: pd.DataFrame, column: str, path: str | Path,
+                 bounds: tuple[float, float] | None = None) -> pd.Series:
     """Parse a numeric column; empty cells become NaN, anything else unparseable is an error."""
     text = table[column]
     missing = missing_mask(text)
@@ -246,7 +253,7 @@ def parse_number(table: pd.DataFrame, column: str, path, bounds=None) -> pd.Seri
     return pd.Series(values, index=table.index, dtype=float)
 
 
-def parse_boolean(table: pd.DataFrame, column: str, path) -> pd.Series:
+def parse_boolean(table: pd.DataFrame, column: str, path: str | Path) -> pd.Series:
     """Parse true/false, True/False, 1/0, yes/no; empty cells become missing (None)."""
     tokens = as_text(table[column]).str.lower()
     is_true = tokens.isin(TRUE_TOKENS).to_numpy()
@@ -264,10 +271,12 @@ def parse_boolean(table: pd.DataFrame, column: str, path) -> pd.Series:
 
 def true_mask(values: pd.Series) -> np.ndarray:
     """Cells of a parsed boolean column that are True (missing counts as not True)."""
-    return (values == True).to_numpy(dtype=bool)  # noqa: E712 - object column of True/False/None
+    flags: np.ndarray = (values == True).to_numpy(dtype=bool)  # noqa: E712 - object column of True/False/None
+    return flags
 
 
-def parse_auto(table: pd.DataFrame, column: str, path) -> tuple[pd.Series, bool, dict | None]:
+def parse_auto(table: pd.DataFrame, column: str,
+               path: str | Path) -> tuple[pd.Series, bool, dict[str, Any] | None]:
     """Numeric if (nearly) every non-empty cell is a number, otherwise categorical text.
 
     Returns the parsed column, whether it is categorical, and for a numeric column with a few
@@ -289,7 +298,7 @@ def parse_auto(table: pd.DataFrame, column: str, path) -> tuple[pd.Series, bool,
     return labels, True, None
 
 
-def parse_condition(table: pd.DataFrame, path) -> pd.Series:
+def parse_condition(table: pd.DataFrame, path: str | Path) -> pd.Series:
     """Code the condition as public = 1, private = 0; empty cells are missing."""
     tokens = as_text(table["condition"]).str.lower()
     codes = tokens.map(CONDITION_CODES).to_numpy(dtype=float)
@@ -302,12 +311,12 @@ def parse_condition(table: pd.DataFrame, path) -> pd.Series:
 
 
 def read_participants(
-    path,
+    path: str | Path,
     *,
     moderator: str = "holism",
-    covariates=(),
+    covariates: Sequence[str] = (),
     keep_failed_attention: bool = False,
-    codebook=None,
+    codebook: str | Path | None = None,
 ) -> StudyData:
     """Read the participants export, validate it and apply the attention exclusion.
 
@@ -386,8 +395,8 @@ def _checked_ids(table: pd.DataFrame, path: Path) -> pd.Series:
     return ids
 
 
-def _read_model_columns(table: pd.DataFrame, data: pd.DataFrame, path: Path, scales: dict,
-                        extra: tuple) -> tuple[set, dict]:
+def _read_model_columns(table: pd.DataFrame, data: pd.DataFrame, path: Path, scales: dict[str, Any],
+                        extra: tuple[str, ...]) -> tuple[set[str], dict[str, Any]]:
     """The outcomes, the moderator and the covariates into `data`: numbers on a known scale, else auto-typed.
 
     Returns the columns kept as categorical and, per column, the text cells read as missing.
@@ -421,10 +430,10 @@ def _read_counts(table: pd.DataFrame, data: pd.DataFrame, path: Path) -> None:
 
 
 def _apply_exclusions(table: pd.DataFrame, data: pd.DataFrame, path: Path,
-                      keep_failed_attention: bool) -> tuple[pd.DataFrame, dict]:
+                      keep_failed_attention: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Drop flagged (simulated, pilot) rows and, unless kept, failed attention; count what was dropped."""
     n_input = len(data)
-    exclusions = {"n_input": n_input, "attention_failed": 0, "attention_unknown": 0,
+    exclusions: dict[str, Any] = {"n_input": n_input, "attention_failed": 0, "attention_unknown": 0,
                   "kept_failed_attention": bool(keep_failed_attention)}
     data, exclusions["simulated"], exclusions["pilot"] = _drop_flagged(table, data, path)
     if "attention_passed" in table.columns:
@@ -441,7 +450,8 @@ def _apply_exclusions(table: pd.DataFrame, data: pd.DataFrame, path: Path,
     return data, exclusions
 
 
-def _drop_flagged(table: pd.DataFrame, data: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, dict, dict]:
+def _drop_flagged(table: pd.DataFrame, data: pd.DataFrame,
+                  path: Path) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Simulated and pilot rows mixed with real ones are left out, and counted.
 
     A file of only simulated (or only pilot) participants is analysed as it is: that is a
@@ -463,7 +473,7 @@ def _drop_flagged(table: pd.DataFrame, data: pd.DataFrame, path: Path) -> tuple[
 SUGGESTION_EXTRAS = ("position", "source", "suggester_id", "persona", "relation")
 
 
-def read_suggestions(path) -> pd.DataFrame:
+def read_suggestions(path: str | Path) -> pd.DataFrame:
     """Read the suggestions export: one row per suggestion with a true/false ``adopted``."""
     path = Path(path)
     table = read_text_table(path)

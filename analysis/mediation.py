@@ -14,12 +14,14 @@ are PROCESS's 16th/50th/84th percentiles of the analysed cases (the two values o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.bootstrap import bootstrap_joint, percentile_interval
+from analysis.bootstrap import Seed, bootstrap_joint, percentile_interval
 from analysis.covariance import coefficient_covariance, normalize_cov_type
 from analysis.models import dummy_columns, is_categorical, ols, r_squared
 from analysis.probing import process_percentiles, t_test
@@ -46,7 +48,7 @@ class PathFit:
     def index(self, name: str) -> int:
         return self.names.index(name)
 
-    def to_dict(self, alpha: float) -> dict:
+    def to_dict(self, alpha: float) -> dict[str, Any]:
         se = np.sqrt(np.diag(self.cov))
         tests = t_test(self.params, se, self.df_resid, alpha)
         coefficients = {
@@ -93,13 +95,13 @@ class MediationResult:
     alpha: float
     m_path: PathFit
     y_path: PathFit
-    w_values: list
-    v_values: list
+    w_values: list[float]
+    v_values: list[float]
     n_missing: int
     covariates: list[str]
-    bootstrap: dict | None = None
+    bootstrap: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
-    level_codes: dict = field(default_factory=dict)  # two-level text moderator -> {level: 0/1}
+    level_codes: dict[str, Any] = field(default_factory=dict)  # two-level text moderator -> {level: 0/1}
 
     @property
     def n(self) -> int:
@@ -128,9 +130,10 @@ class MediationResult:
     def indirect_effects(self, a_params: np.ndarray, b_params: np.ndarray) -> np.ndarray:
         """Conditional indirect effects for coefficient vectors (one row per draw if 2-D)."""
         g_a, g_b = self.gradients()
-        return (np.atleast_2d(a_params) @ g_a.T) * (np.atleast_2d(b_params) @ g_b.T)
+        effects: np.ndarray = (np.atleast_2d(a_params) @ g_a.T) * (np.atleast_2d(b_params) @ g_b.T)
+        return effects
 
-    def index(self, a_params: np.ndarray, b_params: np.ndarray) -> np.ndarray | None:
+    def index(self, a_params: np.ndarray, b_params: np.ndarray) -> np.ndarray:
         """Index of moderated mediation: a3 b1 (model 7), a1 b3 (model 14); a3 b3 for model 21
         is the index of moderated moderated mediation."""
         a = np.atleast_2d(a_params)
@@ -138,13 +141,19 @@ class MediationResult:
         a1, b1 = a[:, self.m_path.index(self.x)], b[:, self.y_path.index(self.m)]
         a3 = a[:, self.m_path.index(f"{self.x}:{self.w}")] if self.w else None
         b3 = b[:, self.y_path.index(f"{self.m}:{self.v}")] if self.v else None
+        # fit_conditional_process requires w for models 7 and 21 and v for models 14 and 21
         if self.model == 7:
-            return a3 * b1
-        if self.model == 14:
-            return a1 * b3
-        return a3 * b3
+            assert a3 is not None
+            index: np.ndarray = a3 * b1
+        elif self.model == 14:
+            assert b3 is not None
+            index = a1 * b3
+        else:
+            assert a3 is not None and b3 is not None
+            index = a3 * b3
+        return index
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         effects = self.indirect_effects(self.m_path.params, self.y_path.params)[0]
         index = float(self.index(self.m_path.params, self.y_path.params)[0])
         boot = self.bootstrap or {}
@@ -184,7 +193,7 @@ class MediationResult:
         return result
 
 
-def covariate_terms(data: pd.DataFrame, covariates) -> list[tuple[str, np.ndarray]]:
+def covariate_terms(data: pd.DataFrame, covariates: Sequence[str]) -> list[tuple[str, np.ndarray]]:
     terms = []
     for name in covariates:
         if is_categorical(data[name]):
@@ -204,10 +213,10 @@ def fit_conditional_process(
     y: str = "evaluation",
     w: str | None = "holism",
     v: str | None = "closeness",
-    covariates=(),
+    covariates: Sequence[str] = (),
     cov_type: str = "HC3",
     alpha: float = 0.05,
-    parallel=(),
+    parallel: Sequence[str] = (),
 ) -> MediationResult:
     """Fit PROCESS model 7, 14 or 21 on the complete cases of every variable it uses.
 
@@ -266,8 +275,8 @@ def fit_conditional_process(
     )
 
 
-def bootstrap_conditional_process(result: MediationResult, n_boot: int = 5000, seed=None,
-                                  progress: bool = False) -> dict:
+def bootstrap_conditional_process(result: MediationResult, n_boot: int = 5000, seed: Seed = None,
+                                  progress: bool = False) -> dict[str, Any]:
     """Percentile bootstrap of the conditional indirect effects and the index (both paths on the
     same resamples); stores the summary on the result."""
     a_draws, b_draws = bootstrap_joint(

@@ -9,10 +9,13 @@ through exactly the code path used for the study.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from analysis.covariance import coefficient_covariance, normalize_cov_type
@@ -58,22 +61,22 @@ class ModerationResult:
     model_f: float
     model_df: tuple[int, int]
     model_p: float
-    interaction: dict
-    conditional_effects: list[dict]
-    johnson_neyman: dict | None
+    interaction: dict[str, Any]
+    conditional_effects: list[dict[str, Any]]
+    johnson_neyman: dict[str, Any] | None
     n_missing: int
     focal_values: np.ndarray
     moderator_values: np.ndarray  # original units (labels if categorical)
     moderator_levels: list[str] | None  # categorical moderator levels, reference first
-    centers: dict  # centring constants for focal / moderator columns
+    centers: dict[str, Any]  # centring constants for focal / moderator columns
     covariate_means: np.ndarray
-    bootstrap: dict | None = None
+    bootstrap: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     coding: str = "indicator"
     coding_matrix: np.ndarray | None = None  # levels x (levels - 1), categorical moderator only
-    slope_contrasts: list | None = None
+    slope_contrasts: list[dict[str, Any]] | None = None
     case_ids: np.ndarray | None = None
-    diagnostics: dict | None = None
+    diagnostics: dict[str, Any] | None = None
 
     @property
     def n(self) -> int:
@@ -86,7 +89,7 @@ class ModerationResult:
     def index_of(self, role: str) -> list[int]:
         return [i for i, c in enumerate(self.columns) if c.role == role]
 
-    def coefficient_table(self) -> dict:
+    def coefficient_table(self) -> dict[str, Any]:
         se = np.sqrt(np.diag(self.cov))
         tests = t_test(self.params, se, self.df_resid, self.alpha)
         table = {}
@@ -97,17 +100,24 @@ class ModerationResult:
             }
         return table
 
-    def moderator_row(self, w) -> np.ndarray:
+    def moderator_row(self, w: ArrayLike) -> np.ndarray:
         """Values of the moderator columns (as entered, i.e. centred) at moderator value(s) w."""
         if self.moderator_levels is None:
-            w = np.atleast_1d(np.asarray(w, dtype=float))
-            return (w - self.centers["moderator"])[:, None]
-        w = np.atleast_1d(np.asarray(w, dtype=object))
+            values = np.atleast_1d(np.asarray(w, dtype=float))
+            column: np.ndarray = (values - self.centers["moderator"])[:, None]
+            return column
+        levels = np.atleast_1d(np.asarray(w, dtype=object))
         matrix = self.coding_matrix
-        rows = np.array([matrix[self.moderator_levels.index(v)] for v in w])
-        return rows - self.centers["moderator"]
+        assert matrix is not None  # a categorical moderator always has its coding matrix
+        rows = np.array([matrix[self.moderator_levels.index(v)] for v in levels])
+        centred: np.ndarray = rows - self.centers["moderator"]
+        return centred
 
-    def effect_at(self, w) -> tuple[np.ndarray, np.ndarray]:
+    def _coding(self) -> np.ndarray:
+        assert self.coding_matrix is not None  # set with moderator_levels (categorical moderator)
+        return self.coding_matrix
+
+    def effect_at(self, w: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Conditional effect of the focal predictor at moderator value(s) w, with its SE."""
         rows = self.moderator_row(w)
         gradient = np.zeros((rows.shape[0], len(self.columns)))
@@ -117,21 +127,21 @@ class ModerationResult:
         se = np.sqrt(np.einsum("ij,jk,ik->i", gradient, self.cov, gradient))
         return effect, se
 
-    def predict(self, x, w) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, x: ArrayLike, w: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Predicted outcome at focal x and moderator w (covariates at their means), with SE."""
         rows = self.moderator_row(w)
-        x = np.broadcast_to(np.asarray(x, dtype=float), (rows.shape[0],)) - self.centers["focal"]
+        focal = np.broadcast_to(np.asarray(x, dtype=float), (rows.shape[0],)) - self.centers["focal"]
         design = np.zeros((rows.shape[0], len(self.columns)))
         design[:, self.index_of("intercept")[0]] = 1.0
-        design[:, self.index_of("focal")[0]] = x
+        design[:, self.index_of("focal")[0]] = focal
         design[:, self.index_of("moderator")] = rows
-        design[:, self.index_of("interaction")] = rows * x[:, None]
+        design[:, self.index_of("interaction")] = rows * focal[:, None]
         design[:, self.index_of("covariate")] = self.covariate_means
         fitted = design @ self.params
         se = np.sqrt(np.einsum("ij,jk,ik->i", design, self.cov, design))
         return fitted, se
 
-    def effect_sizes(self) -> dict:
+    def effect_sizes(self) -> dict[str, Any]:
         """Delta R^2 and Cohen's f^2 of the interaction, and standardised simple slopes.
 
         f^2 = (R^2_full - R^2_reduced) / (1 - R^2_full). The simple slope at each probe value is
@@ -149,7 +159,7 @@ class ModerationResult:
                 "standardization": "b / SD(Y) (focal predictor is 0/1)" if binary else "b * SD(X) / SD(Y)",
                 "standardized_slopes": slopes}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The MODEL object of the JSON output (numbers may still be numpy / NaN)."""
         result = {
             "outcome": self.outcome,
@@ -176,7 +186,7 @@ class ModerationResult:
         if self.moderator_levels is not None:
             result["coding"] = {"scheme": self.coding, "levels": list(self.moderator_levels),
                                 "matrix": {level: list(map(float, row))
-                                           for level, row in zip(self.moderator_levels, self.coding_matrix)}}
+                                           for level, row in zip(self.moderator_levels, self._coding())}}
             result["slope_contrasts"] = self.slope_contrasts
         if self.diagnostics is not None:
             result["diagnostics"] = self.diagnostics
@@ -187,7 +197,7 @@ class ModerationResult:
         return result
 
 
-def ols(design: np.ndarray, response: np.ndarray):
+def ols(design: np.ndarray, response: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Least-squares fit returning coefficients, residuals and (X'X)^-1; refuses a rank-deficient X."""
     q, r = np.linalg.qr(design)
     if design.shape[0] <= design.shape[1]:
@@ -201,7 +211,8 @@ def ols(design: np.ndarray, response: np.ndarray):
     return params, resid, r_inv @ r_inv.T
 
 
-def wald_f(params, cov, indices, df_resid) -> tuple[float, int, int, float]:
+def wald_f(params: np.ndarray, cov: np.ndarray, indices: Sequence[int],
+           df_resid: int) -> tuple[float, int, int, float]:
     """Wald F for H0: the listed coefficients are all zero (equals the classical F under OLS)."""
     sub_b = params[indices]
     sub_v = cov[np.ix_(indices, indices)]
@@ -210,7 +221,7 @@ def wald_f(params, cov, indices, df_resid) -> tuple[float, int, int, float]:
     return f_value, q, int(df_resid), float(stats.f.sf(f_value, q, df_resid))
 
 
-def r_squared(response, resid) -> float:
+def r_squared(response: np.ndarray, resid: np.ndarray) -> float:
     centred = response - response.mean()
     total = float(centred @ centred)
     if total == 0.0:
@@ -257,7 +268,8 @@ def coding_matrix(n_levels: int, coding: str) -> np.ndarray:
     raise ValueError(f"coding must be one of {', '.join(CODINGS)}, not {coding!r}")
 
 
-def coded_columns(values: pd.Series, name: str, coding: str = "indicator"):
+def coded_columns(values: pd.Series, name: str,
+                  coding: str = "indicator") -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
     """Columns of a categorical variable under a coding, with names and the coding matrix."""
     levels = sorted(str(v) for v in pd.unique(values))
     matrix = coding_matrix(len(levels), coding) if len(levels) > 1 else np.empty((1, 0))
@@ -270,7 +282,7 @@ def coded_columns(values: pd.Series, name: str, coding: str = "indicator"):
     return names, columns, levels, matrix
 
 
-def holm_adjust(p_values) -> np.ndarray:
+def holm_adjust(p_values: ArrayLike) -> np.ndarray:
     """Holm's step-down adjustment: sorted p times (m - rank), made monotone, capped at 1."""
     p = np.asarray(p_values, dtype=float)
     order = np.argsort(p)
@@ -283,12 +295,13 @@ def holm_adjust(p_values) -> np.ndarray:
     return adjusted
 
 
-def slope_contrasts(result: ModerationResult) -> list[dict]:
+def slope_contrasts(result: ModerationResult) -> list[dict[str, Any]]:
     """Every pairwise difference of the focal slope between moderator levels, Holm-adjusted."""
     levels = result.moderator_levels
+    assert levels is not None  # only a categorical moderator has slope contrasts
     rows = result.moderator_row(levels)
     interaction = result.index_of("interaction")
-    out = []
+    out: list[dict[str, Any]] = []
     for i in range(len(levels)):
         for j in range(i + 1, len(levels)):
             gradient = np.zeros(len(result.columns))
@@ -303,7 +316,7 @@ def slope_contrasts(result: ModerationResult) -> list[dict]:
     return out
 
 
-def johnson_neyman_table(result: ModerationResult, points: int = JN_TABLE_POINTS) -> list[dict]:
+def johnson_neyman_table(result: ModerationResult, points: int = JN_TABLE_POINTS) -> list[dict[str, Any]]:
     """Conditional effect at evenly spaced moderator values over the observed range, with the
     Johnson–Neyman points added in order (as PROCESS prints it)."""
     observed = np.asarray(result.moderator_values, dtype=float)
@@ -335,7 +348,8 @@ def _check_moderation_options(center: str, coding: str, probe: str) -> None:
         raise ValueError(f"probe must be one of {PROBE_CHOICES}, not {probe!r}")
 
 
-def _add_covariates(data: pd.DataFrame, covariates: list[str], columns: list, blocks: list) -> list[str]:
+def _add_covariates(data: pd.DataFrame, covariates: list[str], columns: list[Column],
+                    blocks: list[np.ndarray]) -> list[str]:
     """Append each covariate's design columns (dummies for a text covariate); returns the covariates used."""
     for name in covariates:
         if is_categorical(data[name]):
@@ -357,9 +371,9 @@ def fit_moderation(
     *,
     cov_type: str = "HC3",
     center: str = "none",
-    covariates=(),
+    covariates: Sequence[str] = (),
     probe: str = "percentiles",
-    at=None,
+    at: Sequence[float] | None = None,
     alpha: float = 0.05,
     scale: tuple[float, float] | None = None,
     coding: str = "indicator",
@@ -478,7 +492,7 @@ def fit_moderation(
     return result
 
 
-def extrapolation_notes(result: ModerationResult, scale) -> list[str]:
+def extrapolation_notes(result: ModerationResult, scale: tuple[float, float] | None) -> list[str]:
     """Say which chosen probe values lie beyond the observed moderator values or its scale."""
     low, high = float(np.min(result.moderator_values)), float(np.max(result.moderator_values))
     notes = []
@@ -495,7 +509,7 @@ def extrapolation_notes(result: ModerationResult, scale) -> list[str]:
     return notes
 
 
-def probe_points(result: ModerationResult, probe: str, at) -> list[tuple[object, str]]:
+def probe_points(result: ModerationResult, probe: str, at: Sequence[float] | None) -> list[tuple[Any, str]]:
     """Moderator values at which to estimate the focal effect, with readable labels."""
     if result.moderator_levels is not None:
         return [(level, str(level)) for level in result.moderator_levels]
@@ -510,7 +524,8 @@ def probe_points(result: ModerationResult, probe: str, at) -> list[tuple[object,
     return [(float(v), label) for v, label in zip(process_percentiles(values), PERCENTILE_LABELS)]
 
 
-def conditional_effects(result: ModerationResult, probe: str = "percentiles", at=None) -> list[dict]:
+def conditional_effects(result: ModerationResult, probe: str = "percentiles",
+                        at: Sequence[float] | None = None) -> list[dict[str, Any]]:
     """Effect of the focal predictor at each probe value of the moderator, with t test and CI."""
     points = probe_points(result, probe, at)
     effects, ses = result.effect_at([w for w, _ in points])
@@ -522,12 +537,12 @@ def conditional_effects(result: ModerationResult, probe: str = "percentiles", at
     return rows
 
 
-def fit_h1(df: pd.DataFrame, *, moderator: str = "holism", **options) -> ModerationResult:
+def fit_h1(df: pd.DataFrame, *, moderator: str = "holism", **options: Any) -> ModerationResult:
     """H1: does visibility (public vs private) affect conformity differently by thinking style?"""
     return fit_moderation(df, "conformity", "public", moderator, **options)
 
 
-def fit_h2(df: pd.DataFrame, *, moderator: str = "closeness", **options) -> ModerationResult:
+def fit_h2(df: pd.DataFrame, *, moderator: str = "closeness", **options: Any) -> ModerationResult:
     """H2: does conformity affect the evaluation differently by closeness to the adviser
     (measured ``closeness``, or e.g. the manipulated ``relation`` friend/stranger)?"""
     return fit_moderation(df, "evaluation", "conformity", moderator, **options)

@@ -6,8 +6,10 @@ Shared by the command line, the report and the benchmark so all three compute th
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,12 +38,12 @@ class AnalysisOptions:
     h2_moderator: str = "closeness"
     coding: str = "indicator"
 
-    def model_options(self) -> dict:
+    def model_options(self) -> dict[str, Any]:
         return {"cov_type": self.cov_type, "center": self.center, "covariates": self.covariates,
                 "probe": self.probe, "at": self.at, "alpha": self.alpha, "coding": self.coding}
 
 
-def scale_of(study: StudyData, column: str):
+def scale_of(study: StudyData, column: str) -> tuple[float, float] | None:
     entry = study.scales.get(column)
     return tuple(entry["range"]) if entry else None
 
@@ -53,21 +55,22 @@ class Analysis:
     h2: ModerationResult
     options: AnalysisOptions
 
-    def results(self) -> dict:
+    def results(self) -> dict[str, Any]:
         """The JSON document: input, exclusions and both models (JSON-safe numbers)."""
         exclusions = dict(self.study.exclusions)
         exclusions["missing"] = {"h1": self.h1.n_missing, "h2": self.h2.n_missing}
         if self.study.text_as_missing:
             exclusions["text_as_missing"] = self.study.text_as_missing
-        return to_jsonable({
+        document: dict[str, Any] = to_jsonable({
             "input": self.study.input_info(),
             "exclusions": exclusions,
             "h1": self.h1.to_dict(),
             "h2": self.h2.to_dict(),
         })
+        return document
 
 
-def analyse(path, options: AnalysisOptions | None = None) -> Analysis:
+def analyse(path: str | Path, options: AnalysisOptions | None = None) -> Analysis:
     """Read and validate the participants file, then fit (and optionally bootstrap) H1 and H2."""
     options = options or AnalysisOptions()
     parsed = list(dict.fromkeys([*options.covariates, options.h2_moderator]))
@@ -75,10 +78,10 @@ def analyse(path, options: AnalysisOptions | None = None) -> Analysis:
                               keep_failed_attention=options.keep_failed_attention, codebook=options.codebook)
     fitted = []
     h1_scale, h2_scale = scale_of(study, options.moderator), scale_of(study, options.h2_moderator)
-    for label, fit in (("H1", lambda: fit_h1(study.data, moderator=options.moderator, scale=h1_scale,
-                                             **options.model_options())),
-                       ("H2", lambda: fit_h2(study.data, moderator=options.h2_moderator, scale=h2_scale,
-                                             **options.model_options()))):
+    fits: tuple[tuple[str, Callable[[], ModerationResult]], ...] = (
+        ("H1", lambda: fit_h1(study.data, moderator=options.moderator, scale=h1_scale, **options.model_options())),
+        ("H2", lambda: fit_h2(study.data, moderator=options.h2_moderator, scale=h2_scale, **options.model_options())))
+    for label, fit in fits:
         try:
             fitted.append(fit())
         except (ValueError, np.linalg.LinAlgError) as exc:
@@ -96,12 +99,12 @@ def analyse(path, options: AnalysisOptions | None = None) -> Analysis:
         # Separate, fixed sub-seeds keep each model's resamples reproducible on their own.
         seeds = np.random.SeedSequence(options.seed).spawn(2) if options.seed is not None else [None, None]
         for result, seed in zip((h1, h2), seeds):
-            bootstrap_moderation(result, options.bootstrap, seed, options.progress)
+            result.bootstrap = bootstrap_moderation(result, options.bootstrap, seed, options.progress)
             result.bootstrap["seed"] = options.seed
     return Analysis(study=study, h1=h1, h2=h2, options=options)
 
 
-def left_out(exclusions: dict) -> str:
+def left_out(exclusions: dict[str, Any]) -> str:
     """What was set aside before fitting, for an error message: a failed fit must not hide it."""
     parts = []
     for flag in ("simulated", "pilot"):
@@ -116,9 +119,10 @@ def left_out(exclusions: dict) -> str:
             "analysed only when a file holds nothing else, and --keep-failed-attention keeps the rest)")
 
 
-def mediate(path, model: int, *, w: str = "holism", v: str = "closeness", covariates=(), cov_type: str = "HC3",
-            n_boot: int = 5000, seed=None, alpha: float = 0.05, keep_failed_attention: bool = False,
-            codebook=None, progress: bool = False) -> dict:
+def mediate(path: str | Path, model: int, *, w: str = "holism", v: str = "closeness", covariates: Sequence[str] = (),
+            cov_type: str = "HC3", n_boot: int = 5000, seed: int | None = None, alpha: float = 0.05,
+            keep_failed_attention: bool = False, codebook: str | Path | None = None,
+            progress: bool = False) -> dict[str, Any]:
     """Read the participants file and fit (and bootstrap) PROCESS model 7, 14 or 21 as JSON-safe data."""
     from analysis.mediation import MODERATED_PATHS, bootstrap_conditional_process, fit_conditional_process
 
@@ -138,10 +142,11 @@ def mediate(path, model: int, *, w: str = "holism", v: str = "closeness", covari
         document["bootstrap"]["seed"] = seed
     exclusions = dict(study.exclusions)
     exclusions["missing"] = result.n_missing
-    return to_jsonable({**document, "input": study.input_info(), "exclusions": exclusions})
+    jsonable: dict[str, Any] = to_jsonable({**document, "input": study.input_info(), "exclusions": exclusions})
+    return jsonable
 
 
-def robustness_checks(analysis: Analysis, suggestions_path=None) -> dict:
+def robustness_checks(analysis: Analysis, suggestions_path: str | Path | None = None) -> dict[str, Any]:
     """Suggestion-level logistic and binomial adopted-out-of-k models for H1."""
     from analysis.robustness import adoption_binomial, suggestion_logit  # statsmodels loads slowly
 
@@ -158,10 +163,11 @@ def robustness_checks(analysis: Analysis, suggestions_path=None) -> dict:
         logit = {"model": "logistic, SEs clustered by participant",
                  "skipped": "no suggestions file (give --suggestions or put suggestions.csv next to the data)"}
     binomial = adoption_binomial(participants, suggestions, moderator=moderator, alpha=analysis.options.alpha)
-    return to_jsonable({"suggestion_logit": logit, "adoption_binomial": binomial})
+    jsonable: dict[str, Any] = to_jsonable({"suggestion_logit": logit, "adoption_binomial": binomial})
+    return jsonable
 
 
-def to_jsonable(value):
+def to_jsonable(value: Any) -> Any:
     """Plain JSON types only: numpy scalars become Python numbers, NaN and inf become None."""
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}

@@ -16,6 +16,8 @@ classical F test (lambda = f^2 n) is printed alongside as an analytic reference.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -26,7 +28,8 @@ from analysis.covariance import normalize_cov_type, residual_weights
 PREDICTORS = {"h1": ("public", "holism"), "h2": ("conformity", "closeness")}
 
 
-def simulate_designs(hypothesis: str, f2: float, n: int, size: int, rng: np.random.Generator):
+def simulate_designs(hypothesis: str, f2: float, n: int, size: int,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """``size`` simulated data sets of ``n`` cases: designs (size, n, 4) and outcomes (size, n)."""
     if hypothesis == "h1":
         focal = np.zeros((size, n))
@@ -59,7 +62,8 @@ def interaction_t(design: np.ndarray, outcome: np.ndarray, cov_type: str) -> np.
         row = xtx_inv[:, -1, :]  # only the product term's variance is needed
         projected = np.einsum("bj,bnj->bn", row, design)
         variance = (projected**2 * omega).sum(axis=1)
-    return params[:, -1] / np.sqrt(variance)
+    t_values: np.ndarray = params[:, -1] / np.sqrt(variance)
+    return t_values
 
 
 def analytic_power(f2: float, n: int, alpha: float = 0.05, predictors: int = 3) -> float:
@@ -71,9 +75,9 @@ def analytic_power(f2: float, n: int, alpha: float = 0.05, predictors: int = 3) 
     return float(stats.ncf.sf(critical, 1, df2, f2 * n))
 
 
-def simulate_power(hypothesis: str = "h1", f2: float = 0.02, n_values=(100, 200, 400, 800),
-                   n_sims: int = 1000, seed=None, alpha: float = 0.05, cov_type: str = "HC3",
-                   progress: bool = False) -> list[dict]:
+def simulate_power(hypothesis: str = "h1", f2: float = 0.02, n_values: Sequence[int] = (100, 200, 400, 800),
+                   n_sims: int = 1000, seed: int | None = None, alpha: float = 0.05, cov_type: str = "HC3",
+                   progress: bool = False) -> list[dict[str, Any]]:
     """Share of simulated studies in which the interaction is significant, for each N."""
     cov_type = normalize_cov_type(cov_type)
     if not (np.isfinite(f2) and f2 >= 0.0):
@@ -100,7 +104,7 @@ def simulate_power(hypothesis: str = "h1", f2: float = 0.02, n_values=(100, 200,
     return rows
 
 
-def power_table(rows: list[dict], f2: float, n_sims: int, cov_type: str, alpha: float) -> str:
+def power_table(rows: list[dict[str, Any]], f2: float, n_sims: int, cov_type: str, alpha: float) -> str:
     lines = [f"Power of the interaction test by simulation (f2 = {f2:g}, {n_sims} simulations, "
              f"{cov_type} SEs, alpha = {alpha:g})"]
     for hypothesis in dict.fromkeys(r["hypothesis"] for r in rows):

@@ -7,21 +7,26 @@ theta(w)^2 = t_crit^2 var(theta), a quadratic in w solved in closed form below.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 PROCESS_PERCENTILES = (0.16, 0.50, 0.84)
 
 
-def process_percentiles(values, probs=PROCESS_PERCENTILES) -> np.ndarray:
+def process_percentiles(values: ArrayLike, probs: Sequence[float] = PROCESS_PERCENTILES) -> np.ndarray:
     """Percentiles as PROCESS defines them: the value at position p(n+1) of the sorted data.
 
     This is numpy's ``weibull`` method (R's type 6), not numpy's default linear rule.
     """
-    return np.quantile(np.asarray(values, dtype=float), probs, method="weibull")
+    quantiles: np.ndarray = np.quantile(np.asarray(values, dtype=float), probs, method="weibull")
+    return quantiles
 
 
-def mean_sd_values(values) -> list[tuple[float, str]]:
+def mean_sd_values(values: ArrayLike) -> list[tuple[float, str]]:
     """Mean and mean +/- 1 SD (n - 1 denominator); like PROCESS, a value beyond the
     observed range is replaced by the minimum or maximum so nothing is extrapolated."""
     values = np.asarray(values, dtype=float)
@@ -37,7 +42,7 @@ def mean_sd_values(values) -> list[tuple[float, str]]:
     return probes
 
 
-def t_test(estimate, se, df, alpha=0.05) -> dict:
+def t_test(estimate: float | np.ndarray, se: float | np.ndarray, df: float, alpha: float = 0.05) -> dict[str, Any]:
     """Two-sided t test and confidence interval for one estimate."""
     with np.errstate(divide="ignore", invalid="ignore"):
         t_value = estimate / se
@@ -70,10 +75,10 @@ def johnson_neyman(
     v13: float,
     v33: float,
     df: float,
-    observed,
-    shift: float = 0.0,
+    observed: ArrayLike,
+    shift: float | np.ndarray = 0.0,
     alpha: float = 0.05,
-) -> dict:
+) -> dict[str, Any]:
     """Johnson–Neyman points and regions over the observed moderator range.
 
     ``b1``, ``b3`` and their covariance refer to the moderator as entered in the model
@@ -88,9 +93,9 @@ def johnson_neyman(
     roots = [r + shift for r in quadratic_roots(qa, qb, qc)]
     low, high = float(observed.min()), float(observed.max())
 
-    def significant(w: float) -> bool:
+    def significant(w: float | np.ndarray) -> bool:
         wc = w - shift
-        return qa * wc * wc + qb * wc + qc > 0
+        return bool(qa * wc * wc + qb * wc + qc > 0)
 
     n = observed.size
     points = []

@@ -12,11 +12,16 @@ import json
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from analysis.figures import FigureLabels, floodlight_plot, interaction_plot
 from analysis.pipeline import Analysis, robustness_checks, to_jsonable
+
+if TYPE_CHECKING:
+    from analysis.load import StudyData
 
 HYPOTHESES = {
     "h1": "H1 - thinking style x visibility -> conformity",
@@ -39,13 +44,16 @@ class Figure:
     caption: str
 
 
+Item = Table | Figure | str  # a section's content: a table, a figure or a paragraph
+
+
 @dataclass
 class Section:
     title: str
-    items: list = field(default_factory=list)  # Table, Figure or str (a paragraph)
+    items: list[Item] = field(default_factory=list)
 
 
-def number(value, digits: int = 4) -> str:
+def number(value: Any, digits: int = 4) -> str:
     if value is None:
         return "NA"
     if isinstance(value, str):
@@ -53,22 +61,22 @@ def number(value, digits: int = 4) -> str:
     return f"{value:.{digits}f}"
 
 
-def p_value(value) -> str:
+def p_value(value: float | None) -> str:
     if value is None:
         return "NA"
     return "<.0001" if value < 0.0001 else f"{value:.4f}"
 
 
-def ci_label(alpha) -> str:
+def ci_label(alpha: float) -> str:
     """'95 % CI' for alpha = .05: every interval names its level."""
     return f"{100 * (1 - alpha):g} % CI"
 
 
-def model_items(model: dict, alpha: float = 0.05) -> list:
+def model_items(model: dict[str, Any], alpha: float = 0.05) -> list[Item]:
     """PROCESS-style blocks for one model: summary, coefficients, interaction, probing."""
     conditional = model["conditional_effects"]
     level = ci_label(alpha)
-    items = [
+    items: list[Item] = [
         f"Outcome: {model['outcome']}; focal predictor (X): {model['focal']}; moderator (W): "
         f"{model['moderator']}. Model: {model['formula']}. N = {model['n']} "
         f"({model['n_missing']} dropped for missing values). Standard errors: {model['cov_type']}; "
@@ -159,10 +167,10 @@ def model_items(model: dict, alpha: float = 0.05) -> list:
     return items
 
 
-def diagnostics_items(diag: dict) -> list:
+def diagnostics_items(diag: dict[str, Any]) -> list[Item]:
     """Heteroskedasticity, influence, VIF and the bounded-outcome caveat of one model."""
     het, infl = diag["heteroskedasticity"], diag["influence"]
-    items = [Table("Diagnostics", ["check", "value", "note"], [
+    items: list[Item] = [Table("Diagnostics", ["check", "value", "note"], [
         [het["test"], f"LM = {number(het['lm'], 3)}, df = {het['df']}, p = {p_value(het['p'])}",
          "small p: heteroskedastic residuals (HC3 SEs remain valid)"],
         ["max leverage", number(infl["max_leverage"], 4),
@@ -190,13 +198,13 @@ def diagnostics_items(diag: dict) -> list:
     return items
 
 
-def flagged_text(counts: dict) -> str:
+def flagged_text(counts: dict[str, Any]) -> str:
     if counts["excluded"]:
         return f"{counts['rows']} (excluded: mixed with real participants)"
     return f"{counts['rows']} (kept: every row is flagged, e.g. a simulated pipeline check)"
 
 
-def exclusions_items(results: dict) -> list:
+def exclusions_items(results: dict[str, Any]) -> list[Item]:
     inp, exc = results["input"], results["exclusions"]
     rows = [
         ["rows in file", str(exc["n_input"])],
@@ -214,7 +222,7 @@ def exclusions_items(results: dict) -> list:
             Table("Exclusions", ["", "n"], rows)]
 
 
-def descriptives_table(data) -> Table:
+def descriptives_table(data: pd.DataFrame) -> Table:
     """Mean (SD) of the study variables by condition."""
     columns = [c for c in DESCRIBED if c in data.columns and data[c].dtype.kind == "f"]
     rows = []
@@ -228,8 +236,8 @@ def descriptives_table(data) -> Table:
     return Table("Descriptives by condition: mean (SD)", ["condition", "n", *columns], rows)
 
 
-def robustness_items(robustness: dict) -> list:
-    items = []
+def robustness_items(robustness: dict[str, Any]) -> list[Item]:
+    items: list[Item] = []
     for key, title in (("suggestion_logit", "Suggestion-level logistic model"),
                        ("adoption_binomial", "Binomial model of adopted out of k")):
         model = robustness[key]
@@ -249,7 +257,7 @@ def robustness_items(robustness: dict) -> list:
     return items
 
 
-def terminal_sections(results: dict, alpha: float = 0.05) -> list[Section]:
+def terminal_sections(results: dict[str, Any], alpha: float = 0.05) -> list[Section]:
     sections = [Section("Data", exclusions_items(results))]
     for key in ("h1", "h2"):
         sections.append(Section(HYPOTHESES[key], model_items(results[key], alpha)))
@@ -284,7 +292,7 @@ def render_text(sections: list[Section]) -> str:
     return "\n".join(lines)
 
 
-def markdown_cell(value) -> str:
+def markdown_cell(value: Any) -> str:
     return str(value).replace("|", "\\|")
 
 
@@ -351,7 +359,7 @@ SIMULATED_BANNER = ("SIMULATED DATA: the analysed participants are simulated (a 
 VERSIONED_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib")
 
 
-def provenance(command: str | None) -> dict:
+def provenance(command: str | None) -> dict[str, Any]:
     """Software versions, the UTC time and the command that produced a report."""
     import datetime
     import platform
@@ -368,12 +376,13 @@ def provenance(command: str | None) -> dict:
             "command": command or " ".join(["python -m analysis", *sys.argv[1:]]), "versions": versions}
 
 
-def analysed_rows_simulated(study) -> bool:
+def analysed_rows_simulated(study: StudyData) -> bool:
     flagged = study.exclusions.get("simulated", {})
     return bool(flagged.get("rows")) and not flagged.get("excluded")
 
 
-def suggestion_level_section(analysis: Analysis, suggestions_path) -> tuple[Section | None, dict | None]:
+def suggestion_level_section(analysis: Analysis,
+                             suggestions_path: str | Path | None) -> tuple[Section | None, dict[str, Any] | None]:
     """The suggestion-level models when a suggestions file is at hand."""
     from analysis.load import read_suggestions
     from analysis.suggestions import fit_suggestion_models
@@ -389,7 +398,7 @@ def suggestion_level_section(analysis: Analysis, suggestions_path) -> tuple[Sect
     return Section("Suggestion-level models of adoption (H1)", suggestion_model_items(document)), document
 
 
-def conditional_process_items(analysis: Analysis) -> tuple[list, dict | None]:
+def conditional_process_items(analysis: Analysis) -> tuple[list[Item], dict[str, Any] | None]:
     """Model 21 with H1's and H2's moderators, bootstrapped when --bootstrap is given."""
     from analysis.mediation import bootstrap_conditional_process, fit_conditional_process
 
@@ -404,7 +413,7 @@ def conditional_process_items(analysis: Analysis) -> tuple[list, dict | None]:
     except (ValueError, KeyError, np.linalg.LinAlgError) as exc:
         return [f"The conditional process model could not be fitted: {exc}"], None
     document = to_jsonable(result.to_dict())
-    items = []
+    items: list[Item] = []
     for section in mediation_sections(document):
         items += [f"{section.title}:"] + section.items if section.title.startswith("Outcome") else section.items
     if options.bootstrap > 0:
@@ -417,7 +426,8 @@ def conditional_process_items(analysis: Analysis) -> tuple[list, dict | None]:
     return items, document
 
 
-def write_report(analysis: Analysis, out_dir, suggestions_path=None, command: str | None = None) -> dict:
+def write_report(analysis: Analysis, out_dir: str | Path, suggestions_path: str | Path | None = None,
+                 command: str | None = None) -> dict[str, Any]:
     """Write report.html, report.md, the figures (PNG, SVG, PDF) and results.json into ``out_dir``."""
     from analysis.interpretation import h1_statement, h2_statement
 
@@ -429,7 +439,7 @@ def write_report(analysis: Analysis, out_dir, suggestions_path=None, command: st
     results["provenance"] = made
     study = analysis.study
     simulated = analysed_rows_simulated(study)
-    about = [f"Created {made['created_utc']} by: {made['command']}",
+    about: list[Item] = [f"Created {made['created_utc']} by: {made['command']}",
              "Software: " + ", ".join(f"{k} {v}" for k, v in made["versions"].items()) + "."]
     if simulated:
         about.insert(0, SIMULATED_BANNER)
@@ -468,7 +478,7 @@ def write_report(analysis: Analysis, out_dir, suggestions_path=None, command: st
     return {**paths, **written}
 
 
-def mediation_sections(document: dict) -> list[Section]:
+def mediation_sections(document: dict[str, Any]) -> list[Section]:
     """PROCESS-style tables for a conditional process model (``python -m analysis mediate``)."""
     level = f"{100 * document['ci_level']:g} % CI"
     names = document["variables"]
@@ -489,7 +499,7 @@ def mediation_sections(document: dict) -> list[Section]:
     boot = document.get("bootstrap")
     boot_note = (f"Percentile bootstrap, {boot['n_boot']} resamples, seed {boot['seed']}, {level}."
                  if boot else "No bootstrap (--boot 0): no intervals for the indirect effects.")
-    items = [Table(f"Direct effect of {names['x']} on {names['y']} (LLCI/ULCI: {level})",
+    items: list[Item] = [Table(f"Direct effect of {names['x']} on {names['y']} (LLCI/ULCI: {level})",
                    ["effect", "se", "t", "p", "LLCI", "ULCI"],
                    [[number(direct["b"]), number(direct["se"]), number(direct["t"]), p_value(direct["p"]),
                      number(direct["llci"]), number(direct["ulci"])]]),
@@ -516,12 +526,13 @@ SUGGESTION_MODELS = (("cluster_logit", "Logistic regression, SEs clustered by pa
                      ("mixed_logit", "Mixed logistic regression, participant random intercept"))
 
 
-def suggestion_model_items(document: dict) -> list:
+def suggestion_model_items(document: dict[str, Any]) -> list[Item]:
     """Tables of the suggestion-level models (``python -m analysis suggestions`` and the report)."""
     if "skipped" in document:
         return [f"Suggestion-level models: skipped - {document['skipped']}."]
     level = f"{100 * (1 - document['alpha']):g} % CI"
-    items = [f"{document['formula']}: {document['n']} suggestions from {document['n_participants']} participants "
+    items: list[Item] = [
+             f"{document['formula']}: {document['n']} suggestions from {document['n_participants']} participants "
              f"({document['n_not_analysed']} suggestions of participants not analysed, {document['n_missing']} "
              "with a missing value left out). Coefficients are log-odds; z tests."]
     if document.get("closeness_note"):
@@ -546,5 +557,5 @@ def suggestion_model_items(document: dict) -> list:
     return items
 
 
-def suggestion_sections(document: dict) -> list[Section]:
+def suggestion_sections(document: dict[str, Any]) -> list[Section]:
     return [Section("Suggestion-level models of adoption", suggestion_model_items(document))]

@@ -11,6 +11,7 @@ Both use z tests, as is usual for GLMs.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ def interaction_design(data: pd.DataFrame, focal: str, moderator: str) -> pd.Dat
     return pd.DataFrame(design, index=data.index)
 
 
-def glm_table(fit, alpha: float) -> dict:
+def glm_table(fit: Any, alpha: float) -> dict[str, Any]:  # a statsmodels results object (no stubs)
     """Coefficients of a fitted GLM as b, SE, z, p, CI and odds ratio."""
     z_crit = stats.norm.ppf(1.0 - alpha / 2.0)
     table = {}
@@ -47,7 +48,7 @@ def glm_table(fit, alpha: float) -> dict:
     return table
 
 
-def fit_glm_quietly(model, **fit_options):
+def fit_glm_quietly(model: Any, **fit_options: Any) -> tuple[Any, list[str]]:
     """Fit, turning convergence or separation warnings into notes rather than failures."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -57,7 +58,7 @@ def fit_glm_quietly(model, **fit_options):
 
 
 def suggestion_logit(participants: pd.DataFrame, suggestions: pd.DataFrame, *,
-                     moderator: str = "holism", alpha: float = 0.05) -> dict:
+                     moderator: str = "holism", alpha: float = 0.05) -> dict[str, Any]:
     """Logistic model of each suggestion's adoption, SEs clustered by participant."""
     keep = ["participant_id", "public", moderator]
     merged = suggestions.merge(participants[keep], on="participant_id", how="left", indicator=True)
@@ -95,9 +96,9 @@ def adoption_counts(participants: pd.DataFrame, suggestions: pd.DataFrame | None
 
 
 def adoption_binomial(participants: pd.DataFrame, suggestions: pd.DataFrame | None = None, *,
-                      moderator: str = "holism", alpha: float = 0.05) -> dict:
+                      moderator: str = "holism", alpha: float = 0.05) -> dict[str, Any]:
     """Binomial GLM of adopted-out-of-k per participant: ``adopted/k ~ public * moderator``."""
-    base = {"model": "binomial (adopted out of k), HC0 sandwich SEs", "outcome": "adopted / k",
+    base: dict[str, Any] = {"model": "binomial (adopted out of k), HC0 sandwich SEs", "outcome": "adopted / k",
             "formula": f"cbind(adopted, k - adopted) ~ public * {moderator}"}
     try:
         counts = adoption_counts(participants, suggestions)

@@ -16,11 +16,14 @@ participants file) of the persona each suggestion came from: a suggestion-level 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from numpy.typing import ArrayLike
 from scipy import optimize, sparse, special, stats
 
 from analysis.load import InputError, read_participants, read_suggestions
@@ -31,7 +34,7 @@ CLOSENESS = "suggester_closeness"
 
 
 def suggestion_frame(participants: pd.DataFrame, suggestions: pd.DataFrame, moderator: str,
-                     closeness: str = "auto") -> tuple[pd.DataFrame, list[str], dict]:
+                     closeness: str = "auto") -> tuple[pd.DataFrame, list[str], dict[str, Any]]:
     """Suggestions of analysed participants with the participant's condition and moderator, and
     the per-suggester closeness when the export has it. Returns data, predictors and counts."""
     ios = [c for c in participants.columns if c.startswith("ios_")]
@@ -66,7 +69,7 @@ def suggestion_design(data: pd.DataFrame, moderator: str, extra: list[str]) -> p
     return design
 
 
-def cluster_logit(y, design: pd.DataFrame, groups, alpha: float) -> dict:
+def cluster_logit(y: ArrayLike, design: pd.DataFrame, groups: ArrayLike, alpha: float) -> dict[str, Any]:
     """Logistic regression, sandwich SEs clustered by participant (statsmodels' small-sample
     factor G/(G-1) * (N-1)/(N-K), as Stata and R's sandwich::vcovCL with type HC1)."""
     model = sm.GLM(y, design, family=sm.families.Binomial())
@@ -78,28 +81,31 @@ def cluster_logit(y, design: pd.DataFrame, groups, alpha: float) -> dict:
             "log_likelihood": float(fit.llf), "notes": sorted({str(w.message).splitlines()[0] for w in caught})}
 
 
-def gee_logit(y, design: pd.DataFrame, groups, alpha: float, structure: str = "exchangeable") -> dict:
+def gee_logit(y: ArrayLike, design: pd.DataFrame, groups: ArrayLike, alpha: float,
+              structure: str = "exchangeable") -> dict[str, Any]:
     """GEE with logit link and the given working correlation; robust (sandwich) SEs."""
     cov_struct = sm.cov_struct.Exchangeable() if structure == "exchangeable" else sm.cov_struct.Independence()
     model = sm.GEE(y, design, groups=groups, family=sm.families.Binomial(), cov_struct=cov_struct)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = model.fit()
-    result = {"estimator": f"GEE, {structure} working correlation", "se": "robust (sandwich), no small-sample "
-              "factor", "test": "z", "coefficients": glm_table(fit, alpha),
-              "notes": sorted({str(w.message).splitlines()[0] for w in caught})}
+    result: dict[str, Any] = {
+        "estimator": f"GEE, {structure} working correlation", "se": "robust (sandwich), no small-sample factor",
+        "test": "z", "coefficients": glm_table(fit, alpha),
+        "notes": sorted({str(w.message).splitlines()[0] for w in caught})}
     if structure == "exchangeable":
         result["working_correlation"] = float(np.asarray(cov_struct.dep_params).ravel()[0])
     return result
 
 
-def group_matrix(codes, n_groups: int):
+def group_matrix(codes: ArrayLike, n_groups: int) -> Any:  # a scipy.sparse matrix (scipy has no stubs here)
     """Sparse participant-by-suggestion indicator, to sum rows within participant."""
     codes = np.asarray(codes)
     return sparse.csr_matrix((np.ones(codes.size), (codes, np.arange(codes.size))), shape=(n_groups, codes.size))
 
 
-def random_intercept_loglik(theta, design, y, codes, n_groups, nodes, log_weights, gradient: bool = False):
+def random_intercept_loglik(theta: np.ndarray, design: np.ndarray, y: np.ndarray, codes: Any, n_groups: int,
+                            nodes: np.ndarray, log_weights: np.ndarray, gradient: bool = False) -> Any:
     """Marginal log-likelihood of a random-intercept logistic model, theta = (beta, log sigma).
 
     For participant g: L_g = integral of prod_i p_i(b)^y_i (1 - p_i(b))^(1 - y_i) N(b; 0, sigma^2) db,
@@ -125,7 +131,8 @@ def random_intercept_loglik(theta, design, y, codes, n_groups, nodes, log_weight
     return value, np.append(grad_beta, grad_log_sigma)
 
 
-def hessian_from_gradient(gradient, x, step=1e-5) -> np.ndarray:
+def hessian_from_gradient(gradient: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
+                          step: float = 1e-5) -> np.ndarray:
     """Central differences of an exact gradient, symmetrised."""
     k = x.size
     hess = np.zeros((k, k))
@@ -136,7 +143,8 @@ def hessian_from_gradient(gradient, x, step=1e-5) -> np.ndarray:
     return (hess + hess.T) / 2.0
 
 
-def mixed_logit(y, design: pd.DataFrame, groups, alpha: float, start=None) -> dict:
+def mixed_logit(y: np.ndarray, design: pd.DataFrame, groups: ArrayLike, alpha: float,
+                start: ArrayLike | None = None) -> dict[str, Any]:
     """Random-intercept logistic regression by maximum likelihood (Gauss–Hermite quadrature)."""
     x = design.to_numpy(dtype=float)
     codes = np.asarray(groups)
@@ -145,7 +153,7 @@ def mixed_logit(y, design: pd.DataFrame, groups, alpha: float, start=None) -> di
     nodes, weights = np.polynomial.hermite.hermgauss(QUADRATURE_NODES)
     log_weights = np.log(weights) - 0.5 * np.log(np.pi)
 
-    def negative(theta):
+    def negative(theta: np.ndarray) -> tuple[float, np.ndarray]:
         value, grad = random_intercept_loglik(theta, x, y, indicator, n_groups, nodes, log_weights, gradient=True)
         return -value, -grad
 
@@ -171,8 +179,9 @@ def mixed_logit(y, design: pd.DataFrame, groups, alpha: float, start=None) -> di
     log_sigma, log_sigma_se = float(fit.x[-1]), float(se[-1])
     sigma = float(np.exp(log_sigma))
     with np.errstate(over="ignore", invalid="ignore"):
-        sd_ci = [float(np.exp(log_sigma - z_crit * log_sigma_se)), float(np.exp(log_sigma + z_crit * log_sigma_se))]
-    if sigma < 1e-3 or not all(np.isfinite(sd_ci)):
+        bounds = [float(np.exp(log_sigma - z_crit * log_sigma_se)), float(np.exp(log_sigma + z_crit * log_sigma_se))]
+    sd_ci: list[float | None] = list(bounds)
+    if sigma < 1e-3 or not all(np.isfinite(bounds)):
         sd_ci = [None, None]
         notes.append("the random-intercept SD is at its boundary (about 0): adoptions show no participant "
                      "effect beyond the predictors, and the mixed model reduces to the ordinary logit")
@@ -185,7 +194,7 @@ def mixed_logit(y, design: pd.DataFrame, groups, alpha: float, start=None) -> di
 
 
 def fit_suggestion_models(participants: pd.DataFrame, suggestions: pd.DataFrame, *, moderator: str = "holism",
-                          closeness: str = "auto", alpha: float = 0.05) -> dict:
+                          closeness: str = "auto", alpha: float = 0.05) -> dict[str, Any]:
     """The three suggestion-level models, on the same suggestions."""
     data, extra, counts = suggestion_frame(participants, suggestions, moderator, closeness)
     formula = f"adopted ~ public * {moderator}" + "".join(f" + {c}" for c in extra)
@@ -196,10 +205,12 @@ def fit_suggestion_models(participants: pd.DataFrame, suggestions: pd.DataFrame,
     y = data["adopted"].to_numpy(dtype=float)
     groups = pd.factorize(data["participant_id"])[0]
     base["n_participants"] = int(groups.max() + 1)
-    models = {}
-    for key, fit in (("cluster_logit", lambda: cluster_logit(y, design, groups, alpha)),
-                     ("gee_exchangeable", lambda: gee_logit(y, design, groups, alpha, "exchangeable")),
-                     ("mixed_logit", lambda: mixed_logit(y, design, groups, alpha))):
+    models: dict[str, dict[str, Any]] = {}
+    fits: tuple[tuple[str, Callable[[], dict[str, Any]]], ...] = (
+        ("cluster_logit", lambda: cluster_logit(y, design, groups, alpha)),
+        ("gee_exchangeable", lambda: gee_logit(y, design, groups, alpha, "exchangeable")),
+        ("mixed_logit", lambda: mixed_logit(y, design, groups, alpha)))
+    for key, fit in fits:
         try:
             models[key] = fit()
         except (np.linalg.LinAlgError, ValueError, OverflowError) as exc:
@@ -210,8 +221,8 @@ def fit_suggestion_models(participants: pd.DataFrame, suggestions: pd.DataFrame,
     return {**base, "alpha": alpha, "models": models}
 
 
-def analyse_suggestions(data_dir, *, moderator: str = "holism", closeness: str = "auto", alpha: float = 0.05,
-                        keep_failed_attention: bool = False) -> dict:
+def analyse_suggestions(data_dir: str | Path, *, moderator: str = "holism", closeness: str = "auto",
+                        alpha: float = 0.05, keep_failed_attention: bool = False) -> dict[str, Any]:
     """Read participants.csv and suggestions.csv of an export directory and fit the models."""
     directory = Path(data_dir)
     if not directory.is_dir():

@@ -75,7 +75,8 @@ def populate(study: Study, n: int, seed: int = 1) -> None:
         holism = statistics.fmean(8 - ts[i.key] if i.reverse else ts[i.key] for i in ts_items if i.attention is None)
         evaluation = statistics.fmean(8 - ev[i.key] if i.reverse else ev[i.key] for i in ev_items)
         answers = [("thinking_style", k, v, None) for k, v in ts.items()]
-        answers += [("evaluation", k, v, None) for k, v in ev.items()] + [("evaluation", "wtp", rng.randint(0, 120), None)]
+        answers += [("evaluation", k, v, None) for k, v in ev.items()]
+        answers += [("evaluation", "wtp", rng.randint(0, 120), None)]
         answers += [("closeness", k, v, None) for k, v in ios.items()]
         answers += [("checks", "mc_visibility", rng.randint(1, 7), None), ("checks", "ac_colour", None, "Orange"),
                     ("demographics", "age", rng.randint(18, 70), None),
@@ -150,8 +151,9 @@ def main(argv=None) -> int:
                   f"CPU time of this process, median {statistics.median(cpu):,.0f} ms)")
             for name, rows in manifest["row_counts"].items():
                 print(f"  {name}: {rows:,} rows, {manifest['files'][name]['bytes'] / 1e6:.1f} MB")
+            excluded = args.participants - manifest["row_counts"][f"participants.{args.format}"]
             print(f"  total written: {size / 1e6:.1f} MB in {len(manifest['files']) + 1} files "
-                  f"(pilot participants excluded: {args.participants - manifest['row_counts'][f'participants.{args.format}']})")
+                  f"(pilot participants excluded: {excluded})")
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -76,7 +76,8 @@ async def closed_loop(bases: list[str], slug: str, key: str, concurrency: int, l
     return tally
 
 
-async def closed_loop_floor(base: str, concurrency: int, window: float, warmup: float, watch) -> tuple[float, float, dict]:
+async def closed_loop_floor(base: str, concurrency: int, window: float, warmup: float,
+                            watch) -> tuple[float, float, dict]:
     """The floor app under the same concurrency: requests/s and latency p50."""
     latencies: list[float] = []
     stop = asyncio.Event()
@@ -142,7 +143,8 @@ def report_run(label: str, tally: Tally, window: float, settings: servers.Settin
     # always differs from the initial design's, and nothing else changed it before the decisions)
     expected["step_completed"] = expected.get("step_completed", 0) + expected.get("consented", 0)
     expected["attribute_changed"] = expected.get("attribute_changed", 0) + expected.get("suggestion_adopted", 0)
-    mismatched = {k: (expected.get(k, 0), events.get(k, 0)) for k in EVENT_KINDS if expected.get(k, 0) != events.get(k, 0)}
+    mismatched = {k: (expected.get(k, 0), events.get(k, 0)) for k in EVENT_KINDS
+                  if expected.get(k, 0) != events.get(k, 0)}
     errors = dict(tally.errors)
     print(f"{label:<34} {pps:6.1f} part/s {rps:7.1f} req/s  p50 {percentile(tally.latencies, .5) * 1000:6.1f}"
           f"  p95 {percentile(tally.latencies, .95) * 1000:6.1f}  p99 {percentile(tally.latencies, .99) * 1000:7.1f} ms"
@@ -162,7 +164,8 @@ def report_run(label: str, tally: Tally, window: float, settings: servers.Settin
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--servers", default="dev,production", help="dev (flask run, SQLite), production (gunicorn, PostgreSQL, Redis)")
+    parser.add_argument("--servers", default="dev,production",
+                        help="dev (flask run, SQLite), production (gunicorn, PostgreSQL, Redis)")
     parser.add_argument("--concurrency", default="10,50,200")
     parser.add_argument("--flows", default="full,no-live", help="full (3 live changes + previews) and/or no-live")
     parser.add_argument("--live-changes", type=int, default=3)
@@ -174,8 +177,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--no-images", action="store_true",
                         help="clients do not fetch preview images (pages and forms only, as behind an image cache)")
-    parser.add_argument("--two-instances", action="store_true", help="also run two production instances, clients across both")
-    parser.add_argument("--arrivals", type=int, default=0, help="launch mode: this many participants over --over seconds")
+    parser.add_argument("--two-instances", action="store_true",
+                        help="also run two production instances, clients across both")
+    parser.add_argument("--arrivals", type=int, default=0,
+                        help="launch mode: this many participants over --over seconds")
     parser.add_argument("--over", type=float, default=60.0)
     parser.add_argument("--think-s", type=float, default=3.0)
     parser.add_argument("--routes", action="store_true", help="latency by route after each run")
@@ -191,7 +196,8 @@ def main(argv=None) -> int:
             print("production mode needs PostgreSQL at 127.0.0.1:5432 and Redis at 127.0.0.1:6379", file=sys.stderr)
             return 2
     failed = False
-    print(f"bench_load: {'no preview images, ' if args.no_images else ''}window {args.window:.0f} s after a {args.ramp:.0f} s ramp and {args.warmup:.0f} s warm-up; "
+    print(f"bench_load: {'no preview images, ' if args.no_images else ''}window {args.window:.0f} s after a "
+          f"{args.ramp:.0f} s ramp and {args.warmup:.0f} s warm-up; "
           f"production = {args.workers} workers x {args.threads} threads")
 
     def run_closed(label_prefix, server_list, settings, floor=None):
@@ -209,7 +215,8 @@ def main(argv=None) -> int:
                 failed |= bool(result["errors"] or result["mismatched"])
 
     if args.arrivals:
-        settings = servers.Settings(servers.fresh_postgres_database("scl_load"), f"{servers.REDIS_URL}/3", production=True)
+        settings = servers.Settings(servers.fresh_postgres_database("scl_load"), f"{servers.REDIS_URL}/3",
+                                    production=True)
         servers.flush_redis_prefix(3)
         server = servers.production_server(settings, workers=args.workers, threads=args.threads)
         try:
@@ -218,8 +225,10 @@ def main(argv=None) -> int:
             tally = asyncio.run(arrivals([server.base_url], slug, settings.simulation_key, args.arrivals, args.over,
                                          args.think_s, flows.get("full", args.live_changes)))
             print(f"launch: {args.arrivals} participants over {args.over:.0f} s, ~{args.think_s:.0f} s per page: "
-                  f"{tally.completed} completed, {tally.requests} requests, p50 {percentile(tally.latencies, .5) * 1000:.1f} ms, "
-                  f"p95 {percentile(tally.latencies, .95) * 1000:.1f} ms, p99 {percentile(tally.latencies, .99) * 1000:.1f} ms, "
+                  f"{tally.completed} completed, {tally.requests} requests, "
+                  f"p50 {percentile(tally.latencies, .5) * 1000:.1f} ms, "
+                  f"p95 {percentile(tally.latencies, .95) * 1000:.1f} ms, "
+                  f"p99 {percentile(tally.latencies, .99) * 1000:.1f} ms, "
                   f"errors {dict(tally.errors) or 'none'}, peak RSS/worker "
                   f"{max(servers.peak_rss_mb(p) for p in server.workers()):.0f} MB")
             failed |= bool(tally.errors) or tally.completed != args.arrivals
@@ -236,7 +245,8 @@ def main(argv=None) -> int:
             server.stop()
 
     if "production" in wanted:
-        settings = servers.Settings(servers.fresh_postgres_database("scl_load"), f"{servers.REDIS_URL}/3", production=True)
+        settings = servers.Settings(servers.fresh_postgres_database("scl_load"), f"{servers.REDIS_URL}/3",
+                                    production=True)
         servers.flush_redis_prefix(3)
         floor: dict[int, float] = {}
         if not args.no_floor:
@@ -258,7 +268,8 @@ def main(argv=None) -> int:
             server.stop()
 
     if args.two_instances:
-        settings = servers.Settings(servers.fresh_postgres_database("scl_load_two"), f"{servers.REDIS_URL}/4", production=True)
+        settings = servers.Settings(servers.fresh_postgres_database("scl_load_two"), f"{servers.REDIS_URL}/4",
+                                    production=True)
         servers.flush_redis_prefix(4)
         first = servers.production_server(settings, workers=1, threads=args.threads)
         second = servers.production_server(settings, workers=1, threads=args.threads)

@@ -51,7 +51,8 @@ def main() -> None:
     unbounded = run(args.designs, args.seed, 1 << 40)
     bounded = run(args.designs, args.seed, 0)  # the shipped defaults
     print(f"{args.designs} distinct random designs, full and thumb sizes mixed, seed {args.seed}")
-    tried = [(f"parts {mb} MB, work {min(mb, 48) // 2} MB", run(args.designs, args.seed, mb * 2**20, min(mb, 48) // 2 * 2**20))
+    tried = [(f"parts {mb} MB, work {min(mb, 48) // 2} MB",
+              run(args.designs, args.seed, mb * 2**20, min(mb, 48) // 2 * 2**20))
              for mb in (int(v) for v in args.try_mb.split(",") if v)]
     for name, r in (("unbounded caches (baseline)", unbounded), ("bounded caches (defaults)", bounded), *tried):
         print(f"  {name:<28} peak RSS {r['peak_rss_mb']:7.0f} MB   parts {r['parts_mb']:6.1f} MB   "

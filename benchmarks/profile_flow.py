@@ -104,16 +104,7 @@ def main(argv=None) -> None:
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out).sort_stats(args.sort)
     stats.print_stats(args.top)
-    by_package: dict[str, float] = {}
-    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
-        parts = Path(filename).parts
-        package = next((parts[i + 1] for i, part in enumerate(parts) if part == "site-packages" and i + 1 < len(parts)),
-                       None) or ("webapp" if "/webapp/" in filename else "experiments/bots (client)"
-                                 if "/experiments/" in filename or "/benchmarks/" in filename else
-                                 "stdlib/builtins")
-        if "html/parser" in filename or "_markupbase" in filename:
-            package = "html.parser (client)"
-        by_package[package] = by_package.get(package, 0.0) + tottime
+    by_package = _own_time_by_package(stats)
     total = sum(by_package.values())
     print("own time by package:")
     for package, seconds in sorted(by_package.items(), key=lambda kv: -kv[1])[:14]:
@@ -121,6 +112,30 @@ def main(argv=None) -> None:
     if args.callers:
         stats.print_callers(args.callers)
     print(out.getvalue())
+
+
+def _package_of(filename: str) -> str:
+    """Which package a profiled function belongs to: a site-package, the server, the client or the stdlib."""
+    if "html/parser" in filename or "_markupbase" in filename:
+        return "html.parser (client)"
+    parts = Path(filename).parts
+    package = next((parts[i + 1] for i, part in enumerate(parts) if part == "site-packages" and i + 1 < len(parts)),
+                   None)
+    if package:
+        return package
+    if "/webapp/" in filename:
+        return "webapp"
+    if "/experiments/" in filename or "/benchmarks/" in filename:
+        return "experiments/bots (client)"
+    return "stdlib/builtins"
+
+
+def _own_time_by_package(stats: pstats.Stats) -> dict[str, float]:
+    by_package: dict[str, float] = {}
+    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+        package = _package_of(filename)
+        by_package[package] = by_package.get(package, 0.0) + tottime
+    return by_package
 
 
 if __name__ == "__main__":

@@ -203,7 +203,8 @@ def production_server(settings: Settings, port: int | None = None, workers: int 
     port = port or free_port()
     log = settings.directory / f"production-{port}.log"
     env = settings.env(PORT=str(port), HOST="127.0.0.1", WORKERS=str(workers), THREADS=str(threads),
-                       SCL_SKIP_INSTALL="1", SCL_ACCESS_LOG=access_log or str(settings.directory / f"access-{port}.log"),
+                       SCL_SKIP_INSTALL="1",
+                       SCL_ACCESS_LOG=access_log or str(settings.directory / f"access-{port}.log"),
                        **extra_env)
     process = _spawn(["bash", "scripts/serve-production"], env, log)
     server = Server(process, f"http://127.0.0.1:{port}", log, f"production:{port}")

@@ -21,7 +21,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Protocol
@@ -184,47 +184,12 @@ class PageReader(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = {k: (v if v is not None else "") for k, v in attrs}
-        classes = a.get("class", "").split()
         self._note_retry(tag, a)
-        if tag == "meta":
-            if a.get("name") == "csrf-token":
-                self.csrf_meta = a.get("content")
-        elif tag == "form":
-            self._form = Form(a.get("action") or None, a.get("method", "get").lower())
-            self.forms.append(self._form)
-        elif tag == "input" and self._form is not None:
-            kind = a.get("type", "text").lower()
-            name = a.get("name")
-            if not name:
-                return
-            if kind == "radio":
-                self._form.radios.setdefault(name, []).append(a.get("value", ""))
-                if "checked" in a:
-                    self._form.checked[name] = a.get("value", "")
-                self._fieldset_names.append(name)
-            elif kind == "submit":
-                self._form.submits[name] = a.get("value", "")
-            elif kind in ("hidden", "text", "number"):
-                self._form.fields[name] = a.get("value", "")
-        elif tag == "select" and self._form is not None:
-            self._select = a.get("name")
-            self._form.selects.setdefault(self._select, [])
-        elif tag == "option" and self._select is not None and self._form is not None:
-            self._form.selects[self._select].append(a.get("value", ""))
-        elif tag == "button" and self._form is not None and a.get("name"):
-            self._form.submits[a["name"]] = a.get("value", "")
-        elif tag == "article" and "suggestion" in classes:
-            match = re.match(r"suggestion-(\d+)$", a.get("id", ""))
-            if match:
-                self.suggestions.append(Suggestion(int(match.group(1)), a.get("data-attribute", ""),
-                                                   a.get("data-level", "")))
-        elif tag == "p" and "notice" in classes:
-            for value in ("public", "private"):
-                if value in classes:
-                    self.visibility = value
-        elif tag == "fieldset":
-            self._fieldset_names = []
-            self._legend = ""
+        if tag == "input" and self._form is not None and not a.get("name"):
+            return  # an unnamed input carries nothing a bot sends
+        read = self._TAG_READERS.get(tag)
+        if read is not None:
+            read(self, a)
         if tag == "h1":
             self._start("h1")
         elif a.get("id") == "completion-code":
@@ -232,7 +197,7 @@ class PageReader(HTMLParser):
         elif tag == "legend":
             self._start("legend")
 
-    def _note_retry(self, tag: str, a: dict) -> None:
+    def _note_retry(self, tag: str, a: dict[str, str]) -> None:
         """The waiting page says when to look again: `data-retry-after` (or an old-style meta refresh)."""
         if tag == "meta" and a.get("http-equiv", "").lower() == "refresh":
             text = a.get("content", "")
@@ -242,6 +207,64 @@ class PageReader(HTMLParser):
             return
         match = re.match(r"\s*([\d.]+)", text)
         self.refresh = float(match.group(1)) if match else 0.0
+
+    def _on_meta(self, a: dict[str, str]) -> None:
+        if a.get("name") == "csrf-token":
+            self.csrf_meta = a.get("content")
+
+    def _on_form(self, a: dict[str, str]) -> None:
+        self._form = Form(a.get("action") or None, a.get("method", "get").lower())
+        self.forms.append(self._form)
+
+    def _on_input(self, a: dict[str, str]) -> None:
+        if self._form is None:
+            return
+        kind, name = a.get("type", "text").lower(), a["name"]
+        if kind == "radio":
+            self._form.radios.setdefault(name, []).append(a.get("value", ""))
+            if "checked" in a:
+                self._form.checked[name] = a.get("value", "")
+            self._fieldset_names.append(name)
+        elif kind == "submit":
+            self._form.submits[name] = a.get("value", "")
+        elif kind in ("hidden", "text", "number"):
+            self._form.fields[name] = a.get("value", "")
+
+    def _on_select(self, a: dict[str, str]) -> None:
+        if self._form is not None:
+            self._select = a.get("name")
+            self._form.selects.setdefault(self._select or "", [])  # an unnamed select still counts in main_form
+
+    def _on_option(self, a: dict[str, str]) -> None:
+        if self._select is not None and self._form is not None:
+            self._form.selects[self._select].append(a.get("value", ""))
+
+    def _on_button(self, a: dict[str, str]) -> None:
+        if self._form is not None and a.get("name"):
+            self._form.submits[a["name"]] = a.get("value", "")
+
+    def _on_article(self, a: dict[str, str]) -> None:
+        if "suggestion" in a.get("class", "").split():
+            match = re.match(r"suggestion-(\d+)$", a.get("id", ""))
+            if match:
+                self.suggestions.append(Suggestion(int(match.group(1)), a.get("data-attribute", ""),
+                                                   a.get("data-level", "")))
+
+    def _on_p(self, a: dict[str, str]) -> None:
+        classes = a.get("class", "").split()
+        if "notice" in classes:
+            for value in ("public", "private"):
+                if value in classes:
+                    self.visibility = value
+
+    def _on_fieldset(self, a: dict[str, str]) -> None:
+        self._fieldset_names = []
+        self._legend = ""
+
+    _TAG_READERS: dict[str, Callable[[PageReader, dict[str, str]], None]] = {
+        "meta": _on_meta, "form": _on_form, "input": _on_input, "select": _on_select, "option": _on_option,
+        "button": _on_button, "article": _on_article, "p": _on_p, "fieldset": _on_fieldset,
+    }
 
     def _start(self, what):
         self._capture = what
@@ -331,6 +354,20 @@ class Bot:
         self.page: Page | None = None
         self.step: steps.Step | None = None  # the declared step of the page being answered
 
+    @property
+    def current_page(self) -> Page:
+        """The page being answered; the page handlers run only once the walk has fetched one."""
+        if self.page is None:
+            raise SimulationError("no page fetched yet")
+        return self.page
+
+    @property
+    def current_step(self) -> steps.Step:
+        """The declared step of the page being answered (set before a step's handler runs)."""
+        if self.step is None:
+            raise SimulationError("no declared step for this page")
+        return self.step
+
     # public ---------------------------------------------------------
     def run(self, sleep=time.sleep) -> BotResult:
         """Walk the whole study now, sleeping whenever the bot has to wait."""
@@ -409,7 +446,7 @@ class Bot:
         data = {"csrf_token": form.fields.get("csrf_token") or reader.csrf or "", **answers}
         label = form.submits.get(button, "")
         data[button] = label or "1"
-        self.page = self._post(form.action or self.page.path, data)
+        self.page = self._post(form.action or self.current_page.path, data)
 
     # each page ----------------------------------------------------------
     def _on_consent(self, reader: PageReader):
@@ -423,24 +460,24 @@ class Bot:
             elif "already started" in heading:
                 self.result.outcome = "duplicate"
             else:
-                raise SimulationError(f"no consent form at {self.page.path} ({reader.h1!r})")
+                raise SimulationError(f"no consent form at {self.current_page.path} ({reader.h1!r})")
             return "stop"
         self._submit(reader, {"nonce": form.fields["nonce"]}, "agree", form)
 
     def _on_likert(self, reader: PageReader):
         form = reader.main_form()
-        block = self.definition.likert_block(self.step.name) if self.definition else None
+        block = self.definition.likert_block(self.current_step.name) if self.definition else None
         if block is not None:
             items = [i for i in block.items if i.key in form.radios]
             low, high = block.scale.min, block.scale.max
         else:
             items = [_Item(name) for name in form.radios]
             low, high = _scale_of(form)
-        trait = TRAIT_ANSWERS.get(self.step.score_field or "")
+        trait = TRAIT_ANSWERS.get(self.current_step.score_field or "")
         if trait is not None:
             answers = getattr(self.person, trait)(items, low, high)
         else:
-            rng = np.random.default_rng([self.person.seed, self.person.index, *self.step.name.encode()])
+            rng = np.random.default_rng([self.person.seed, self.person.index, *self.current_step.name.encode()])
             answers, _ = answer_scale((low + high) / 2, items, low, high, rng, 1.0, self.person.attentive)
         self._submit(reader, answers, form=form)
 
@@ -514,7 +551,7 @@ class Bot:
         if self.result.visibility is None:
             if reader.visibility:
                 self.result.visibility = reader.visibility
-            elif re.search(r"public gallery", self.page.text):
+            elif re.search(r"public gallery", self.current_page.text):
                 self.result.visibility = "public"
             else:
                 self.result.visibility = "private"
@@ -549,7 +586,7 @@ class Bot:
             items = [_Item(name, reverse="regret" in name) for name in form.radios]
             low, high = _scale_of(form)
             wtp_range = (0.0, 500.0)
-        answers = self.person.evaluation_answers(items, low, high)
+        answers: dict[str, int | str] = dict(self.person.evaluation_answers(items, low, high))
         if "wtp" in form.fields:
             answers["wtp"] = f"{self.person.wtp(*wtp_range):.2f}"
         self._submit(reader, answers, form=form)

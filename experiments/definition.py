@@ -13,6 +13,7 @@ import math
 import re
 import reprlib
 import tomllib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -569,70 +570,119 @@ def _wording_ok(wording: str) -> bool:
         return False
 
 
-def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, _stored: bool = False) -> StudyDefinition:
+@dataclass
+class _Parsing:
+    """One study file on its way to a StudyDefinition: what the section parsers found so far.
+
+    The sections are read in a fixed order (`_SECTION_PARSERS`) because some depend on earlier
+    ones: cells need the personas, suggestions the restricted catalogue, the flow the suggestion
+    source; the questionnaires share one set of item keys so a key is unique in the study.
+    """
+
+    r: _Reader
+    data: dict
+    base: Path
+    fields: dict[str, Any] = field(default_factory=dict)  # StudyDefinition's keyword arguments
+    catalogue: Catalogue | None = None  # the study's restricted catalogue
+    questionnaires: dict = field(default_factory=dict)  # the raw [questionnaires] table
+    taken: dict[str, str] = field(default_factory=dict)  # item keys in use → where
+
+
+def parse_study(data: dict, source: str = "<memory>", base: Path | None = None,
+                _stored: bool = False) -> StudyDefinition:
     """Validate a parsed TOML (or stored JSON) mapping into a StudyDefinition."""
     if _stored:
         return _from_stored(data)
-    base = base or EXPERIMENTS_DIR
-    r = _Reader(source)
     if not isinstance(data, dict):
         raise StudyFileError(source, [("(file)", "must be a TOML document of tables")])
     if _depth(data) > MAX_DEPTH:
         raise StudyFileError(source, [("(file)", f"is nested more than {MAX_DEPTH} levels deep; "
                                                  "study files need at most a few")])
-    for key in data:
+    parsing = _Parsing(_Reader(source), data, base or EXPERIMENTS_DIR)
+    for parse_section in _SECTION_PARSERS:
+        parse_section(parsing)
+    if parsing.r.problems:
+        raise StudyFileError(source, parsing.r.problems)
+    definition = StudyDefinition(**parsing.fields)
+    _check_translated_texts(parsing.r, definition)  # needs the whole study: every text it shows
+    if parsing.r.problems:
+        raise StudyFileError(source, parsing.r.problems)
+    return definition
+
+
+def _unknown_sections(p: _Parsing) -> None:
+    for key in p.data:
         if key not in SECTIONS:
             near = difflib.get_close_matches(str(key), SECTIONS, n=1, cutoff=0.6)
             hint = f"did you mean {near[0]!r}? " if near else ""
-            r.fail(str(key), f"unknown section; {hint}allowed: {', '.join(SECTIONS)}")
-    study = r.table(data, "study", "", ("slug", "title", "description", "seed", "time_limit_minutes",
-                                                 "languages", "time_extension_minutes"))
+            p.r.fail(str(key), f"unknown section; {hint}allowed: {', '.join(SECTIONS)}")
+
+
+def _study_section(p: _Parsing) -> None:
+    r = p.r
+    study = r.table(p.data, "study", "", ("slug", "title", "description", "seed", "time_limit_minutes", "languages",
+                                          "time_extension_minutes"))
     slug = r.get(study, "slug", "study", str)
     if slug is not None and not SLUG_RE.match(slug):
-        r.fail("study.slug", f"{show(slug)} must be 2–40 characters of a–z, 0–9 and '-', starting with a letter or digit")
-    title = r.get(study, "title", "study", str, max_length=columns.STUDY_TITLE)
-    description = r.get(study, "description", "study", str, "", max_length=2000)
-    seed = r.get(study, "seed", "study", int, 1, low=0, high=2**62)
-    time_limit = r.get(study, "time_limit_minutes", "study", int, 60, low=5, high=24 * 60)
-    time_extension = r.get(study, "time_extension_minutes", "study", int, None, low=1, high=24 * 60)
-    languages = _languages(r, study)
+        r.fail("study.slug",
+               f"{show(slug)} must be 2–40 characters of a–z, 0–9 and '-', starting with a letter or digit")
+    p.fields.update(
+        slug=slug,
+        title=r.get(study, "title", "study", str, max_length=columns.STUDY_TITLE),
+        description=r.get(study, "description", "study", str, "", max_length=2000),
+        seed=r.get(study, "seed", "study", int, 1, low=0, high=2**62),
+        time_limit_minutes=r.get(study, "time_limit_minutes", "study", int, 60, low=5, high=24 * 60),
+        time_extension_minutes=r.get(study, "time_extension_minutes", "study", int, None, low=1, high=24 * 60),
+        languages=_languages(r, study),
+    )
 
-    consent = r.table(data, "consent", "", ("text", "decline_text"))
-    consent_text = r.get(consent, "text", "consent", str, max_length=20000)
-    decline_text = r.get(consent, "decline_text", "consent", str,
-                         "You chose not to take part. Please return your submission on the recruiting site.",
-                         max_length=5000)
 
-    # personas per relation
+def _consent_section(p: _Parsing) -> None:
+    consent = p.r.table(p.data, "consent", "", ("text", "decline_text"))
+    p.fields["consent_text"] = p.r.get(consent, "text", "consent", str, max_length=20000)
+    p.fields["decline_text"] = p.r.get(
+        consent, "decline_text", "consent", str,
+        "You chose not to take part. Please return your submission on the recruiting site.", max_length=5000)
+
+
+def _personas_section(p: _Parsing) -> None:
+    """The personas per relation; a persona key is unique across relations."""
+    r = p.r
     personas: dict[str, tuple[Persona, ...]] = {}
-    raw_personas = r.table(data, "personas", "")
-    if not raw_personas and isinstance(data.get("personas", {}), dict):
+    raw_personas = r.table(p.data, "personas", "")
+    if not raw_personas and isinstance(p.data.get("personas", {}), dict):
         r.fail("personas", "needs at least one relation, e.g. [[personas.friend]]")
     persona_keys: set[str] = set()
     for relation in raw_personas:
-        where = f"personas.{relation}"
         if not (NAME_RE.match(relation) and len(relation) <= columns.RELATION):
-            r.fail(where, f"relation {show(relation)} must be at most {columns.RELATION} characters, "
-                          "start with a-z and use only a-z, 0-9 and '_' (it appears in web addresses)")
+            r.fail(f"personas.{relation}", f"relation {show(relation)} must be at most {columns.RELATION} characters, "
+                                           "start with a-z and use only a-z, 0-9 and '_' (it appears in web addresses)")
             continue
-        people = []
-        for here, entry in _entries(r, raw_personas, relation, "personas", ("key", "name", "avatar", "relation_label")):
-            key = r.name(entry, "key", here, columns.PERSONA_KEY)
-            if key is not None and key in persona_keys:
-                r.fail(f"{here}.key", f"duplicate persona key {key!r}")
-            persona_keys.add(key or "")
-            avatar = r.get(entry, "avatar", here, str, "circle", max_length=columns.PERSONA_AVATAR)
-            if avatar and not AVATAR_RE.match(avatar):
-                r.fail(f"{here}.avatar", f"{show(avatar)} may use only a-z, 0-9 and '-'")
-            people.append(Persona(key or "", r.get(entry, "name", here, str, max_length=columns.PERSONA_NAME) or "",
-                                  avatar or "circle",
-                                  r.get(entry, "relation_label", here, str, relation,
-                                        max_length=columns.RELATION_LABEL) or relation))
+        people = [_persona(r, here, entry, relation, persona_keys)
+                  for here, entry in _entries(r, raw_personas, relation, "personas",
+                                              ("key", "name", "avatar", "relation_label"))]
         if people:
             personas[relation] = tuple(people)
+    p.fields["personas"] = personas
 
-    # factors and cells
-    factors = r.table(data, "factors", "", ("visibility", "relation", "target_n_per_cell"))
+
+def _persona(r: _Reader, here: str, entry: dict, relation: str, persona_keys: set[str]) -> Persona:
+    key = r.name(entry, "key", here, columns.PERSONA_KEY)
+    if key is not None and key in persona_keys:
+        r.fail(f"{here}.key", f"duplicate persona key {key!r}")
+    persona_keys.add(key or "")
+    avatar = r.get(entry, "avatar", here, str, "circle", max_length=columns.PERSONA_AVATAR)
+    if avatar and not AVATAR_RE.match(avatar):
+        r.fail(f"{here}.avatar", f"{show(avatar)} may use only a-z, 0-9 and '-'")
+    return Persona(key or "", r.get(entry, "name", here, str, max_length=columns.PERSONA_NAME) or "",
+                   avatar or "circle",
+                   r.get(entry, "relation_label", here, str, relation, max_length=columns.RELATION_LABEL) or relation)
+
+
+def _factors_section(p: _Parsing) -> None:
+    """The cells: every visibility crossed with every relation that has personas."""
+    r, personas = p.r, p.fields["personas"]
+    factors = r.table(p.data, "factors", "", ("visibility", "relation", "target_n_per_cell"))
     visibilities = r.text_list(factors, "visibility", "factors", list(VISIBILITIES), max_length=10) or []
     for v in visibilities:
         if v not in VISIBILITIES:
@@ -646,10 +696,14 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
                   for rel in dict.fromkeys(relations) if rel in personas)
     if not cells:
         r.fail("factors", "no cells: give at least one visibility and one relation")
+    p.fields["cells"] = cells
 
-    # catalogue restriction
+
+def _catalogue_section(p: _Parsing) -> None:
+    """The catalogue restriction; later sections check attributes against the restricted catalogue."""
+    r = p.r
     full = shirt_catalogue()
-    cat = r.table(data, "catalogue", "", ("exclude", "levels", "monogram"))
+    cat = r.table(p.data, "catalogue", "", ("exclude", "levels", "monogram"))
     exclude = tuple(r.text_list(cat, "exclude", "catalogue", [], max_length=30) or [])
     levels_raw = r.table(cat, "levels", "catalogue")
     levels: dict[str, list[str]] = {}
@@ -659,13 +713,18 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
             levels[attribute] = chosen
     monogram = r.get(cat, "monogram", "catalogue", bool, True)
     try:
-        restricted = full.restrict(exclude, levels, monogram)
+        p.catalogue = full.restrict(exclude, levels, monogram)
     except CatalogueError as error:
         r.fail("catalogue", str(error))
-        restricted = full
+        p.catalogue = full
+    p.fields.update(catalogue_exclude=exclude, catalogue_levels={k: tuple(v) for k, v in levels.items()},
+                    monogram=monogram)
 
-    # suggestions
-    sug = r.table(data, "suggestions", "")
+
+def _suggestions_section(p: _Parsing) -> None:
+    r, restricted = p.r, p.catalogue
+    assert restricted is not None  # _catalogue_section runs first
+    sug = r.table(p.data, "suggestions", "")
     if "reviews_per_participant" in sug:
         r.fail("suggestions.reviews_per_participant",
                "is not supported: each participant reviews exactly one earlier design; remove this key")
@@ -673,6 +732,22 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
            ("count", "attributes", "rule", "preferred", "text", "texts", "source", "peer_wait_seconds",
             "peer_share", "comment_max_length"))
     count = r.get(sug, "count", "suggestions", int, 3, low=1, high=10)
+    attributes = _suggested_attributes(r, sug, restricted, count)
+    rule = r.get(sug, "rule", "suggestions", str, "random", allowed=RULES)
+    preferred = _preferred_levels(r, sug, restricted, rule, attributes)
+    wordings = _suggestion_wordings(r, sug)
+    texts = _attribute_wordings(r, sug, restricted)
+    _check_suggestion_length(r, restricted, attributes, wordings, texts)
+    source_kind = r.get(sug, "source", "suggestions", str, "scripted", allowed=SOURCES)
+    wait = r.get(sug, "peer_wait_seconds", "suggestions", int, 0, low=0, high=3600)
+    share = r.get(sug, "peer_share", "suggestions", float, 1.0 if source_kind == "peer" else 0.0, low=0, high=1)
+    comment_max = r.get(sug, "comment_max_length", "suggestions", int, 200, low=0, high=columns.COMMENT)
+    p.fields["suggestions"] = SuggestionPlan(
+        count, tuple(attributes or ()), rule, preferred, wordings, dict(texts), source_kind, wait,
+        float(share if share is not None else 0.0), comment_max)  # None only with a problem reported
+
+
+def _suggested_attributes(r: _Reader, sug: dict, restricted: Catalogue, count: int | None) -> list[str] | None:
     attributes = r.text_list(sug, "attributes", "suggestions", list(restricted.keys), max_length=30)
     for a in attributes or []:
         if a not in restricted:
@@ -680,8 +755,14 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         elif len(restricted.attribute(a).levels) < 2:
             r.fail("suggestions.attributes", f"{a!r} has a single level in this study, so nothing can be suggested")
     if attributes is not None and count is not None and len(set(attributes)) < count:
-        r.fail("suggestions.count", f"{count} suggestions need at least {count} distinct attributes, got {len(set(attributes))}")
-    rule = r.get(sug, "rule", "suggestions", str, "random", allowed=RULES)
+        r.fail("suggestions.count",
+               f"{count} suggestions need at least {count} distinct attributes, got {len(set(attributes))}")
+    return attributes
+
+
+def _preferred_levels(r: _Reader, sug: dict, restricted: Catalogue, rule: str | None,
+                      attributes: list[str] | None) -> dict[str, tuple[str, ...]]:
+    """`[suggestions.preferred]`: the levels rule 'preferred' proposes, per attribute."""
     preferred_raw = r.table(sug, "preferred", "suggestions")
     preferred = {}
     for a in preferred_raw:
@@ -693,18 +774,29 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
             continue
         bad = [x for x in lv if x not in restricted.attribute(a).level_keys]
         if bad:
-            r.fail(f"suggestions.preferred.{a}", f"unknown level(s) {show(bad)}; allowed: {', '.join(restricted.attribute(a).level_keys)}")
+            r.fail(f"suggestions.preferred.{a}",
+                   f"unknown level(s) {show(bad)}; allowed: {', '.join(restricted.attribute(a).level_keys)}")
         preferred[a] = tuple(lv)
     if rule == "preferred":
         for a in attributes or []:
             if a not in preferred:
-                r.fail(f"suggestions.preferred.{a}", "rule 'preferred' needs a list of levels for every suggested attribute")
+                r.fail(f"suggestions.preferred.{a}",
+                       "rule 'preferred' needs a list of levels for every suggested attribute")
+    return preferred
+
+
+def _suggestion_wordings(r: _Reader, sug: dict) -> tuple[str, ...]:
     text = r.get(sug, "text", "suggestions", (str, list), list(DEFAULT_WORDINGS))
     wordings = tuple([text] if isinstance(text, str) else (text or []))
     if not wordings or not all(isinstance(w, str) and _wording_ok(w) for w in wordings):
         r.fail("suggestions.text", "must be a text, or a list of texts, each containing {suggestion} "
                                    "where the proposed change goes (and no other braces)")
         wordings = ()
+    return wordings
+
+
+def _attribute_wordings(r: _Reader, sug: dict, restricted: Catalogue) -> dict[str, str]:
+    """`[suggestions.texts]`: a wording of its own for an attribute's suggestions."""
     texts_raw = r.table(sug, "texts", "suggestions")
     texts = {}
     for a, t in texts_raw.items():
@@ -716,6 +808,12 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
                 texts[a] = t
             else:
                 r.fail(where, "must contain {suggestion} where the proposed change goes (and no other braces)")
+    return texts
+
+
+def _check_suggestion_length(r: _Reader, restricted: Catalogue, attributes: list[str] | None,
+                             wordings: tuple[str, ...], texts: dict[str, str]) -> None:
+    """Every suggestion the study could make must fit its database column."""
     longest = 0
     for a in attributes or []:
         if a in restricted:
@@ -726,19 +824,27 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
     if longest > columns.SUGGESTION_TEXT:
         r.fail("suggestions.text", f"a suggestion would be {longest} characters long; at most "
                                    f"{columns.SUGGESTION_TEXT} fit (shorten the wording)")
-    source_kind = r.get(sug, "source", "suggestions", str, "scripted", allowed=SOURCES)
-    wait = r.get(sug, "peer_wait_seconds", "suggestions", int, 0, low=0, high=3600)
-    share = r.get(sug, "peer_share", "suggestions", float, 1.0 if source_kind == "peer" else 0.0, low=0, high=1)
-    comment_max = r.get(sug, "comment_max_length", "suggestions", int, 200, low=0, high=columns.COMMENT)
 
-    # questionnaires
-    q = r.table(data, "questionnaires", "", ("thinking_style", "evaluation", "closeness", "checks", "demographics",
-                                              *(s.name for s in _extra_likert_steps())))
-    taken: dict[str, str] = {}
-    ts = _likert(r, _load_instrument(r, q.get("thinking_style", {}), "questionnaires.thinking_style",
-                                     "instruments/thinking_style.toml", base), "questionnaires.thinking_style", taken)
-    ev_raw = _load_instrument(r, q.get("evaluation", {}), "questionnaires.evaluation", "instruments/evaluation.toml", base)
-    ev = _likert(r, ev_raw, "questionnaires.evaluation", taken, extra=("wtp",))
+
+def _questionnaires_section(p: _Parsing) -> None:
+    """The built-in questionnaires; declared extra Likert steps follow the flow (`_extra_blocks_section`)."""
+    r, base = p.r, p.base
+    q = p.questionnaires = r.table(p.data, "questionnaires", "",
+                                   ("thinking_style", "evaluation", "closeness", "checks", "demographics",
+                                    *(s.name for s in _extra_likert_steps())))
+    ts = "questionnaires.thinking_style"
+    p.fields["thinking_style"] = _likert(
+        r, _load_instrument(r, q.get("thinking_style", {}), ts, "instruments/thinking_style.toml", base), ts, p.taken)
+    ev = "questionnaires.evaluation"
+    ev_raw = _load_instrument(r, q.get("evaluation", {}), ev, "instruments/evaluation.toml", base)
+    p.fields["evaluation"] = _likert(r, ev_raw, ev, p.taken, extra=("wtp",))
+    p.fields["wtp"] = _wtp(r, ev_raw)
+    p.fields["closeness_prompt"] = _closeness_prompt(r, q)
+    p.fields["checks"] = _checks(r, q, base, p.taken)
+    p.fields["demographics"] = _demographics(r, q, base)
+
+
+def _wtp(r: _Reader, ev_raw: dict) -> Wtp:
     wp = "questionnaires.evaluation.wtp"
     wtp_raw = r.table(ev_raw, "wtp", "questionnaires.evaluation", ("key", "text", "currency", "min", "max"))
     wtp_min = r.get(wtp_raw, "min", wp, float, 0, low=0, high=1e9)
@@ -750,13 +856,22 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
               r.get(wtp_raw, "currency", wp, str, "GBP", max_length=10),
               float(wtp_min if wtp_min is not None else 0), float(wtp_max if wtp_max is not None else 500))
     _check_currency(r, wtp.currency, f"{wp}.currency")
+    return wtp
+
+
+def _closeness_prompt(r: _Reader, q: dict) -> str:
     closeness_raw = r.table(q, "closeness", "questionnaires", ("prompt",))
-    closeness_prompt = r.get(closeness_raw, "prompt", "questionnaires.closeness", str,
-                             "Which picture best describes how close you feel to {name}?", max_length=2000)
+    closeness_prompt: str = r.get(closeness_raw, "prompt", "questionnaires.closeness", str,
+                                  "Which picture best describes how close you feel to {name}?", max_length=2000)
     try:
         closeness_prompt.format(name="x")
     except (KeyError, IndexError, ValueError, AttributeError):
         r.fail("questionnaires.closeness.prompt", "may contain {name} and no other braces")
+    return closeness_prompt
+
+
+def _checks(r: _Reader, q: dict, base: Path, taken: dict[str, str]) -> Checks:
+    """The manipulation check and the attention checks with their expected answers."""
     cp = "questionnaires.checks"
     ck_raw = _load_instrument(r, q.get("checks", {}), cp, "instruments/checks.toml", base)
     r.keys(ck_raw, cp, ("instrument", "title", "manipulation", "attention"))
@@ -773,9 +888,12 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
             r.fail(f"{where}.expected", f"{show(expected)} is not one of the options {show(list(options))}")
         attention.append(ChoiceCheck(key, r.get(entry, "text", where, str, max_length=2000) or "",
                                      options, expected or ""))
-    checks = Checks(r.get(ck_raw, "title", cp, str, "A few last questions", max_length=200),
-                    man_key, r.get(man, "text", f"{cp}.manipulation", str, max_length=2000),
-                    _scale(r, man, f"{cp}.manipulation"), tuple(attention))
+    return Checks(r.get(ck_raw, "title", cp, str, "A few last questions", max_length=200),
+                  man_key, r.get(man, "text", f"{cp}.manipulation", str, max_length=2000),
+                  _scale(r, man, f"{cp}.manipulation"), tuple(attention))
+
+
+def _demographics(r: _Reader, q: dict, base: Path) -> Demographics:
     dp = "questionnaires.demographics"
     dm = _load_instrument(r, q.get("demographics", {}), dp, "instruments/demographics.toml", base)
     r.keys(dm, dp, ("instrument", "title", "intro", "age", "gender"))
@@ -793,7 +911,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
             gender_options.append((key, label))
     if len({k for k, _ in gender_options}) != len(gender_options):
         r.fail(f"{dp}.gender.options", "an option key appears twice")
-    demographics = Demographics(
+    return Demographics(
         r.get(dm, "title", dp, str, "About you (optional)", max_length=200),
         r.get(dm, "intro", dp, str, "", max_length=2000),
         r.get(age, "text", f"{dp}.age", str, "Your age", max_length=2000),
@@ -802,8 +920,11 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
         tuple(gender_options),
     )
 
-    # flow
-    flow_raw = r.table(data, "flow", "", ("steps",))
+
+def _flow_section(p: _Parsing) -> None:
+    """`[flow] steps`: known steps, each once, in an order the step declarations allow."""
+    r = p.r
+    flow_raw = r.table(p.data, "flow", "", ("steps",))
     flow = tuple(r.text_list(flow_raw, "steps", "flow", list(steps.default_flow()), max_length=20, unique=False) or ())
     known = steps.known()
     for step in flow:
@@ -816,6 +937,15 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
             r.fail("flow.steps", f"must include {step!r}")
     if len(set(flow)) != len(flow):
         r.fail("flow.steps", "a step appears twice")
+    _check_step_order(r, flow)
+    source_kind = p.fields["suggestions"].source
+    if source_kind in ("peer", "mix") and "review" not in flow:
+        r.fail("flow.steps",
+               f"suggestion source {source_kind!r} needs a 'review' step between 'design' and 'suggestions'")
+    p.fields["flow"] = flow
+
+
+def _check_step_order(r: _Reader, flow: tuple[str, ...]) -> None:
     for first in (s.name for s in steps.all_steps() if s.first):
         if flow and flow[0] != first:
             r.fail("flow.steps", f"must start with {first!r}")
@@ -823,40 +953,47 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None, 
     for before, after in steps.order_rules():
         if before in order and after in order and order[before] > order[after]:
             r.fail("flow.steps", f"{before!r} must come before {after!r}")
-    if source_kind in ("peer", "mix") and "review" not in flow:
-        r.fail("flow.steps", f"suggestion source {source_kind!r} needs a 'review' step between 'design' and 'suggestions'")
+
+
+def _extra_blocks_section(p: _Parsing) -> None:
+    """The blocks of declared Likert steps beyond the built-in ones, for the steps the flow has."""
     extra_blocks = {}
     for step in _extra_likert_steps():
-        if step.name in flow:
+        if step.name in p.fields["flow"]:
             where = f"questionnaires.{step.name}"
-            raw = _load_instrument(r, q.get(step.name, {}), where, step.instrument, base)
-            extra_blocks[step.name] = _likert(r, raw, where, taken)
+            raw = _load_instrument(p.r, p.questionnaires.get(step.name, {}), where, step.instrument, p.base)
+            extra_blocks[step.name] = _likert(p.r, raw, where, p.taken)
+    p.fields["extra_blocks"] = extra_blocks
 
-    outcomes = _outcomes(r, data)
-    outcome_by_cell = bool(r.get(r.table(data, "monitor", "", ("outcome_by_cell",)), "outcome_by_cell", "monitor",
-                                 bool, False))
-    recruitment = _recruitment(r, data)
-    pool = _persona_pool(r, data, languages, max((len(p) for p in personas.values()), default=1))
-    translations = _translations(r, data, languages)
-    if r.problems:
-        raise StudyFileError(source, r.problems)
-    definition = StudyDefinition(
-        slug=slug, title=title, description=description, seed=seed,
-        time_limit_minutes=time_limit, consent_text=consent_text, decline_text=decline_text,
-        cells=cells, personas=personas,
-        suggestions=SuggestionPlan(count, tuple(attributes), rule, preferred, wordings, dict(texts), source_kind,
-                                   wait, float(share), comment_max),
-        flow=flow, thinking_style=ts, evaluation=ev, wtp=wtp, closeness_prompt=closeness_prompt,
-        checks=checks, demographics=demographics, outcomes=outcomes,
-        catalogue_exclude=exclude, catalogue_levels={k: tuple(v) for k, v in levels.items()},
-        monogram=monogram, extra_blocks=extra_blocks, languages=languages, recruitment=recruitment,
-        monitor_outcome_by_cell=outcome_by_cell, time_extension_minutes=time_extension, persona_pool=pool,
-        translations=translations,
-    )
-    _check_translated_texts(r, definition)
-    if r.problems:
-        raise StudyFileError(source, r.problems)
-    return definition
+
+def _completion_section(p: _Parsing) -> None:
+    p.fields["outcomes"] = _outcomes(p.r, p.data)
+
+
+def _monitor_section(p: _Parsing) -> None:
+    monitor = p.r.table(p.data, "monitor", "", ("outcome_by_cell",))
+    p.fields["monitor_outcome_by_cell"] = bool(p.r.get(monitor, "outcome_by_cell", "monitor", bool, False))
+
+
+def _recruitment_section(p: _Parsing) -> None:
+    p.fields["recruitment"] = _recruitment(p.r, p.data)
+
+
+def _persona_pool_section(p: _Parsing) -> None:
+    most_per_relation = max((len(ps) for ps in p.fields.get("personas", {}).values()), default=1)
+    p.fields["persona_pool"] = _persona_pool(p.r, p.data, p.fields.get("languages", ("en",)), most_per_relation)
+
+
+def _translations_section(p: _Parsing) -> None:
+    p.fields["translations"] = _translations(p.r, p.data, p.fields.get("languages", ("en",)))
+
+
+# The study file's sections in the order they are read (and their problems reported); see _Parsing.
+_SECTION_PARSERS: tuple[Callable[[_Parsing], None], ...] = (
+    _unknown_sections, _study_section, _consent_section, _personas_section, _factors_section, _catalogue_section,
+    _suggestions_section, _questionnaires_section, _flow_section, _extra_blocks_section, _completion_section,
+    _monitor_section, _recruitment_section, _persona_pool_section, _translations_section,
+)
 
 
 LANGUAGES = ("en", "de", "ja")  # the interface languages the platform has catalogues for
@@ -917,14 +1054,7 @@ def _persona_pool(r: _Reader, data: dict, languages: tuple[str, ...],
     if "persona_pool" not in data:
         return {}
     raw = r.table(data, "persona_pool", "", ("names", "avatars"))
-    avatars = tuple(r.text_list(raw, "avatars", "persona_pool", list(AVATARS), max_length=columns.PERSONA_AVATAR)
-                    or AVATARS)
-    for avatar in avatars:
-        if avatar not in AVATARS:
-            near = difflib.get_close_matches(avatar, AVATARS, n=1, cutoff=0.6)
-            hint = f"did you mean {near[0]!r}? " if near else ""
-            r.fail("persona_pool.avatars", f"{show(avatar)} is not an avatar the platform draws; {hint}"
-                                           f"known: {', '.join(AVATARS)}")
+    avatars = _pool_avatars(r, raw)
     names = raw.get("names")
     if names is None:
         r.fail("persona_pool.names", "is required: a list of names, e.g. names = [\"Alex\", \"Sam\", ...], "
@@ -934,28 +1064,46 @@ def _persona_pool(r: _Reader, data: dict, languages: tuple[str, ...],
         chosen = _pool_names(r, names, "persona_pool.names", needed)
         shared = tuple((name, avatars[n % len(avatars)]) for n, name in enumerate(chosen))
         return {language: shared for language in languages} if shared else {}
-    if isinstance(names, dict):
-        lists = {}
-        for language, entry in names.items():
-            if language not in LANGUAGES:
-                near = difflib.get_close_matches(str(language).lower(), LANGUAGES, n=1, cutoff=0.5)
-                hint = f"did you mean {near[0]!r}? " if near else ""
-                r.fail(f"persona_pool.names.{language}", f"{show(language)} is not a language the platform "
-                                                         f"speaks; {hint}known: {', '.join(LANGUAGES)}")
-            elif language in languages:  # a list for a language the study does not offer (yet) stays unused
-                lists[language] = (f"persona_pool.names.{language}", entry)
-        if languages[0] not in lists:
-            r.fail("persona_pool.names", f"needs a list for {languages[0]!r}, the study's first language "
-                                         "(languages without a list of their own use it)")
-    else:
+    if not isinstance(names, dict):
         r.fail("persona_pool.names", f"must be a list of names or a table of lists by language, got {show(names)}")
         return {}
+    lists = _pool_lists_by_language(r, names, languages)
     pool: dict[str, tuple[tuple[str, str], ...]] = {}
     for language, (where, entry) in lists.items():
         chosen = _pool_names(r, entry, where, needed)
         if chosen:
             pool[language] = tuple((name, avatars[n % len(avatars)]) for n, name in enumerate(chosen))
     return pool
+
+
+def _pool_avatars(r: _Reader, raw: dict) -> tuple[str, ...]:
+    """`persona_pool.avatars`: avatars the platform draws, handed to the names in turn (all of them when absent)."""
+    avatars = tuple(r.text_list(raw, "avatars", "persona_pool", list(AVATARS), max_length=columns.PERSONA_AVATAR)
+                    or AVATARS)
+    for avatar in avatars:
+        if avatar not in AVATARS:
+            near = difflib.get_close_matches(avatar, AVATARS, n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            r.fail("persona_pool.avatars", f"{show(avatar)} is not an avatar the platform draws; {hint}"
+                                           f"known: {', '.join(AVATARS)}")
+    return avatars
+
+
+def _pool_lists_by_language(r: _Reader, names: dict, languages: tuple[str, ...]) -> dict[str, tuple[str, Any]]:
+    """`names.<code> = [...]`: language → (where, its raw list), for the study's languages only."""
+    lists = {}
+    for language, entry in names.items():
+        if language not in LANGUAGES:
+            near = difflib.get_close_matches(str(language).lower(), LANGUAGES, n=1, cutoff=0.5)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            r.fail(f"persona_pool.names.{language}", f"{show(language)} is not a language the platform "
+                                                     f"speaks; {hint}known: {', '.join(LANGUAGES)}")
+        elif language in languages:  # a list for a language the study does not offer (yet) stays unused
+            lists[language] = (f"persona_pool.names.{language}", entry)
+    if languages[0] not in lists:
+        r.fail("persona_pool.names", f"needs a list for {languages[0]!r}, the study's first language "
+                                     "(languages without a list of their own use it)")
+    return lists
 
 
 def _pool_names(r: _Reader, entry: Any, where: str, needed: int) -> list[str]:
@@ -1009,13 +1157,15 @@ def _localize(d: StudyDefinition, language: str, seen=None) -> StudyDefinition:
         return replace(x, low=say(x.low), high=say(x.high))
 
     def block(b: LikertBlock) -> LikertBlock:
-        return LikertBlock(say(b.title), say(b.intro), scale(b.scale), tuple(replace(i, text=say(i.text)) for i in b.items))
+        return LikertBlock(say(b.title), say(b.intro), scale(b.scale),
+                           tuple(replace(i, text=say(i.text)) for i in b.items))
 
     ck, dm = d.checks, d.demographics
     out = replace(
         d, title=say(d.title), description=say(d.description), consent_text=say(d.consent_text),
         decline_text=say(d.decline_text),
-        personas={r: tuple(replace(p, relation_label=say(p.relation_label)) for p in ps) for r, ps in d.personas.items()},
+        personas={r: tuple(replace(p, relation_label=say(p.relation_label)) for p in ps)
+                  for r, ps in d.personas.items()},
         suggestions=replace(d.suggestions, text=tuple(say(t) for t in d.suggestions.text),
                             texts={k: say(v) for k, v in d.suggestions.texts.items()}),
         thinking_style=block(d.thinking_style), evaluation=block(d.evaluation),
@@ -1046,7 +1196,8 @@ def _languages(r: _Reader, study: dict) -> tuple[str, ...]:
     """`[study] languages`: known codes, each once; English when absent."""
     raw = study.get("languages", ["en"])
     if isinstance(raw, str) or not isinstance(raw, list) or not raw:
-        r.fail("study.languages", f"must be a non-empty list of language codes such as [\"de\", \"ja\"], got {show(raw)}")
+        r.fail("study.languages",
+               f"must be a non-empty list of language codes such as [\"de\", \"ja\"], got {show(raw)}")
         return ("en",)
     chosen: list[str] = []
     for code in raw:
@@ -1118,23 +1269,23 @@ def _extra_likert_steps() -> list[steps.Step]:
 
 def _from_stored(d: dict) -> StudyDefinition:
     """Inverse of asdict(): trusted input written by to_json()."""
-    def likert(b):
+    def likert(b: dict) -> LikertBlock:
         return LikertBlock(b["title"], b["intro"], Scale(**b["scale"]), tuple(Item(**i) for i in b["items"]))
-    ck = d["checks"]
+    ck, sug, dm = d["checks"], d["suggestions"], d["demographics"]
     return StudyDefinition(
         slug=d["slug"], title=d["title"], description=d["description"], seed=d["seed"],
         time_limit_minutes=d["time_limit_minutes"], consent_text=d["consent_text"], decline_text=d["decline_text"],
         cells=tuple(Cell(**c) for c in d["cells"]),
         personas={k: tuple(Persona(**p) for p in v) for k, v in d["personas"].items()},
-        suggestions=SuggestionPlan(**{**d["suggestions"], "attributes": tuple(d["suggestions"]["attributes"]),
-                                      "text": tuple([d["suggestions"]["text"]] if isinstance(d["suggestions"]["text"], str)
-                                                    else d["suggestions"]["text"]),
-                                      "preferred": {k: tuple(v) for k, v in d["suggestions"]["preferred"].items()}}),
+        suggestions=SuggestionPlan(**{**sug, "attributes": tuple(sug["attributes"]),
+                                      "text": tuple([sug["text"]] if isinstance(sug["text"], str) else sug["text"]),
+                                      "preferred": {k: tuple(v) for k, v in sug["preferred"].items()}}),
         flow=tuple(d["flow"]), thinking_style=likert(d["thinking_style"]), evaluation=likert(d["evaluation"]),
         wtp=Wtp(**d["wtp"]), closeness_prompt=d["closeness_prompt"],
         checks=Checks(ck["title"], ck["manipulation_key"], ck["manipulation_text"], Scale(**ck["manipulation_scale"]),
-                      tuple(ChoiceCheck(a["key"], a["text"], tuple(a["options"]), a["expected"]) for a in ck["attention"])),
-        demographics=Demographics(**{**d["demographics"], "gender_options": tuple(tuple(o) for o in d["demographics"]["gender_options"])}),
+                      tuple(ChoiceCheck(a["key"], a["text"], tuple(a["options"]), a["expected"])
+                            for a in ck["attention"])),
+        demographics=Demographics(**{**dm, "gender_options": tuple(tuple(o) for o in dm["gender_options"])}),
         outcomes={k: Outcome(**v) for k, v in d["outcomes"].items()},
         catalogue_exclude=tuple(d["catalogue_exclude"]),
         catalogue_levels={k: tuple(v) for k, v in d["catalogue_levels"].items()},

@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import webapp
@@ -105,7 +106,8 @@ class SimulationSummary:
         return {
             "study": self.slug, "requested": self.requested, "seed": self.seed,
             "completed": self.completed, "outcomes": dict(self.outcomes), "cells": dict(sorted(self.cells.items())),
-            "elapsed_seconds": round(self.elapsed, 3), "participants_per_second": round(self.participants_per_second, 2),
+            "elapsed_seconds": round(self.elapsed, 3),
+            "participants_per_second": round(self.participants_per_second, 2),
             "requests": self.requests, "requests_per_second": round(self.requests_per_second, 1),
             "stopped": self.stopped, "errors": self.errors[:20],
         }
@@ -214,7 +216,7 @@ def run_simulation(target, slug: str, n: int, seed: int, params: BehaviourParams
     if hasattr(target, "test_client"):
         app = target
         definition = definition or study_definition(app, slug)
-        make_transport: Callable[[], Transport] = lambda: FlaskTransport(app, simulation_key)
+        make_transport: Callable[[], Transport] = partial(FlaskTransport, app, simulation_key)
     else:
         make_transport = target
         definition = definition or shipped_definition(slug)

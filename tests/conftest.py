@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 
-from scl_testing import Journey, LiveServer, missing, reset_postgres
+from scl_testing import Journey, LiveServer, empty_postgres_tables, missing, postgres_schema, reset_postgres
 
 POSTGRES_ADMIN_URL = os.environ.get("SCL_TEST_POSTGRES_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -30,22 +32,92 @@ def postgres_server():
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_models_schema(postgres_server):
+    """The schema the models create (create_all) on an empty database, to recognise it later."""
+    import sqlalchemy as sa
+
+    import webapp.models  # noqa: F401 - the tables are declared on import
+    from webapp.extensions import db
+    reset_postgres(postgres_server)
+    engine = sa.create_engine(postgres_server)
+    db.metadata.create_all(engine)
+    engine.dispose()
+    schema = postgres_schema(postgres_server)
+    reset_postgres(postgres_server)
+    return schema
+
+
+class _PostgresState:
+    """Whether this test's PostgreSQL database still holds the models' (emptied) tables."""
+
+    tables_kept = False
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
+    """This test's database: a new SQLite file, or the session's PostgreSQL database emptied.
+
+    PostgreSQL: when the schema is exactly the one create_all builds, only the rows go (TRUNCATE);
+    anything else (migrations, a changed table) gets a fresh public schema. A test whose first app
+    does not use create_all still starts from an empty schema (see make_app).
+    """
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.sqlite3'}"
     url = request.getfixturevalue("postgres_server")
-    reset_postgres(url)
+    if postgres_schema(url) == request.getfixturevalue("postgres_models_schema"):
+        empty_postgres_tables(url)
+        _PostgresState.tables_kept = True
+    else:
+        reset_postgres(url)
+        _PostgresState.tables_kept = False
     return url
 
 
+_SQLITE_TEMPLATES: dict[bool, Path] = {}
+
+
+def _sqlite_template(tmp_path_factory, settings: dict) -> Path:
+    """A SQLite file as create_all and the demo seed leave it, built once per session and copied per test."""
+    from webapp import create_app
+    from webapp.extensions import db
+
+    seed = bool(settings.get("SEED_DEMO", True))
+    if seed not in _SQLITE_TEMPLATES:
+        folder = tmp_path_factory.mktemp("sqlite-template")
+        path = folder / "template.sqlite3"
+        app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                          "INSTANCE_PATH": str(folder / "instance")})
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()  # the last connection closes: the WAL is checkpointed into the file
+        _SQLITE_TEMPLATES[seed] = path
+    return _SQLITE_TEMPLATES[seed]
+
+
 @pytest.fixture
-def make_app(tmp_path, database_url):
-    """Build apps on this test's database; extra config overrides the test defaults."""
+def make_app(tmp_path, database_url, tmp_path_factory):
+    """Build apps on this test's database; extra config overrides the test defaults.
+
+    The schema (and the demo study) come from a per-session template where that gives the same
+    database: a fresh SQLite file copied from one built the same way, emptied PostgreSQL tables.
+    """
     from webapp import create_app
     from webapp.extensions import db
 
     apps = []
+
+    def prepare(settings: dict) -> None:
+        uri = settings["SQLALCHEMY_DATABASE_URI"]
+        create_all = settings.get("DATABASE_SETUP") == "create_all" and not os.environ.get("SCL_DATABASE_SETUP")
+        if uri.startswith("sqlite:///") and uri == database_url:
+            file = Path(uri.removeprefix("sqlite:///"))
+            if create_all and not file.exists():
+                shutil.copyfile(_sqlite_template(tmp_path_factory, settings), file)
+        elif uri == database_url and _PostgresState.tables_kept:
+            _PostgresState.tables_kept = False  # only the first app of a test may find them
+            if not create_all:
+                reset_postgres(uri)  # migrations start from an empty schema
 
     def build(**config):
         settings = {
@@ -61,6 +133,7 @@ def make_app(tmp_path, database_url):
             "DATABASE_SETUP": "create_all",  # fast; test_migrations proves the migrations give the same schema
         }
         settings.update(config)
+        prepare(settings)
         app = create_app(settings)
         apps.append(app)
         return app
@@ -90,9 +163,18 @@ def journey(app):
 
 @pytest.fixture
 def fast_hashes(monkeypatch):
-    """Cheap argon2id parameters for tests that are not about hashing."""
+    """Cheap argon2id parameters for tests that are not about hashing (now the default, see below)."""
     from builders import use_cheap_hasher
     use_cheap_hasher(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request, monkeypatch):
+    """Every test with an app hashes passwords with argon2id at its cheapest (half a second of CPU less per
+    account and login), except the tests about the stored hash, marked `real_password_hashing`."""
+    if "make_app" in request.fixturenames and request.node.get_closest_marker("real_password_hashing") is None:
+        from builders import use_cheap_hasher
+        use_cheap_hasher(monkeypatch)
 
 
 @pytest.fixture

@@ -198,3 +198,37 @@ def reset_postgres(url: str) -> None:
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     engine.dispose()
+
+
+SCHEMA_FINGERPRINT_SQL = (
+    "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' "
+    "|| coalesce(column_default, '') FROM information_schema.columns WHERE table_schema = 'public' "
+    "UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' "
+    "UNION ALL SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) "
+    "FROM pg_constraint WHERE connamespace = 'public'::regnamespace "
+    "UNION ALL SELECT 'type ' || typname FROM pg_type WHERE typnamespace = 'public'::regnamespace "
+    "AND typtype IN ('e', 'd')"
+)
+
+
+def postgres_schema(url: str) -> frozenset[str]:
+    """What defines the public schema: columns, indexes, constraints and types (not the rows)."""
+    import sqlalchemy as sa
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        found = frozenset(row[0] for row in connection.exec_driver_sql(SCHEMA_FINGERPRINT_SQL))
+    engine.dispose()
+    return found
+
+
+def empty_postgres_tables(url: str) -> None:
+    """Delete every row and restart every sequence, keeping the tables (far cheaper than rebuilding them)."""
+    import sqlalchemy as sa
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        tables = [row[0] for row in connection.exec_driver_sql(
+            "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public'")]
+        if tables:
+            connection.exec_driver_sql(f"TRUNCATE TABLE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    engine.dispose()
+

@@ -49,6 +49,15 @@ COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common_passwords.txt"
 _RUNS = ("abcdefghijklmnopqrstuvwxyz", "01234567890123456789", "qwertyuiopasdfghjklzxcvbnm",
          "qwertzuiopasdfghjklyxcvbnm", "azertyuiopqsdfghjklmwxcvbn", "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p")
 _DECORATION = re.compile(r"^[\d\W_]*(.*?)[\d\W_]*$")
+
+
+def _decoration_core(text: str) -> str:
+    """`text` without the digits and punctuation around it (the pattern matches every string)."""
+    match = _DECORATION.match(text)
+    assert match is not None
+    return match.group(1)
+
+
 WEAK_PASSWORD = ("this password is too easy to guess ({why}); choose another, "
                  "for example four or five unrelated words")
 
@@ -72,13 +81,13 @@ def _weakness(password: str, email: str | None) -> str | None:
         if compact in run or compact in run[::-1]:
             return "it is a run of neighbouring characters"
     common = common_passwords()
-    core = _DECORATION.match(lowered).group(1)
+    core = _decoration_core(lowered)
     if lowered in common or compact in common or core in common or re.sub(r"\s+", "", core) in common:
         return "it is on the list of the most common passwords"
     if email:
         local = normalise_email(email).split("@")[0]
         rest = compact.replace(normalise_email(email), "").replace(local, "") if len(local) >= 3 else compact
-        if len(rest) < len(compact) and len(_DECORATION.match(rest).group(1)) < 6:
+        if len(rest) < len(compact) and len(_decoration_core(rest)) < 6:
             return "it is mostly the e-mail address"
     return None
 

@@ -46,7 +46,8 @@ def register_proxy_fix(app: Flask) -> None:
     hops = app.config.get("TRUSTED_PROXIES", 0)
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to add WSGI middleware
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
 
 class RedactQueryString(logging.Filter):
@@ -92,7 +93,7 @@ def register_static_versions(app: Flask) -> None:
         if endpoint == "static" and "filename" in values and "v" not in values:
             name = values["filename"]
             if name not in versions:
-                path = Path(app.static_folder) / name
+                path = Path(app.static_folder or "static") / name
                 versions[name] = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "0"
             values["v"] = versions[name]
 
@@ -178,7 +179,8 @@ def register_errorhandlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         titles = {404: _("Page not found"), 403: _("Not allowed"), 405: _("Not allowed here"), 413: _("Too much data"),
                   429: _("Too many attempts"), 400: _("Something was wrong with that request")}
-        return page(error.code or 500, titles.get(error.code, error.name), error.description or "")
+        code = error.code or 500
+        return page(code, titles.get(code, error.name), error.description or "")
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
@@ -206,7 +208,8 @@ def register_response_headers(app: Flask) -> None:
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "form-action 'self' https://app.prolific.com; frame-ancestors 'none'")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+        response.headers.setdefault("Permissions-Policy",
+                                    "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
         if production:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -26,9 +26,20 @@ def seed_demo() -> None:
 
 
 def register(app: Flask) -> None:
-    from .export import register_cli as register_export_cli; register_export_cli(app)
-    from .accounts import register_cli as register_account_cli; register_account_cli(app)
+    """Every command group of the app: export, accounts, init-db and study."""
+    from .export import register_cli as register_export_cli
+    register_export_cli(app)
+    from .accounts import register_cli as register_account_cli
+    register_account_cli(app)
+    _register_init_db(app)
+    study = AppGroup("study", help="Validate and load study definition files.")
+    app.cli.add_command(study)
+    _add_file_commands(study)
+    _add_listing_and_status_commands(study)
+    _add_copy_and_delete_commands(study)
 
+
+def _register_init_db(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db():
         """Bring the schema up to date and seed the demo study (safe to run again)."""
@@ -36,8 +47,16 @@ def register(app: Flask) -> None:
         prepare_database(app)
         click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
-    study = AppGroup("study", help="Validate and load study definition files.")
-    app.cli.add_command(study)
+
+def _study_or_fail(slug: str) -> Study:
+    found = db.session.execute(select(Study).where(Study.slug == slug)).scalar_one_or_none()
+    if found is None:
+        raise click.ClickException(f"no study {slug!r} (see 'flask --app webapp study list')")
+    return found
+
+
+def _add_file_commands(study: AppGroup) -> None:
+    """`study validate` and `study load`: the commands that read study files."""
 
     @study.command("validate")
     @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -66,14 +85,15 @@ def register(app: Flask) -> None:
         from .models import Experimenter
         experimenter = None
         if owner:
-            experimenter = db.session.execute(select(Experimenter).where(Experimenter.email == owner.lower())).scalar_one_or_none()
+            experimenter = db.session.execute(
+                select(Experimenter).where(Experimenter.email == owner.lower())).scalar_one_or_none()
             if experimenter is None:
                 raise click.BadParameter(f"no experimenter {owner!r}", param_hint="--owner")
         try:
             study, version, created = load_study_file(file, experimenter, "open" if open_now else "paused")
         except StudyFileError as error:
             click.echo(str(error), err=True)
-            raise SystemExit(2)
+            raise SystemExit(2) from None
         db.session.commit()
         state = f"version {version.number} created" if created else f"unchanged (version {version.number})"
         click.echo(f"{study.slug}: {state}; status {study.status}; entry link /s/{study.slug}")
@@ -83,11 +103,9 @@ def register(app: Flask) -> None:
         if study.status != "open":
             click.echo("  Pilot each cell in the studio, then open the study there to admit participants.")
 
-    def study_or_fail(slug: str) -> Study:
-        found = db.session.execute(select(Study).where(Study.slug == slug)).scalar_one_or_none()
-        if found is None:
-            raise click.ClickException(f"no study {slug!r} (see 'flask --app webapp study list')")
-        return found
+
+def _add_listing_and_status_commands(study: AppGroup) -> None:
+    """`study list` and the status changes (open, pause, close, archive)."""
 
     @study.command("list")
     def list_studies():
@@ -103,19 +121,24 @@ def register(app: Flask) -> None:
             click.echo(f"{row.slug:<24} {row.status:<9} {version:>7} {row.completed:>9} {row.active:>6} "
                        f"{row.test_participants:>5}  {row.title}")
 
-    def status_command(action: str, help_text: str) -> None:
-        @study.command(action, help=help_text)
-        @click.argument("slug")
-        def command(slug):
-            from .study_admin import set_status
-            before, after = set_status(study_or_fail(slug), action)
-            db.session.commit()
-            click.echo(f"{slug}: {after}" + ("" if before != after else " (unchanged)"))
+    _add_status_command(study, "open", "Admit participants.")
+    _add_status_command(study, "pause", "Stop admitting participants for now; those who started may finish.")
+    _add_status_command(study, "close", "Stop admitting participants for good; those who started may finish.")
+    _add_status_command(study, "archive", "Close and set aside: admits nobody; data stay until deleted.")
 
-    status_command("open", "Admit participants.")
-    status_command("pause", "Stop admitting participants for now; those who started may finish.")
-    status_command("close", "Stop admitting participants for good; those who started may finish.")
-    status_command("archive", "Close and set aside: admits nobody; data stay until deleted.")
+
+def _add_status_command(study: AppGroup, action: str, help_text: str) -> None:
+    @study.command(action, help=help_text)
+    @click.argument("slug")
+    def command(slug):
+        from .study_admin import set_status
+        before, after = set_status(_study_or_fail(slug), action)
+        db.session.commit()
+        click.echo(f"{slug}: {after}" + ("" if before != after else " (unchanged)"))
+
+
+def _add_copy_and_delete_commands(study: AppGroup) -> None:
+    """`study copy`, `study delete` and `study purge-test-data`."""
 
     @study.command("copy")
     @click.argument("slug")
@@ -124,7 +147,7 @@ def register(app: Flask) -> None:
         """A paused copy of a study's current definition under NEW_SLUG, with the same members."""
         from .study_admin import StudyAdminError, copy_study
         try:
-            made = copy_study(study_or_fail(slug), new_slug)
+            made = copy_study(_study_or_fail(slug), new_slug)
         except StudyAdminError as error:
             raise click.ClickException(str(error)) from None
         db.session.commit()
@@ -137,7 +160,7 @@ def register(app: Flask) -> None:
     def delete(slug, confirmation):
         """Delete a study with all its versions, participants and data. Cannot be undone."""
         from .study_admin import delete_study
-        found = study_or_fail(slug)
+        found = _study_or_fail(slug)
         if confirmation is None:
             confirmation = click.prompt(f"This deletes study {slug!r} and all its data. Type its slug again",
                                         default="", show_default=False)
@@ -152,6 +175,6 @@ def register(app: Flask) -> None:
     def purge_test_data(slug):
         """Delete the study's pilot and simulated participants; real participants are untouched."""
         from .study_admin import purge_test_data as purge
-        counts = purge(study_or_fail(slug))
+        counts = purge(_study_or_fail(slug))
         db.session.commit()
         click.echo(f"{slug}: deleted {counts['simulated']} simulated and {counts['pilot']} pilot participant(s)")

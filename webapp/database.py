@@ -78,6 +78,24 @@ def configure_engine(engine: Engine) -> None:
     """
     if engine.dialect.name != "sqlite":
         return
+    _set_pragmas_on_connect(engine)
+    _queue_writers(engine)
+    _warn_on_writes_in_reads(engine)
+
+
+def _set_pragmas_on_connect(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", f"busy_timeout={SQLITE_BUSY_SECONDS * 1000}", "foreign_keys=ON",
+                       "synchronous=FULL", "secure_delete=ON"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+
+def _queue_writers(engine: Engine) -> None:
+    """BEGIN IMMEDIATE for writing transactions, after a place in this process's write queue."""
     # Writers of this process queue on a lock of their own before BEGIN IMMEDIATE: waiting there
     # costs no CPU, while a hundred threads polling SQLite's busy handler starve the one thread
     # that holds the write lock of the GIL (measured: "database is locked" after 10 s at 100
@@ -87,15 +105,6 @@ def configure_engine(engine: Engine) -> None:
     def leave_write_queue(info) -> None:
         if info.pop("sqlite_write_queue", False):
             write_queue.release()
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
-        cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", f"busy_timeout={SQLITE_BUSY_SECONDS * 1000}", "foreign_keys=ON",
-                       "synchronous=FULL", "secure_delete=ON"):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
@@ -127,6 +136,8 @@ def configure_engine(engine: Engine) -> None:
     def _on_invalidate(_dbapi_connection, record, _exception):
         leave_write_queue(record.info)
 
+
+def _warn_on_writes_in_reads(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _warn_on_write_in_read(connection, _cursor, statement, _parameters, _context, _executemany):
         if connection.info.get("sqlite_read_only") and statement.lstrip().upper().startswith(WRITE_VERBS):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from babel.numbers import get_currency_precision
 from flask_babel import format_currency
 from flask_babel import gettext as _
@@ -46,6 +48,8 @@ def likert_form(block, extra: dict | None = None) -> type[FlaskForm]:
 
 class FiniteDecimalField(DecimalField):
     """A DecimalField that refuses NaN, sNaN and infinities (which cannot be compared with a range)."""
+
+    data: Decimal | None
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
@@ -109,7 +113,8 @@ def demographics_form(demographics) -> type[FlaskForm]:
     return type("DemographicsForm", (FlaskForm,), {
         "age": IntegerField(demographics.age_text, validators=[
             Optional(), NumberRange(demographics.age_min, demographics.age_max,
-                                    _("Please enter an age from %(low)s to %(high)s, or leave it blank.", low=demographics.age_min, high=demographics.age_max))]),
+                                    _("Please enter an age from %(low)s to %(high)s, or leave it blank.",
+                                      low=demographics.age_min, high=demographics.age_max))]),
         "gender": SelectField(demographics.gender_text,
                               choices=[SelectChoice("", _("Prefer not to say"))]
                               + [SelectChoice(key, label) for key, label in demographics.gender_options]),

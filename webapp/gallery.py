@@ -11,11 +11,10 @@ from sqlalchemy.orm import selectinload
 from .access import viewer_for
 from .database import writes
 from .domain.comment_timing import comment_times
-from .domain.design import Design
 from .domain.suggestions import seeded_rng
 from .domain.visibility import suggestions_visible_to
 from .extensions import db
-from .journey import pseudonym, record
+from .journey import pseudonym, record, stored_design
 from .models import Participant, utcnow
 from .participant import get_study, session_participant
 from .previews import preview_url
@@ -50,7 +49,7 @@ def index(slug: str):
     for owner in posted:
         if not suggestions_visible_to(viewer, owner.id, owner.study_id, owner.visibility):
             continue
-        design = Design.from_json(owner.initial_design_json)
+        design = stored_design(owner.initial_design_json)
         mine = me is not None and owner.id == me.id
         posted_at = owner.initial_submitted_at or owner.entered_at
         entries.append({

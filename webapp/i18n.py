@@ -52,7 +52,7 @@ def study_languages(slug: str | None) -> tuple[str, ...]:
     return study.current_version.definition.languages
 
 
-def requested_language(slug: str, languages: tuple[str, ...]) -> str:
+def requested_language(slug: str | None, languages: tuple[str, ...]) -> str:
     """Before consent: ?lang= (kept for the study in the session), else the browser's preference."""
     asked = request.args.get("lang")
     chosen = dict(session.get("lang", {}))

@@ -10,8 +10,10 @@ import json
 import math
 import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
@@ -141,7 +143,8 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
         return Entry(existing, "existing")
     recruit = recruit or {}
     # the session carries only keyed hashes (pid_hash, session_hash); raw ids are accepted from callers too
-    pid_hash = recruit.get("pid_hash") or (pseudonym(study.slug, "recruit", recruit["pid"]) if recruit.get("pid") else None)
+    pid_hash = recruit.get("pid_hash") or (
+        pseudonym(study.slug, "recruit", recruit["pid"]) if recruit.get("pid") else None)
     session_hash = recruit.get("session_hash") or (
         pseudonym(study.slug, "session", recruit["session"]) if recruit.get("session") else None)
     if pid_hash:
@@ -159,7 +162,7 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
     if pilot_cell is not None:
         if pilot_cell not in targets:
             return Entry(None, "closed")
-        cell = pilot_cell
+        cell: str | None = pilot_cell
     else:
         cell = choose_cell(targets, occupied_counts(study, simulated),
                            random.Random(f"{definition.seed}:assign:{entered_so_far}"))
@@ -211,8 +214,15 @@ def finish(participant: Participant, now: datetime) -> None:
 
 
 # ---------------------------------------------------------------- designing
+def stored_design(text: str | None) -> Design:
+    """A design saved on a participant; the steps that read one come after it was saved."""
+    if text is None:
+        raise TypeError("no design saved yet")
+    return Design.from_json(text)
+
+
 def current_design(participant: Participant) -> Design:
-    return Design.from_json(participant.design_json)
+    return stored_design(participant.design_json)
 
 
 def remember_design(design: Design, owner: Participant) -> str:
@@ -249,7 +259,7 @@ def assign_suggestions(participant: Participant) -> list[Suggestion]:
     definition = participant.definition
     plan = definition.suggestions
     catalogue = definition.catalogue()
-    initial = Design.from_json(participant.initial_design_json)
+    initial = stored_design(participant.initial_design_json)
     personas = {p.key: p for p in definition.personas[participant.relation]}
     peers = _usable_peer_suggestions(participant, initial) if plan.source in ("peer", "mix") else []
     peer_quota = plan.count if plan.source == "peer" else round(plan.count * plan.peer_share)
@@ -332,7 +342,7 @@ def decide(participant: Participant, suggestion: Suggestion, adopt: bool) -> Des
 
 def submit_final_design(participant: Participant) -> None:
     final = current_design(participant)
-    initial = Design.from_json(participant.initial_design_json)
+    initial = stored_design(participant.initial_design_json)
     participant.final_design_json = final.to_json()
     for suggestion in participant.suggestions:
         suggestion.final_level = final[suggestion.attribute]
@@ -355,12 +365,12 @@ def save_answers(participant: Participant, block: str, answers: dict[str, object
         numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
         participant.responses.append(Response(
             participant_id=participant.id, block=block, item_key=key,
-            value_num=float(value) if numeric else None,
+            value_num=float(value) if isinstance(value, (int, float)) and numeric else None,
             value_text=None if numeric or value is None else str(value)))
     record(participant, "answers_submitted", block=block, answers=answers)
 
 
-def score_likert_mean(participant: Participant, step, answers: dict[str, object]) -> None:
+def score_likert_mean(participant: Participant, step, answers: dict[str, Any]) -> None:
     """A Likert block: the scored mean (reverse-coded, attention items left out) and its attention items."""
     block = participant.definition.likert_block(step.name)
     items = [ScoredItem(i.key, i.reverse, i.attention) for i in block.items]
@@ -378,14 +388,16 @@ def score_attention_choices(participant: Participant, step, answers: dict[str, o
     _update_attention(participant, expected, answers)
 
 
-SCORERS = {"likert_mean": score_likert_mean, "mean": score_mean, "attention_choices": score_attention_choices}
+SCORERS: dict[str, Callable[[Participant, Any, Any], None]] = {
+    "likert_mean": score_likert_mean, "mean": score_mean, "attention_choices": score_attention_choices}
 
 
 def scorer(step):
     """The scoring a step declares (experiments.steps.Step.scoring), bound to the step; None if it has none."""
-    score = SCORERS.get(step.scoring) if step.scoring else None
-    if score is None:
+    found = SCORERS.get(step.scoring) if step.scoring else None
+    if found is None:
         return None
+    score = found
     return lambda participant, answers: score(participant, step, answers)
 
 
@@ -393,7 +405,8 @@ def _update_attention(participant: Participant, expected: dict, answers: dict) -
     if not expected:
         return
     passed = attention_passed(answers, expected)
-    participant.attention_passed = passed if participant.attention_passed is None else (participant.attention_passed and passed)
+    participant.attention_passed = (passed if participant.attention_passed is None
+                                    else (participant.attention_passed and passed))
 
 
 def suggesters(participant: Participant) -> list[Suggestion]:
@@ -512,7 +525,7 @@ def peer_wait_remaining(participant: Participant, now: datetime | None = None) -
         return 0
     now = now or utcnow()
     wanted = plan.count if plan.source == "peer" else round(plan.count * plan.peer_share)
-    initial = Design.from_json(participant.initial_design_json)
+    initial = stored_design(participant.initial_design_json)
     if len(_usable_peer_suggestions(participant, initial)) >= wanted:
         return 0
     until = _planned_wait_end(participant, now, wanted)
@@ -526,8 +539,8 @@ def _planned_wait_end(participant: Participant, now: datetime, wanted: int) -> d
         .order_by(Event.id.desc()).limit(1)).scalar_one_or_none()
     if planned is not None:
         return datetime.fromisoformat(json.loads(planned)["until"])
-    longest = participant.definition.suggestions.peer_wait_seconds - (
-        now - participant.initial_submitted_at).total_seconds()
+    submitted = participant.initial_submitted_at or now  # peer_wait_remaining asks only after the initial design
+    longest = participant.definition.suggestions.peer_wait_seconds - (now - submitted).total_seconds()
     wait = plan_wait(recent_arrivals(participant, now), now, longest, wanted)
     until = now + timedelta(seconds=wait.seconds)
     record(participant, "peer_wait_planned", seconds=wait.seconds, until=until.isoformat(),
@@ -537,10 +550,10 @@ def _planned_wait_end(participant: Participant, now: datetime, wanted: int) -> d
 
 def recent_arrivals(participant: Participant, now: datetime) -> list[datetime]:
     """When the last entrants into the participant's cell consented (same kind: real, pilot or simulated)."""
-    return list(db.session.execute(
+    return [moment for moment in db.session.execute(
         select(Participant.consented_at).where(
             Participant.study_id == participant.study_id, Participant.visibility == participant.visibility,
             Participant.relation == participant.relation, Participant.is_pilot == participant.is_pilot,
             Participant.is_simulated == participant.is_simulated, Participant.consented_at <= now,
             Participant.consented_at >= now - timedelta(seconds=HORIZON_SECONDS))
-        .order_by(Participant.consented_at.desc()).limit(WINDOW)).scalars())
+        .order_by(Participant.consented_at.desc()).limit(WINDOW)).scalars() if moment is not None]

@@ -117,7 +117,7 @@ def median_duration_seconds(study: Study, include_pilot: bool = False) -> float 
         select(Participant.entered_at, Participant.completed_at)
         .where(*_scope(study, include_pilot), Participant.status == "completed",
                Participant.completed_at.is_not(None))).all()
-    durations = [(done - entered).total_seconds() for entered, done in rows]
+    durations = [(done - entered).total_seconds() for entered, done in rows if done is not None]  # as selected
     return round(median(durations), 1) if durations else None
 
 
@@ -128,7 +128,7 @@ def conformity_by_cell(study: Study, include_pilot: bool = False) -> dict:
                func.count(Participant.conformity))
         .where(*_scope(study, include_pilot), Participant.conformity.is_not(None))
         .group_by(Participant.visibility, Participant.relation)).all()
-    result = {key: {"mean": None, "n": 0} for key, _ in cell_keys(study)}
+    result: dict[str, dict[str, float | int | None]] = {key: {"mean": None, "n": 0} for key, _ in cell_keys(study)}
     for visibility, relation, mean, n in rows:
         result[f"{visibility}/{relation}"] = {"mean": round(float(mean), 4) if mean is not None else None, "n": n}
     return result

@@ -136,7 +136,9 @@ def forget(study: Study) -> None:
 def is_simulation() -> bool:
     """Simulated participants identify themselves with the instance's simulation key."""
     key = current_app.config.get("SIMULATION_KEY")
-    return bool(key) and secrets.compare_digest(request.headers.get("X-Simulation-Key", ""), key)
+    if not key:
+        return False
+    return secrets.compare_digest(request.headers.get("X-Simulation-Key", ""), key)
 
 
 def url_of_step(slug: str, name: str) -> str:
@@ -226,7 +228,8 @@ def render_step(template: str, participant: Participant, status: int = 200, **co
 
 # ---------------------------------------------------------------- entering
 @bp.get("")
-@limiter.limit(_limit("ENTRY_RATE_LIMIT"), key_func=lambda: request.remote_addr or "", exempt_when=lambda: is_simulation())
+@limiter.limit(_limit("ENTRY_RATE_LIMIT"), key_func=lambda: request.remote_addr or "",
+               exempt_when=lambda: is_simulation())
 def entry(slug: str):
     study = get_study(slug)
     i18n.requested_language(slug, study.current_version.definition.languages)  # remembers ?lang= across the redirect
@@ -267,7 +270,8 @@ def entry(slug: str):
 
 
 @bp.post("")
-@limiter.limit(_limit("CONSENT_RATE_LIMIT"), key_func=lambda: request.remote_addr or "", exempt_when=lambda: is_simulation())
+@limiter.limit(_limit("CONSENT_RATE_LIMIT"), key_func=lambda: request.remote_addr or "",
+               exempt_when=lambda: is_simulation())
 def consent(slug: str):
     study = get_study(slug)
     existing = session_participant(study)
@@ -298,16 +302,19 @@ def consent(slug: str):
     if entry_result.outcome in ("full", "closed"):
         db.session.rollback()
         template = "participant/full.html" if entry_result.outcome == "full" else "participant/closed.html"
-        return render_template(template, study=study, definition=shown_definition(study), outcome=outcome_of(study, entry_result.outcome)), 200
+        return render_template(template, study=study, definition=shown_definition(study),
+                               outcome=outcome_of(study, entry_result.outcome)), 200
     if entry_result.outcome == "duplicate":
         db.session.rollback()
         return render_template("participant/duplicate.html", study=study, definition=shown_definition(study),
                                outcome=outcome_of(study, "duplicate")), 409
     db.session.commit()
-    remember(study, entry_result.participant)
+    entered = entry_result.participant
+    assert entered is not None  # every outcome but full, closed and duplicate has its participant
+    remember(study, entered)
     session.get("recruit", {}).pop(slug, None)  # bound to the participant now; nothing left to carry
     session.modified = True
-    return see_other(step_url(entry_result.participant))
+    return see_other(step_url(entered))
 
 
 def outcome_of(study: Study, name: str):
@@ -360,8 +367,8 @@ def evaluation_page(study, participant, step):
 
 
 def checks_page(study, participant, step):
-    return questionnaire_step(participant, checks_form(participant.definition.checks, participant.definition.say), step.name,
-                              step.template_name, journey.scorer(step), checks=participant.definition.checks)
+    return questionnaire_step(participant, checks_form(participant.definition.checks, participant.definition.say),
+                              step.name, step.template_name, journey.scorer(step), checks=participant.definition.checks)
 
 
 def demographics_page(study, participant, step):
@@ -538,7 +545,7 @@ def review_page(study, participant, step):
             return proceed(participant)
         error = None
         attribute, _colon, level = (form.suggestion.data or "").partition(":")
-        target_design = Design.from_json(target.initial_design_json)
+        target_design = journey.stored_design(target.initial_design_json)
         comment = (form.comment.data or "").strip()
         if attribute not in plan.attributes or attribute not in catalogue:
             error = _("Please choose one of the suggested changes from the list.")
@@ -554,9 +561,9 @@ def review_page(study, participant, step):
                                target_design=target_design, catalogue=catalogue, plan=plan, error=error)
         journey.submit_review(participant, target, attribute, level, comment)
         return proceed(participant)
-    target_design = Design.from_json(target.initial_design_json) if target else None
+    shown_design = journey.stored_design(target.initial_design_json) if target else None
     return render_step(step.template_name, participant, form=form, target=target,
-                       target_design=target_design, catalogue=catalogue, plan=plan, error=None)
+                       target_design=shown_design, catalogue=catalogue, plan=plan, error=None)
 
 
 def suggestions_page(study, participant, step):
@@ -571,7 +578,8 @@ def suggestions_page(study, participant, step):
         abort(400, _("This page has expired. Please reload it."))
     initial = Design.from_json(participant.initial_design_json)
     return render_step(step.template_name, participant, form=StepForm(),
-                       suggestions=participant.suggestions, initial=initial, catalogue=participant.definition.catalogue())
+                       suggestions=participant.suggestions, initial=initial,
+                       catalogue=participant.definition.catalogue())
 
 
 @bp.get("/suggestions/status")
@@ -658,13 +666,15 @@ def withdraw(slug: str):
     participant = session_participant(study, for_update=request.method == "POST")
     form = WithdrawForm()
     if participant is None:
-        return render_template("participant/withdrawn.html", study=study, definition=shown_definition(study), had_data=False)
+        return render_template("participant/withdrawn.html", study=study, definition=shown_definition(study),
+                               had_data=False)
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400, _("This page has expired. Please reload it and try again."))
         journey.withdraw(participant)
         db.session.commit()
         forget(study)
-        return render_template("participant/withdrawn.html", study=study, definition=shown_definition(study), had_data=True)
+        return render_template("participant/withdrawn.html", study=study, definition=shown_definition(study),
+                               had_data=True)
     return render_template("participant/withdraw.html", study=study, form=form, participant=participant,
                            definition=participant.definition)

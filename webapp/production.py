@@ -53,4 +53,5 @@ def migrate() -> None:
 
 
 if __name__ == "__main__":
-    {"check": check, "migrate": migrate}.get(sys.argv[1] if len(sys.argv) > 1 else "", lambda: fail("say check or migrate"))()
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    {"check": check, "migrate": migrate}.get(command, lambda: fail("say check or migrate"))()

@@ -28,7 +28,8 @@ def install_definition(definition: StudyDefinition, source_name: str = "",
         created = False
         version = current
     else:
-        number = (db.session.scalar(select(func.max(StudyVersion.number)).where(StudyVersion.study_id == study.id)) or 0) + 1
+        latest = db.session.scalar(select(func.max(StudyVersion.number)).where(StudyVersion.study_id == study.id))
+        number = (latest or 0) + 1
         version = StudyVersion(study_id=study.id, number=number, definition_json=definition.to_json(),
                                fingerprint=definition.fingerprint(), source_name=source_name)
         db.session.add(version)

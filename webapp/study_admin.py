@@ -7,6 +7,7 @@ record it the same way (a StudioAction row in the same transaction as the change
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import delete, func, or_, select, update
 
@@ -15,6 +16,9 @@ from experiments.definition import SLUG_RE
 from .database import lock
 from .extensions import db
 from .models import Participant, StudioAction, Study, StudyMember, StudyVersion, utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult
 
 STATUSES = ("open", "paused", "closed", "archived")
 STATUS_OF_ACTION = {"open": "open", "pause": "paused", "close": "closed", "archive": "archived"}
@@ -95,7 +99,9 @@ def copy_study(study: Study, new_slug: str, experimenter_id: int | None = None) 
 def delete_study(study: Study) -> int:
     """Delete the study and everything in it; returns how many participants were deleted."""
     study = lock(Study, study.id)
-    n = db.session.execute(delete(Participant).where(Participant.study_id == study.id)).rowcount
+    deleted = cast("CursorResult[Any]", db.session.execute(  # a DELETE's result is a cursor result (rowcount)
+        delete(Participant).where(Participant.study_id == study.id)))
+    n = deleted.rowcount
     db.session.execute(update(Study).where(Study.id == study.id).values(current_version_id=None))
     db.session.execute(delete(Study).where(Study.id == study.id))
     db.session.expunge_all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_participant_browser import answer_all_radios, browser, output_dir, start  # noqa: F401
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a browser walk, like test_participant_browser.py
 
 PASSWORD = "correct horse battery"
 

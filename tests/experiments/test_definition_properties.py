@@ -63,6 +63,7 @@ def _apply(data, path, action, value, new_key):
         parent.append(value)
 
 
+@pytest.mark.slow  # fuzzing: 300 edited study files
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edits=st.lists(EDIT, min_size=1, max_size=3))
 def test_any_edit_of_a_valid_file_is_accepted_or_refused_with_named_problems(edits):

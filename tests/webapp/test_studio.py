@@ -108,6 +108,7 @@ def consent(client, slug: str = "demo", decline: bool = False):
 
 
 # ---------------------------------------------------------------- accounts from the command line
+@pytest.mark.real_password_hashing
 def test_create_experimenter_asks_twice_and_stores_an_argon2id_hash(app):
     from webapp.accounts import find_experimenter
     runner = app.test_cli_runner()
@@ -130,6 +131,7 @@ def test_create_experimenter_asks_twice_and_stores_an_argon2id_hash(app):
         assert find_experimenter("bob@lab.example") is None
 
 
+@pytest.mark.real_password_hashing
 def test_create_experimenter_reads_the_password_from_stdin_for_scripts(app):
     from webapp.accounts import find_experimenter
     runner = app.test_cli_runner()

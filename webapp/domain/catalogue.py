@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -21,7 +21,7 @@ class DesignError(ValueError):
     `field` is the attribute at fault, so a form can show the message beside it.
     """
 
-    def __init__(self, message: str, field: str | None = None, msgid: str | None = None, **params):
+    def __init__(self, message: str, field: str | None = None, msgid: str | None = None, **params: object):
         super().__init__(message)
         self.field = field
         # for the web layer to say it in the participant's language: gettext(msgid) % params
@@ -108,15 +108,16 @@ class Catalogue:
                 f"unknown attribute {key!r}; the shirt has {', '.join(self.keys)}", field=key
             ) from None
 
-    def translated(self, say) -> Catalogue:
+    def translated(self, say: Callable[[str], str]) -> Catalogue:
         """The same catalogue with labels and phrases in another language (`say` maps English text to it).
 
         Phrases are whole, hand-written phrases per language (keyed by the English phrase),
         never assembled from English pieces; keys and colours stay as they are.
         """
         return Catalogue(tuple(
-            Attribute(a.key, say(a.label), tuple(Level(lv.key, say(lv.label), lv.rgb, say(lv.phrase) if lv.phrase else "")
-                                                 for lv in a.levels))
+            Attribute(a.key, say(a.label),
+                      tuple(Level(lv.key, say(lv.label), lv.rgb, say(lv.phrase) if lv.phrase else "")
+                            for lv in a.levels))
             for a in self.attributes), self.monogram_max_length, self.monogram_enabled, self.monogram_letters)
 
     def with_monogram_letters(self, letters: str) -> Catalogue:

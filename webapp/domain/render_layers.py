@@ -16,8 +16,10 @@ import math
 import threading
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, wraps
+from typing import Any, ParamSpec, TypeVar, cast
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
@@ -37,6 +39,9 @@ STITCH_LIGHT = 0.17  # thread reads as a mid tone on white and on navy cloth ali
 OUTLINE_DARK = 0.34
 
 Array = np.ndarray
+Points = list[g.Point]
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 # full-frame intermediates kept while parts are built (24 MB: no slower than unbounded)
 WORK_CACHE_BYTES = 24 * 1024 * 1024
@@ -46,7 +51,7 @@ WORK_CACHE_BYTES = 24 * 1024 * 1024
 PART_CACHE_BYTES = 80 * 1024 * 1024
 
 
-def _nbytes(value) -> int:
+def _nbytes(value: object) -> int:
     """Approximate memory held by a cached value: pixels and array buffers dominate."""
     if isinstance(value, np.ndarray):
         return value.nbytes
@@ -71,18 +76,18 @@ class PartCache:
     def __init__(self, budget: int):
         self.budget = budget
         self.bytes = 0
-        self._data: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+        self._data: OrderedDict[tuple[Any, ...], tuple[object, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def wrap(self, fn):
+    def wrap(self, fn: Callable[_P, _R]) -> Callable[_P, _R]:
         @wraps(fn)
-        def cached(*args, **kwargs):
+        def cached(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             key = (fn.__name__, args, tuple(sorted(kwargs.items())))
             with self._lock:
                 hit = self._data.get(key)
                 if hit is not None:
                     self._data.move_to_end(key)
-                    return hit[0]
+                    return cast(_R, hit[0])  # stored by this wrapper from fn's own result
             value = fn(*args, **kwargs)
             size = _nbytes(value)
             with self._lock:
@@ -117,7 +122,7 @@ class PartCache:
 PARTS = PartCache(PART_CACHE_BYTES)
 
 
-def part_cache(fn):
+def part_cache(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """Cache a finished, cropped layer: few parts recur across designs, and the budget bounds them."""
     return PARTS.wrap(fn)
 
@@ -125,7 +130,7 @@ def part_cache(fn):
 WORK = PartCache(WORK_CACHE_BYTES)
 
 
-def work_cache(fn):
+def work_cache(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """Cache a full-frame intermediate array briefly; it is rebuilt if ever needed again."""
     return WORK.wrap(fn)
 
@@ -160,25 +165,25 @@ class Sketch:
         self.img = Image.new("L", (w * self.ss, h * self.ss), 0)
         self.draw = ImageDraw.Draw(self.img)
 
-    def _pts(self, points):
+    def _pts(self, points: Points) -> list[g.Point]:
         k = self.k
         return [(x * k, y * k) for x, y in points]
 
-    def polygon(self, points, fill: int = 255) -> Sketch:
+    def polygon(self, points: Points, fill: int = 255) -> Sketch:
         self.draw.polygon(self._pts(points), fill=fill)
         return self
 
-    def line(self, points, width: float, fill: int = 255) -> Sketch:
+    def line(self, points: Points, width: float, fill: int = 255) -> Sketch:
         w = max(1, round(width * self.k))
         self.draw.line(self._pts(points), fill=fill, width=w, joint="curve")
         return self
 
-    def dashes(self, points, width: float, dash: float = 3.4, gap: float = 2.4, fill: int = 255) -> Sketch:
+    def dashes(self, points: Points, width: float, dash: float = 3.4, gap: float = 2.4, fill: int = 255) -> Sketch:
         for seg in g.dashed(points, dash, gap):
             self.line(seg, width, fill)
         return self
 
-    def ellipse(self, e, fill: int = 255) -> Sketch:
+    def ellipse(self, e: tuple[float, float, float, float], fill: int = 255) -> Sketch:
         cx, cy, rx, ry = e
         k = self.k
         self.draw.ellipse(((cx - rx) * k, (cy - ry) * k, (cx + rx) * k, (cy + ry) * k), fill=fill)
@@ -232,7 +237,8 @@ def erode(arr: Array, radius_px: int) -> Array:
 
 def edge(arr: Array, size: str, width: float = 1.0) -> Array:
     """A thin anti-aliased outline just inside a mask's edge."""
-    return np.clip(arr - erode(arr, max(1, round(width * scale_of(size) * 1.4))), 0, 1)
+    outline: Array = np.clip(arr - erode(arr, max(1, round(width * scale_of(size) * 1.4))), 0, 1)
+    return outline
 
 
 def cylinder(mask: Array, lit_at: float = 0.34, dark: float = 0.30, light: float = 0.14,
@@ -244,7 +250,7 @@ def cylinder(mask: Array, lit_at: float = 0.34, dark: float = 0.30, light: float
     """
     inside = mask > 0.5
     h, w = mask.shape
-    rows = inside.any(axis=1)
+    rows = np.asarray(inside.any(axis=1))  # one flag per row (asarray: numpy types any() as scalar-or-array)
     left = inside.argmax(axis=1)
     right = w - 1 - inside[:, ::-1].argmax(axis=1)
     width = np.maximum(right - left, 1).astype(np.float32)
@@ -262,8 +268,8 @@ class Shade:
 
     def __init__(self, size: str):
         self.size = size
-        self.dark = np.zeros(shape_of(size), np.float32)
-        self.light = np.zeros(shape_of(size), np.float32)
+        self.dark: Array = np.zeros(shape_of(size), np.float32)
+        self.light: Array = np.zeros(shape_of(size), np.float32)
 
     def darken(self, arr: Array, amount: float = 1.0) -> Shade:
         self.dark = self.dark + arr * amount
@@ -375,7 +381,7 @@ def body_shade(size: str, fit: str, hem: str) -> Piece | None:
     folds = Sketch(size)
     relax = 1.6 if fit == "relaxed" else 1.0 if fit == "regular" else 0.6
     for side in (1, -1):
-        def p(x, y, side=side):
+        def p(x: float, y: float, side: int = side) -> g.Point:
             return (g.CX - side * x, y)
         # drag lines from the armpit towards the chest, and blousing at the waist
         folds.line([p(f.chest - 6, 276), p(f.chest - 40, 300), p(f.chest - 70, 312)], 3)
@@ -402,7 +408,8 @@ def sleeve_pair(size: str, fit: str, short: bool) -> tuple[Array, Array]:
 @work_cache
 def sleeves_array(size: str, fit: str, short: bool) -> Array:
     left, right = sleeve_pair(size, fit, short)
-    return np.maximum(left, right)
+    both: Array = np.maximum(left, right)
+    return both
 
 
 @part_cache
@@ -478,7 +485,8 @@ def cuff_pair(size: str, fit: str, cuffs: str) -> tuple[Array, Array]:
 @work_cache
 def cuffs_array(size: str, fit: str, cuffs: str) -> Array:
     left, right = cuff_pair(size, fit, cuffs)
-    return np.maximum(left, right)
+    both: Array = np.maximum(left, right)
+    return both
 
 
 @part_cache
@@ -488,13 +496,14 @@ def cuffs_mask(size: str, fit: str, cuffs: str) -> Piece | None:
     return mask_piece(cuffs_array(size, fit, cuffs))
 
 
-def _both_sides(sketch_fn, size: str) -> Array:
+def _both_sides(sketch_fn: Callable[[Sketch, Callable[[list[g.Point]], list[g.Point]]], None], size: str) -> Array:
     """Draw a left-side detail and its mirror image into one array."""
     left = Sketch(size)
     sketch_fn(left, lambda pts: pts)
     right = Sketch(size)
     sketch_fn(right, g.mirror_each)
-    return np.maximum(left.array(), right.array())
+    both: Array = np.maximum(left.array(), right.array())
+    return both
 
 
 @part_cache
@@ -515,7 +524,7 @@ def cuffs_lining(size: str, fit: str, cuffs: str) -> Piece | None:
     dx, dy = fr.down[0] * 4.0, fr.down[1] * 4.0
     band = left * (1 - shift(left, -dx, -dy, size)) + right * (1 - shift(right, dx, -dy, size))
 
-    def closure(s: Sketch, f):
+    def closure(s: Sketch, f: Callable[[list[g.Point]], list[g.Point]]) -> None:
         a = g.cuff_point(fit, cuffs, CUFF_CLOSURE, 0.06)
         b = g.cuff_point(fit, cuffs, CUFF_CLOSURE, 0.97)
         s.polygon(f([a, b, g.add(b, fr.out, -1.8), g.add(a, fr.out, -1.8)]))
@@ -539,7 +548,7 @@ def cuffs_shade(size: str, fit: str, cuffs: str) -> Piece | None:
     inner = edge(_erode(both, 4.0, size), size, 0.7)
     sh.stitch(inner * _dash_field(size))
 
-    def details(s: Sketch, f):
+    def details(s: Sketch, f: Callable[[list[g.Point]], list[g.Point]]) -> None:
         a = g.cuff_point(fit, cuffs, CUFF_CLOSURE, 0.02)
         b = g.cuff_point(fit, cuffs, CUFF_CLOSURE, 0.98)
         s.line(f([a, b]), 1.4)
@@ -573,7 +582,8 @@ def _dash_field(size: str) -> Array:
     period = 5.5 * s
     a = np.mod(xs + ys, period) < period * 0.6
     b = np.mod(xs - ys, period) < period * 0.6
-    return (a & b).astype(np.float32)
+    field: Array = (a & b).astype(np.float32)
+    return field
 
 
 # --- buttons ----------------------------------------------------------------------------
@@ -696,7 +706,8 @@ def collar_parts(size: str, collar: str) -> dict[str, Array]:
 @work_cache
 def collar_array(size: str, collar: str) -> Array:
     p = collar_parts(size, collar)
-    return np.maximum(p["band"], p["leaves"])
+    both: Array = np.maximum(p["band"], p["leaves"])
+    return both
 
 
 @part_cache
@@ -1079,7 +1090,7 @@ def _pattern_piece(size: str, pattern: str, regions: list[tuple[Array, float]]) 
 
 
 @part_cache
-def pattern_piece(size: str, pattern: str, part: str, *key) -> tuple[Piece, ...]:
+def pattern_piece(size: str, pattern: str, part: str, *key: Any) -> tuple[Piece, ...]:
     """The pattern's ink masks clipped to one part; stripes follow sleeves and cuffs."""
     if pattern == "solid":
         return ()
@@ -1104,7 +1115,9 @@ def pattern_piece(size: str, pattern: str, part: str, *key) -> tuple[Piece, ...]
     if part == "lining":
         # a woven contrast lining; key = (which, *that lining's own key)
         which, *rest = key
-        builder = {"collar": collar_lining, "cuffs": cuffs_lining, "placket": placket_lining}[which]
+        linings: dict[str, Callable[..., Piece | None]] = {
+            "collar": collar_lining, "cuffs": cuffs_lining, "placket": placket_lining}
+        builder = linings[which]
         piece = builder(size, *rest)
         if piece is None:
             return ()

@@ -8,7 +8,9 @@ Every change is recorded as a StudioAction in the caller's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -46,7 +48,7 @@ def role_in(study: Study, experimenter_id: int) -> str | None:
     return None if member is None else member.role
 
 
-def members_of(study: Study) -> list:
+def members_of(study: Study) -> Sequence[Any]:
     """(id, email, role) of every member, by e-mail."""
     return db.session.execute(select(Experimenter.id, Experimenter.email, StudyMember.role)
                               .join(StudyMember, StudyMember.experimenter_id == Experimenter.id)
@@ -96,7 +98,7 @@ def _fresh_since():
     return utcnow() - timedelta(days=INVITATION_DAYS)
 
 
-def invitations_for(experimenter: Experimenter) -> list:
+def invitations_for(experimenter: Experimenter) -> Sequence[Any]:
     """(invitation, study, inviter's e-mail) waiting for this account's e-mail; expired ones left out."""
     return db.session.execute(
         select(StudyInvitation, Study, Experimenter.email)

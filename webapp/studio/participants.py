@@ -6,6 +6,8 @@ through a CSRF-checked form and is recorded with the change in one transaction.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -70,7 +72,8 @@ def _target(study, form):
 
 
 def _back(slug: str):
-    return redirect(url_for(".participants", slug=slug, **request.args), code=303)
+    kept: dict[str, Any] = request.args.to_dict()  # the filters (first value of each)
+    return redirect(url_for(".participants", slug=slug, **kept), code=303)
 
 
 def _act(slug: str, action):

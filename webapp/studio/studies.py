@@ -37,7 +37,8 @@ def study_page(slug: str):
     member_rows = members.members_of(study)
     entry_url = url_for("participant.entry", slug=study.slug, _external=True)
     return render_template(
-        "studio/study.html", study=study, role=role, definition=study.current_version and study.current_version.definition,
+        "studio/study.html", study=study, role=role,
+        definition=study.current_version and study.current_version.definition,
         cells=study_service.cells_with_occupancy(study), versions=study_service.versions_of(study),
         members=member_rows, actions=study_service.recent_actions(study), entry_url=entry_url,
         prolific_url=entry_url + PROLIFIC_QUERY, action_form=ActionForm(), member_form=MemberForm(),

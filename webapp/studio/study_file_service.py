@@ -66,7 +66,8 @@ def _unsafe_instruments(data, path: str = "") -> Problems:
             for key, child in value.items():
                 there = f"{here}.{key}" if here else key
                 if key == "instrument" and not (isinstance(child, str) and INSTRUMENT_NAME.match(child)):
-                    problems.append((there, "an uploaded study can only use the instruments shipped under experiments/"))
+                    problems.append((there,
+                                     "an uploaded study can only use the instruments shipped under experiments/"))
                 else:
                     stack.append((child, there))
         elif isinstance(value, list):

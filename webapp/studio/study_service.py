@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import select
 
 from .. import journey
@@ -19,13 +22,13 @@ def cells_with_occupancy(study: Study) -> list[dict]:
              "occupied": occupied.get(c.key, 0)} for c in study.current_version.definition.cells]
 
 
-def versions_of(study: Study) -> list:
+def versions_of(study: Study) -> Sequence[Any]:
     return db.session.execute(select(StudyVersion.number, StudyVersion.loaded_at, StudyVersion.source_name)
                               .where(StudyVersion.study_id == study.id)
                               .order_by(StudyVersion.number.desc())).all()
 
 
-def recent_actions(study: Study) -> list:
+def recent_actions(study: Study) -> Sequence[Any]:
     return db.session.execute(select(StudioAction.at, StudioAction.action, StudioAction.detail, Experimenter.email)
                               .outerjoin(Experimenter, Experimenter.id == StudioAction.experimenter_id)
                               .where(StudioAction.study_id == study.id)

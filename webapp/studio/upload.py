@@ -64,7 +64,7 @@ def upload():
         require_form(form)
         name = safe_name(form.file.data.filename)
         data, problems = read_study_upload(form.file.data, study_file_limit())
-        if not problems:
+        if not problems and data is not None:
             installed, problems = load_upload(data, name, current_user._get_current_object())
             if installed is not None:
                 db.session.commit()
