@@ -3,7 +3,10 @@
 Walks bots through a copy of the demo study in process (Flask's test client, SQLite in a
 temporary folder, or ``--database-url``), under cProfile, after a warm-up, and prints the
 server time per participant, per request, and the functions that take most of it.
-``--live-changes 0`` profiles the flow without the live editor.
+``--live-changes 0`` profiles the flow without the live editor. Before profiling it prints the
+server's own CPU time (the thread's CPU inside the WSGI app, so neither the in-process client
+nor the database server counts) and the SQL statements per participant; ``--statements``
+also lists them per request, and ``--sql`` prints each statement of one participant.
 """
 
 from __future__ import annotations
@@ -30,8 +33,21 @@ def main(argv=None) -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--callers", help="also print who calls the functions matching this regex")
     parser.add_argument("--no-images", action="store_true", help="do not fetch the preview images pages show")
-    parser.add_argument("--no-profile", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-profile", action="store_true", help="measure only (no cProfile run)")
+    parser.add_argument("--statements", action="store_true", help="SQL statements and server CPU per request")
+    parser.add_argument("--sql", action="store_true", help="print every statement of one participant")
+    parser.add_argument("--server-only", action="store_true",
+                        help="profile only inside the WSGI app (not the in-process client)")
+    parser.add_argument("--pyinstrument", action="store_true",
+                        help="a sampling profile of the server's share (pip install pyinstrument) instead of cProfile")
+    parser.add_argument("--timer", choices=("cpu", "wall"), default="wall",
+                        help="cpu: the thread's CPU time (waits for the database do not count)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count the server's CPU instructions under valgrind (exact, whatever else runs)")
+    parser.add_argument("--in-callgrind", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.instructions:
+        return count_instructions(sys.argv[1:], args.participants)
 
     from loadgen import LoadBot, Tally  # the same fixed script as the load benchmark
 
@@ -84,20 +100,46 @@ def main(argv=None) -> None:
             raise SystemExit(f"participant {index}: {bot.result.outcome} {bot.result.error}")
         return transport.requests
 
+    meter = ServerMeter(app, db)
+    meter.callgrind = args.in_callgrind
     for i in range(5):  # warm-up: templates compiled, caches filled as on a running server
         walk(10_000 + i)
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.thread_time) if args.timer == "cpu" else cProfile.Profile()
     requests = 0
-    if not args.no_profile:  # first without the profiler: the CPU time it adds is not the server's
-        cpu = time.process_time()
-        requests = sum(walk(20_000 + i) for i in range(args.participants))
-        cpu = time.process_time() - cpu
-        print(f"without profiler: {cpu / args.participants * 1000:.1f} ms CPU per participant, "
-              f"{cpu / requests * 1000:.2f} ms per request (server and in-process client together)")
+    # first without the profiler: the CPU time it adds is not the server's
+    meter.reset()
+    meter.measuring = True
+    cpu = time.process_time()
+    requests = sum(walk(20_000 + i) for i in range(args.participants))
+    cpu = time.process_time() - cpu
+    meter.measuring = False
+    print(f"without profiler: {cpu / args.participants * 1000:.1f} ms CPU per participant, "
+          f"{cpu / requests * 1000:.2f} ms per request (server and in-process client together)")
+    meter.report(args.participants, per_request=args.statements)
+    if args.sql:
+        meter.reset(keep_sql=True)
+        walk(30_000)
+        for route, statements in meter.sql:
+            print(route)
+            for statement in statements:
+                print("    " + " ".join(statement.split())[:200])
+    if args.no_profile:
+        meter.stop()
+        return
+    if args.pyinstrument:
+        from pyinstrument import Profiler
+        meter.sampler = Profiler(interval=0.0002)
+        sum(walk(i) for i in range(args.participants))
+        meter.stop()
+        print(meter.sampler.output_text(unicode=False, color=False, show_all=False))
+        return
+    meter.profiler = profiler if args.server_only else None
     started = time.perf_counter()
-    profiler.enable()
+    if not args.server_only:
+        profiler.enable()
     requests = sum(walk(i) for i in range(args.participants))
     profiler.disable()
+    meter.stop()
     elapsed = time.perf_counter() - started
     print(f"{args.participants} participants, {requests} requests: {elapsed / args.participants * 1000:.1f} ms "
           f"per participant, {elapsed / requests * 1000:.2f} ms per request (in process, under cProfile)")
@@ -121,6 +163,104 @@ def main(argv=None) -> None:
     if args.callers:
         stats.print_callers(args.callers)
     print(out.getvalue())
+
+
+def count_instructions(argv: list[str], participants: int) -> None:
+    """Run this script under callgrind, counting only inside the measured requests; print per participant."""
+    import os
+    import subprocess
+    out = Path(tempfile.mkdtemp()) / "callgrind.out"
+    argv = [a for a in argv if a != "--instructions"] + ["--no-profile", "--in-callgrind"]
+    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--collect-atstart=no",
+                    "--toggle-collect=sys_call_tracing*", sys.executable, __file__, *argv],
+                   check=True, env={**os.environ, "PYTHONHASHSEED": "0"}, stderr=subprocess.DEVNULL)
+    total = next(int(line.split()[1]) for line in out.read_text().splitlines() if line.startswith(("summary:", "totals:")))
+    print(f"server instructions (callgrind): {total / participants / 1e6:.1f} M per participant")
+
+
+class ServerMeter:
+    """The server's own share: thread CPU inside the WSGI app and SQL statements, by route."""
+
+    IDS = __import__("re").compile(r"/(?:\d+|[\w-]{16,}\.png)")
+
+    def __init__(self, app, db):
+        from sqlalchemy import event
+        self.app, self.inner, self.event = app, app.wsgi_app, event
+        self.current: list[str] | None = None
+        self.keep_sql = False
+        self.profiler = None
+        self.sampler = None
+        self.callgrind = self.measuring = False
+        self.reset()
+        with app.app_context():
+            self.engine = db.engine
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        app.wsgi_app = self._call
+        __import__("gc").callbacks.append(self._gc)
+
+    def _gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_started = time.thread_time()
+        elif self.current is not None:
+            self.gc_seconds[info["generation"]] += time.thread_time() - self._gc_started
+            self.gc_count[info["generation"]] += 1
+
+    def reset(self, keep_sql: bool = False) -> None:
+        self.gc_seconds = [0.0, 0.0, 0.0]
+        self.gc_count = [0, 0, 0]
+        self.by_route: dict[str, list[float]] = {}  # route -> [requests, cpu seconds, statements]
+        self.sql: list[tuple[str, list[str]]] = []
+        self.keep_sql = keep_sql
+
+    def stop(self) -> None:
+        self.event.remove(self.engine, "before_cursor_execute", self._count)
+        self.app.wsgi_app = self.inner
+        __import__("gc").callbacks.remove(self._gc)
+
+    def _count(self, _connection, _cursor, statement, *_args) -> None:
+        if self.current is not None:
+            self.current.append(statement)
+
+    def _call(self, environ, start_response):
+        route = f"{environ['REQUEST_METHOD']} {self.IDS.sub('/…', environ.get('PATH_INFO', ''))}"
+        self.current = []
+        started = time.thread_time()
+        if self.profiler is not None:
+            self.profiler.enable()
+        if self.sampler is not None:
+            self.sampler.start()
+        try:
+            if self.callgrind and self.measuring:  # valgrind counts only inside sys.call_tracing
+                return sys.call_tracing(lambda: list(self.inner(environ, start_response)), ())
+            return list(self.inner(environ, start_response))  # the body is produced inside the clock
+        finally:
+            if self.profiler is not None:
+                self.profiler.disable()
+            if self.sampler is not None:
+                self.sampler.stop()
+            cpu = time.thread_time() - started
+            row = self.by_route.setdefault(route, [0, 0.0, 0])
+            row[0] += 1
+            row[1] += cpu
+            row[2] += len(self.current)
+            if self.keep_sql:
+                self.sql.append((route, self.current))
+            self.current = None
+
+    def report(self, participants: int, per_request: bool = False) -> None:
+        requests = sum(r[0] for r in self.by_route.values())
+        cpu = sum(r[1] for r in self.by_route.values())
+        statements = sum(r[2] for r in self.by_route.values())
+        print(f"server only: {cpu / participants * 1000:.1f} ms CPU per participant, {cpu / requests * 1000:.2f} ms "
+              f"per request; {statements / participants:.1f} SQL statements per participant "
+              f"({statements / requests:.2f} per request, {requests / participants:.1f} requests)")
+        print("  garbage collection inside requests: " + ", ".join(
+            f"gen{g} {self.gc_count[g] / participants:.1f}x {self.gc_seconds[g] / participants * 1000:.1f} ms"
+            for g in range(3)) + " per participant")
+        if per_request:
+            for route, (n, seconds, count) in sorted(self.by_route.items(), key=lambda kv: -kv[1][1]):
+                print(f"  {route:<52} n/part {n / participants:4.1f}  cpu {seconds / n * 1000:6.2f} ms"
+                      f"  statements {count / n:5.1f}")
 
 
 if __name__ == "__main__":
