@@ -11,10 +11,10 @@ import re
 import secrets
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from experiments import steps
 
@@ -84,10 +84,30 @@ def shown_definition(study: Study):
 
 
 def get_study(slug: str) -> Study:
-    study = study_by_slug(slug)
+    study = study_by_slug(slug, with_version=True)
     if study is None or study.current_version_id is None:
         abort(404, _("There is no study at this address. Please check the link you were given."))
+    g.study = study  # the locale selector needs its languages: no second query
     return study
+
+
+def study_and_participant(slug: str, for_update: bool = False) -> tuple[Study, Participant | None]:
+    """The study and this browser's participant in it, in one query when the session has one.
+
+    Every step request needs both; the participant's row comes with its study and version.
+    """
+    token = session.get("participants", {}).get(slug)
+    if token:
+        query = (select(Participant).join(Participant.study).where(Participant.token == token, Study.slug == slug)
+                 .options(contains_eager(Participant.study), joinedload(Participant.version, innerjoin=True)))
+        if for_update:
+            query = query.with_for_update(of=Participant)
+        participant = db.session.execute(query).unique().scalar_one_or_none()
+        if participant is not None and participant.study.current_version_id is not None:
+            g.study = participant.study
+            i18n.fix_language(participant.language)
+            return participant.study, participant
+    return get_study(slug), None
 
 
 def session_participant(study: Study, for_update: bool = False) -> Participant | None:
@@ -164,8 +184,7 @@ def step_view(step: str):
         @writes
         @wraps(view)
         def wrapper(slug: str, **kwargs):
-            study = get_study(slug)
-            participant = session_participant(study, for_update=True)
+            study, participant = study_and_participant(slug, for_update=True)
             if participant is None:
                 if wants_json():
                     abort(403, _("Your session has ended. Reload the page to start again."))
@@ -410,8 +429,7 @@ def design_page(study, participant, step):
 @limiter.limit(_limit("DESIGN_CHANGE_RATE_LIMIT"), key_func=_participant_key, exempt_when=lambda: is_simulation())
 def change(slug: str):
     """The live editor: one attribute at a time, saved as it happens; answers JSON or redirects."""
-    study = get_study(slug)
-    participant = session_participant(study, for_update=True)
+    _study, participant = study_and_participant(slug, for_update=True)
     if participant is None:
         abort(403, _("Your session has ended. Reload the page to start again."))
     if participant.status == "active" and participant.deadline_at < utcnow():
@@ -540,8 +558,7 @@ def step(slug: str, step_path: str):
 @bp.get("/done")
 @writes
 def done(slug: str):
-    study = get_study(slug)
-    participant = session_participant(study, for_update=True)
+    study, participant = study_and_participant(slug, for_update=True)
     if participant is None:
         return see_other(url_for(".entry", slug=slug))
     if participant.status == "active":
