@@ -103,6 +103,7 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
     The study row is locked first, so concurrent entries see each other's counts and a
     cell is never over-filled (on SQLite the transaction holds the write lock already).
     """
+    _version = study.current_version  # held: the lock's refresh would otherwise drop it and load it again
     study = lock(Study, study.id)  # first: a duplicate consent waits here, then sees the first one's row
     existing = db.session.execute(select(Participant).where(Participant.entry_nonce == nonce)).scalar_one_or_none()
     if existing is not None:

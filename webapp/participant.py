@@ -19,7 +19,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from experiments import steps
 
 from . import i18n, journey
-from .database import commit_before_render, lock, writes
+from .database import commit_before_render, commit_keeping_loaded, lock, writes
 from .domain.catalogue import MONOGRAM_KEY, DesignError
 from .domain.design import Design
 from .domain.flow import DONE
@@ -308,7 +308,7 @@ def consent(slug: str):
         db.session.rollback()
         return render_template("participant/duplicate.html", study=study, definition=shown_definition(study),
                                outcome=outcome_of(study, "duplicate")), 409
-    db.session.commit()
+    commit_keeping_loaded()  # remembering and redirecting read the new participant: no reload
     remember(study, entry_result.participant)
     session.get("recruit", {}).pop(slug, None)  # bound to the participant now; nothing left to carry
     session.modified = True
@@ -452,7 +452,7 @@ def change(slug: str):
             return jsonify(error=said(error), field=error.field), 400
         abort(400, said(error))
     journey.change_design(participant, new, via="live")
-    db.session.commit()
+    commit_keeping_loaded()  # the answer reads the participant: no reload
     if wants_json():
         return jsonify(preview_url=preview_url(participant, new),
                        design=dict(new.mapping), monogram=new.monogram)
@@ -528,7 +528,7 @@ def decide(study, participant, suggestion_id: int):
     if not form.validate_on_submit() or form.decision.data not in ("adopt", "reject"):
         abort(400, _("Please choose to adopt or reject the suggestion."))
     new = journey.decide(participant, suggestion, form.decision.data == "adopt")
-    db.session.commit()
+    commit_keeping_loaded()  # the answer reads the participant and the suggestion: no reload
     if wants_json():
         return jsonify(preview_url=preview_url(participant, new),
                        design=dict(new.mapping), decision=suggestion.decision)
