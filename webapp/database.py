@@ -157,3 +157,11 @@ def insert_ignoring_duplicates(model, **values) -> None:
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
 
+
+def insert_many_ignoring_duplicates(model, rows: list[dict]) -> None:
+    """One multi-row INSERT … ON CONFLICT DO NOTHING: rows already there are kept as they were."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert(model).values(rows).on_conflict_do_nothing())

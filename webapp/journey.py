@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
-from .database import lock
+from .database import insert_many_ignoring_duplicates, lock
 from .domain.assignment import choose_cell
 from .domain.conformity import conformity
 from .domain.design import Design, diff
@@ -315,16 +315,15 @@ def submit_final_design(participant: Participant) -> None:
 
 # ---------------------------------------------------------------- questionnaires
 def save_answers(participant: Participant, block: str, answers: dict[str, object]) -> None:
-    """Store one block's answers; re-posting the same block cannot duplicate rows."""
-    already = {r.item_key for r in participant.responses}
+    """Store one block's answers in one INSERT; re-posting the same block cannot duplicate rows."""
+    now = utcnow()
+    rows = []
     for key, value in answers.items():
-        if key in already:
-            continue
         numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-        participant.responses.append(Response(
-            participant_id=participant.id, block=block, item_key=key,
-            value_num=float(value) if numeric else None,
-            value_text=None if numeric or value is None else str(value)))
+        rows.append(dict(participant_id=participant.id, block=block, item_key=key, answered_at=now,
+                         value_num=float(value) if numeric else None,
+                         value_text=None if numeric or value is None else str(value)))
+    insert_many_ignoring_duplicates(Response, rows)
     record(participant, "answers_submitted", block=block, answers=answers)
 
 
