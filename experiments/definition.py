@@ -213,10 +213,13 @@ class StudyDefinition:
         return tuple(dict.fromkeys(c.relation for c in self.cells))
 
     def catalogue(self) -> Catalogue:
-        catalogue = (shirt_catalogue().restrict(self.catalogue_exclude, self.catalogue_levels, self.monogram)
-                     .with_monogram_letters(monogram_letters(self.languages)))
-        say = self.__dict__.get("_say")
-        return catalogue.translated(say) if say else catalogue
+        """The study's catalogue in this definition's language, built once (both are immutable)."""
+        if "_catalogue" not in self.__dict__:
+            catalogue = (shirt_catalogue().restrict(self.catalogue_exclude, self.catalogue_levels, self.monogram)
+                         .with_monogram_letters(monogram_letters(self.languages)))
+            say = self.__dict__.get("_say")
+            object.__setattr__(self, "_catalogue", catalogue.translated(say) if say else catalogue)
+        return self.__dict__["_catalogue"]
 
     def say(self, text: str) -> str:
         """A study text in this (localized) definition's language; the text itself in the original."""

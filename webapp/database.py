@@ -54,11 +54,8 @@ def wants_write_lock() -> bool:
     return bool(getattr(view, "writes_on_get", False))
 
 
-def commit_before_render() -> None:
-    """Commit now and keep the loaded rows, so rendering needs no lock and few queries.
-
-    Anything loaded lazily while rendering runs in a read-only (deferred) transaction.
-    """
+def commit_keeping_loaded() -> None:
+    """Commit and keep the loaded rows as they are: the answer built next reads them without a query."""
     session = db.session()
     keep = session.expire_on_commit
     session.expire_on_commit = False
@@ -66,6 +63,14 @@ def commit_before_render() -> None:
         session.commit()
     finally:
         session.expire_on_commit = keep
+
+
+def commit_before_render() -> None:
+    """Commit now and keep the loaded rows, so rendering needs no lock and few queries.
+
+    Anything loaded lazily while rendering runs in a read-only (deferred) transaction.
+    """
+    commit_keeping_loaded()
     if has_request_context():
         g.reads_only = True
 
@@ -162,3 +167,12 @@ def insert_ignoring_duplicates(model, **values) -> None:
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+
+def insert_many_ignoring_duplicates(model, rows: list[dict]) -> None:
+    """One multi-row INSERT … ON CONFLICT DO NOTHING: rows already there are kept as they were."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert(model).values(rows).on_conflict_do_nothing())

@@ -45,8 +45,10 @@ def compile_catalogues(folder: Path = TRANSLATIONS) -> list[Path]:
 
 def study_languages(slug: str | None) -> tuple[str, ...]:
     from .studies import study_by_slug
-    # only a well-formed slug is looked up (a NUL byte in the address must reach its 400 page)
-    study = study_by_slug(slug) if slug and SLUG_RE.match(slug) else None
+    study = g.get("study")  # the view loaded it already
+    if study is None or study.slug != slug:
+        # only a well-formed slug is looked up (a NUL byte in the address must reach its 400 page)
+        study = study_by_slug(slug) if slug and SLUG_RE.match(slug) else None
     if study is None or study.current_version_id is None:
         return ("en",)
     return study.current_version.definition.languages

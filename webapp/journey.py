@@ -18,7 +18,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
-from .database import lock
+from .database import insert_many_ignoring_duplicates, lock
 from .domain.assignment import choose_cell
 from .domain.conformity import conformity
 from .domain.design import Design, diff
@@ -137,6 +137,7 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
     The study row is locked first, so concurrent entries see each other's counts and a
     cell is never over-filled (on SQLite the transaction holds the write lock already).
     """
+    _version = study.current_version  # held: the lock's refresh would otherwise drop it and load it again
     study = lock(Study, study.id)  # first: a duplicate consent waits here, then sees the first one's row
     existing = db.session.execute(select(Participant).where(Participant.entry_nonce == nonce)).scalar_one_or_none()
     if existing is not None:
@@ -357,16 +358,15 @@ def submit_final_design(participant: Participant) -> None:
 
 # ---------------------------------------------------------------- questionnaires
 def save_answers(participant: Participant, block: str, answers: dict[str, object]) -> None:
-    """Store one block's answers; re-posting the same block cannot duplicate rows."""
-    already = {r.item_key for r in participant.responses}
+    """Store one block's answers in one INSERT; re-posting the same block cannot duplicate rows."""
+    now = utcnow()
+    rows = []
     for key, value in answers.items():
-        if key in already:
-            continue
         numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-        participant.responses.append(Response(
-            participant_id=participant.id, block=block, item_key=key,
-            value_num=float(value) if isinstance(value, (int, float)) and numeric else None,
-            value_text=None if numeric or value is None else str(value)))
+        rows.append(dict(participant_id=participant.id, block=block, item_key=key, answered_at=now,
+                         value_num=float(value) if numeric and isinstance(value, (int, float)) else None,
+                         value_text=None if numeric or value is None else str(value)))
+    insert_many_ignoring_duplicates(Response, rows)
     record(participant, "answers_submitted", block=block, answers=answers)
 
 

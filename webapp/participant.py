@@ -16,6 +16,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -25,12 +26,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from experiments import steps
 
 from . import i18n, journey
-from .database import commit_before_render, lock, writes
+from .database import commit_before_render, commit_keeping_loaded, lock, writes
 from .domain.catalogue import MONOGRAM_KEY, DesignError
 from .domain.design import Design
 from .domain.flow import DONE
@@ -97,10 +98,30 @@ def shown_definition(study: Study):
 
 
 def get_study(slug: str) -> Study:
-    study = study_by_slug(slug)
+    study = study_by_slug(slug, with_version=True)
     if study is None or study.current_version_id is None:
         abort(404, _("There is no study at this address. Please check the link you were given."))
+    g.study = study  # the locale selector needs its languages: no second query
     return study
+
+
+def study_and_participant(slug: str, for_update: bool = False) -> tuple[Study, Participant | None]:
+    """The study and this browser's participant in it, in one query when the session has one.
+
+    Every step request needs both; the participant's row comes with its study and version.
+    """
+    token = session.get("participants", {}).get(slug)
+    if token:
+        query = (select(Participant).join(Participant.study).where(Participant.token == token, Study.slug == slug)
+                 .options(contains_eager(Participant.study), joinedload(Participant.version, innerjoin=True)))
+        if for_update:
+            query = query.with_for_update(of=Participant)
+        participant = db.session.execute(query).unique().scalar_one_or_none()
+        if participant is not None and participant.study.current_version_id is not None:
+            g.study = participant.study
+            i18n.fix_language(participant.language)
+            return participant.study, participant
+    return get_study(slug), None
 
 
 def session_participant(study: Study, for_update: bool = False) -> Participant | None:
@@ -179,8 +200,7 @@ def step_view(step: str):
         @writes
         @wraps(view)
         def wrapper(slug: str, **kwargs):
-            study = get_study(slug)
-            participant = session_participant(study, for_update=True)
+            study, participant = study_and_participant(slug, for_update=True)
             if participant is None:
                 if wants_json():
                     abort(403, _("Your session has ended. Reload the page to start again."))
@@ -308,7 +328,7 @@ def consent(slug: str):
         db.session.rollback()
         return render_template("participant/duplicate.html", study=study, definition=shown_definition(study),
                                outcome=outcome_of(study, "duplicate")), 409
-    db.session.commit()
+    commit_keeping_loaded()  # remembering and redirecting read the new participant: no reload
     entered = entry_result.participant
     assert entered is not None  # every outcome but full, closed and duplicate has its participant
     remember(study, entered)
@@ -431,8 +451,7 @@ def design_page(study, participant, step):
 @limiter.limit(_limit("DESIGN_CHANGE_RATE_LIMIT"), key_func=_participant_key, exempt_when=lambda: is_simulation())
 def change(slug: str):
     """The live editor: one attribute at a time, saved as it happens; answers JSON or redirects."""
-    study = get_study(slug)
-    participant = session_participant(study, for_update=True)
+    _study, participant = study_and_participant(slug, for_update=True)
     if participant is None:
         abort(403, _("Your session has ended. Reload the page to start again."))
     if participant.status == "active" and participant.deadline_at < utcnow():
@@ -455,7 +474,7 @@ def change(slug: str):
             return jsonify(error=said(error), field=error.field), 400
         abort(400, said(error))
     journey.change_design(participant, new, via="live")
-    db.session.commit()
+    commit_keeping_loaded()  # the answer reads the participant: no reload
     if wants_json():
         return jsonify(preview_url=preview_url(participant, new),
                        design=dict(new.mapping), monogram=new.monogram)
@@ -613,7 +632,7 @@ def decide(study, participant, suggestion_id: int):
     if not form.validate_on_submit() or form.decision.data not in ("adopt", "reject"):
         abort(400, _("Please choose to adopt or reject the suggestion."))
     new = journey.decide(participant, suggestion, form.decision.data == "adopt")
-    db.session.commit()
+    commit_keeping_loaded()  # the answer reads the participant and the suggestion: no reload
     if wants_json():
         return jsonify(preview_url=preview_url(participant, new),
                        design=dict(new.mapping), decision=suggestion.decision)
@@ -643,8 +662,7 @@ def step(slug: str, step_path: str):
 @bp.get("/done")
 @writes
 def done(slug: str):
-    study = get_study(slug)
-    participant = session_participant(study, for_update=True)
+    study, participant = study_and_participant(slug, for_update=True)
     if participant is None:
         return see_other(url_for(".entry", slug=slug))
     if participant.status == "active":

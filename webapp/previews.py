@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
+from collections import OrderedDict
 
 from flask import Blueprint, Response, abort, current_app, request, session, url_for
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session as SqlSession
 
 from .access import experimenter_study_ids
 from .database import insert_ignoring_duplicates
@@ -45,12 +48,66 @@ def preview_key(owner_id: int, design: Design) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:KEY_LENGTH]
 
 
+class KnownDesigns:
+    """Preview keys this process has seen committed to design_record, each with its owner's token.
+
+    Pages show the same few designs again and again (the editor, the suggestions, the
+    revise page); a key known here needs no query. A key counts only for the owner it was
+    committed for (participant ids can come back on SQLite after a deletion, tokens never),
+    and only once its transaction has committed. Entries have a fixed size (two short
+    strings, about 250 bytes), so the entry limit bounds the bytes: 20,000 is about 5 MB.
+    """
+
+    PENDING = "preview_keys_pending"
+
+    def __init__(self, limit: int = 20_000):
+        self.limit = limit
+        self._owners: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def knows(self, digest: str, owner_token: str) -> bool:
+        if db.session.info.get(self.PENDING, {}).get(digest) == owner_token:
+            return True
+        with self._lock:
+            if self._owners.get(digest) != owner_token:
+                return False
+            self._owners.move_to_end(digest)
+            return True
+
+    def pending(self, digest: str, owner_token: str) -> None:
+        """In the database for this transaction; known to the process once it commits."""
+        db.session.info.setdefault(self.PENDING, {})[digest] = owner_token
+
+    def committed(self, session) -> None:
+        added = session.info.pop(self.PENDING, None)
+        if added:
+            with self._lock:
+                self._owners.update(added)
+                while len(self._owners) > self.limit:
+                    self._owners.popitem(last=False)
+
+    @staticmethod
+    def forget_pending(session, transaction=None) -> None:
+        """A rollback (of a savepoint too), or the end of a transaction that did not commit."""
+        if transaction is None or transaction.parent is None:
+            session.info.pop(KnownDesigns.PENDING, None)
+
+
+KNOWN = KnownDesigns()
+event.listen(SqlSession, "after_commit", KNOWN.committed)
+event.listen(SqlSession, "after_soft_rollback", lambda session, _previous: KNOWN.forget_pending(session))
+event.listen(SqlSession, "after_transaction_end", KNOWN.forget_pending)
+
+
 def register(owner: Participant, design: Design) -> str:
     """Record that `owner` has this design (once, even under concurrent requests); its preview key."""
     digest = preview_key(owner.id, design)
+    if KNOWN.knows(digest, owner.token):
+        return digest
     if db.session.get(DesignRecord, digest) is None:  # most designs are registered when saved: no write here
         insert_ignoring_duplicates(DesignRecord, digest=digest, participant_id=owner.id,
                                    design_json=design.to_json())
+    KNOWN.pending(digest, owner.token)
     return digest
 
 
@@ -67,7 +124,10 @@ def may_see(owner: Participant) -> bool:
     """Owner, the study's participants if the design is public, its assigned reviewer, the study's experimenters."""
     if owner.study_id in experimenter_study_ids():
         return True
-    token = session.get("participants", {}).get(owner.study.slug)
+    tokens = session.get("participants", {})
+    if owner.token in tokens.values():  # the owner (tokens are unique): no further query
+        return True
+    token = tokens.get(owner.study.slug)
     if not token:
         return False
     viewer = db.session.execute(select(Participant).where(
@@ -79,8 +139,10 @@ def may_see(owner: Participant) -> bool:
 
 
 def _serve(digest: str, size: str, fmt: str, mimetype: str):
-    record = db.session.get(DesignRecord, digest) if len(digest) == KEY_LENGTH else None
-    owner = db.session.get(Participant, record.participant_id) if record and record.participant_id else None
+    found = db.session.execute(
+        select(DesignRecord, Participant).join(Participant, Participant.id == DesignRecord.participant_id)
+        .where(DesignRecord.digest == digest)).first() if len(digest) == KEY_LENGTH else None
+    record, owner = found if found is not None else (None, None)
     if record is None or owner is None or not may_see(owner):
         abort(404, "No such preview.")
     etag = f'"{digest}-{size}"'

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from experiments.definition import StudyDefinition, load_study
 
@@ -48,8 +49,12 @@ def load_study_file(path: str | Path, owner: Experimenter | None = None,
     return install_definition(definition, Path(path).name, owner, status)
 
 
-def study_by_slug(slug: str) -> Study | None:
-    return db.session.execute(select(Study).where(Study.slug == slug)).scalar_one_or_none()
+def study_by_slug(slug: str, with_version: bool = False) -> Study | None:
+    """`with_version`: its current version comes in the same query (participant pages need its definition)."""
+    query = select(Study).where(Study.slug == slug)
+    if with_version:
+        query = query.options(joinedload(Study.current_version))
+    return db.session.execute(query).scalar_one_or_none()
 
 
 # ---------------------------------------------------------------- the seam for experiments.simulate
