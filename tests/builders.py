@@ -97,3 +97,13 @@ def recent_entries(app, slug: str, seconds_ago, simulated: bool = False) -> list
             ids.append(participant.id)
         db.session.commit()
     return ids
+
+
+def past_review(app, slug: str) -> Journey:
+    """A participant who designed and skipped the review: on the waiting page, or the suggestions if none is due."""
+    walker = Journey(app, slug)
+    walker.consent()
+    walker.thinking_style()
+    walker.submit_design()
+    walker.follow(walker.post("/review", {"skip": "Continue"}))
+    return walker

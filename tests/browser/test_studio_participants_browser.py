@@ -10,8 +10,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a browser walk, like tes
 PASSWORD = "correct horse battery"
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_the_participants_page_issues_a_resume_link_that_works_in_another_browser(browser, live_server, app, request):
+def make_owner(app) -> None:
+    """An experimenter who owns the demo study."""
     from webapp.accounts import create_experimenter
     from webapp.extensions import db
     from webapp.models import StudyMember
@@ -20,17 +20,28 @@ def test_the_participants_page_issues_a_resume_link_that_works_in_another_browse
         account = create_experimenter("owner@lab.example", PASSWORD)
         db.session.add(StudyMember(study_id=study_by_slug("demo").id, experimenter_id=account.id, role="owner"))
         db.session.commit()
-    folder = output_dir(request)
 
-    first, participant = start(browser, live_server)  # a participant on the first step, in one browser
-    answer_all_radios(participant, "4")
 
+def studio_logged_in(browser, live_server):
+    """A browser context of its own with the demo's owner logged in to the studio: (context, page)."""
     studio = browser.new_context(viewport={"width": 1400, "height": 900})
     page = studio.new_page()
     page.goto(f"{live_server.url}/studio/login")
     page.fill("input[name=email]", "owner@lab.example")
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    return studio, page
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_participants_page_issues_a_resume_link_that_works_in_another_browser(browser, live_server, app, request):
+    make_owner(app)
+    folder = output_dir(request)
+
+    first, participant = start(browser, live_server)  # a participant on the first step, in one browser
+    answer_all_radios(participant, "4")
+
+    studio, page = studio_logged_in(browser, live_server)
     page.goto(f"{live_server.url}/studio/studies/demo/participants")
     rows = page.locator("tr[data-participant]")
     assert rows.count() == 1
@@ -58,23 +69,11 @@ def test_the_participants_page_issues_a_resume_link_that_works_in_another_browse
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_participants_page_follows_a_participant_live_and_announces_newcomers(browser, live_server, app):
-    from webapp.accounts import create_experimenter
-    from webapp.extensions import db
-    from webapp.models import StudyMember
-    from webapp.studies import study_by_slug
-    with app.app_context():
-        account = create_experimenter("owner@lab.example", PASSWORD)
-        db.session.add(StudyMember(study_id=study_by_slug("demo").id, experimenter_id=account.id, role="owner"))
-        db.session.commit()
+    make_owner(app)
     from playwright.sync_api import expect
     first, participant = start(browser, live_server)
 
-    studio = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = studio.new_page()
-    page.goto(f"{live_server.url}/studio/login")
-    page.fill("input[name=email]", "owner@lab.example")
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    studio, page = studio_logged_in(browser, live_server)
     page.goto(f"{live_server.url}/studio/studies/demo/participants?kind=real")
     step = page.locator('tr[data-participant] [data-field="step"]')
     assert step.inner_text() == "thinking_style"

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from builders import recent_entries
+from builders import past_review, recent_entries
 from experiments.definition import EXPERIMENTS_DIR, parse_study
 from scl_testing import Journey
 from webapp import journey
@@ -68,12 +68,7 @@ def test_the_drawn_avatars_have_a_style(app):
 # ---------------------------------------------------------------- the waiting page
 def wait_for_suggestions(app, peer_study):
     recent_entries(app, peer_study, range(10, 100, 10))  # traffic enough that waiting for a peer is worth it
-    walker = Journey(app, peer_study)
-    walker.consent()
-    walker.thinking_style()
-    walker.submit_design()
-    walker.follow(walker.post("/review", {"skip": "Continue"}))
-    return walker
+    return past_review(app, peer_study)
 
 
 def test_the_waiting_page_says_only_what_is_true(app, peer_study):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from test_export import export, read_csv
 
-from builders import recent_entries
+from builders import past_review, recent_entries
 from scl_testing import Journey
 from webapp.domain.peer_wait import WINDOW, plan_wait
 from webapp.export import participant_id
@@ -69,15 +69,6 @@ def test_no_wait_is_planned_when_no_peer_is_wanted_or_the_time_is_used_up():
 
 
 # ---------------------------------------------------------------- the waiting page and the export
-def reach_suggestions(app, slug):
-    walker = Journey(app, slug)
-    walker.consent()
-    walker.thinking_style()
-    walker.submit_design()
-    walker.follow(walker.post("/review", {"skip": "Continue"}))
-    return walker
-
-
 def events_of(app, participant_id_, kind):
     with app.app_context():
         return [e.data for e in db.session.execute(
@@ -86,7 +77,7 @@ def events_of(app, participant_id_, kind):
 
 
 def test_the_first_participant_of_a_peer_study_gets_suggestions_without_waiting(app, peer_study, clock):
-    walker = reach_suggestions(app, peer_study)
+    walker = past_review(app, peer_study)
     assert "Collecting suggestions" not in walker.page and "suggestion" in walker.page
     me = walker.participant().id
     assert events_of(app, me, "peer_wait_planned")[0]["reason"] == "no_traffic"
@@ -95,7 +86,7 @@ def test_the_first_participant_of_a_peer_study_gets_suggestions_without_waiting(
 
 def test_with_traffic_the_page_counts_down_the_planned_wait_and_never_promises_more(app, peer_study, clock):
     recent_entries(app, peer_study, range(10, 100, 10))  # nine entrants in the last 90 s
-    walker = reach_suggestions(app, peer_study)
+    walker = past_review(app, peer_study)
     me = walker.participant().id
     assert "Collecting suggestions" in walker.page
     planned = events_of(app, me, "peer_wait_planned")
@@ -119,7 +110,7 @@ def test_with_traffic_the_page_counts_down_the_planned_wait_and_never_promises_m
 
 def test_seconds_waiting_is_exported_apart_from_the_time_on_the_suggestions_step(app, peer_study, clock, tmp_path):
     recent_entries(app, peer_study, range(10, 100, 10))
-    walker = reach_suggestions(app, peer_study)
+    walker = past_review(app, peer_study)
     assert "Collecting suggestions" in walker.page
     clock.advance(150)
     walker.get("/suggestions")
