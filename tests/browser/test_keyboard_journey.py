@@ -286,7 +286,8 @@ def test_without_javascript_the_notice_and_its_button_still_give_more_time(app, 
     page.reload()
     assert page.locator("#time-warning").is_visible()
     assert "Time left in this study: 0:" in page.locator("#time-warning").inner_text()
-    press_button(page, "I need more time")
+    with page.expect_navigation():  # the form posts and comes back to the same URL: wait for the new page
+        press_button(page, "I need more time")
     page.wait_for_url("**/thinking-style")
     assert page.locator("#time-warning").is_hidden()
     assert len(extensions(app)) == 1
