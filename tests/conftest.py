@@ -9,9 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from scl_testing import Journey, LiveServer, empty_postgres_tables, missing, postgres_schema, reset_postgres
-
-POSTGRES_ADMIN_URL = os.environ.get("SCL_TEST_POSTGRES_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from scl_testing import (
+    POSTGRES_ADMIN_URL,
+    Journey,
+    LiveServer,
+    PostgresRows,
+    app_test_settings,
+    dispose_postgres_engine,
+    empty_postgres_tables,
+    missing,
+    postgres_catalog_digest,
+    reset_postgres,
+)
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +36,7 @@ def postgres_server():
         missing(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} ({type(error).__name__}: {error})"[:300])
     url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     yield url
+    dispose_postgres_engine(url)
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
@@ -34,7 +44,7 @@ def postgres_server():
 
 @pytest.fixture(scope="session")
 def postgres_models_schema(postgres_server):
-    """The schema the models create (create_all) on an empty database, to recognise it later."""
+    """The digest of the schema the models create (create_all) on an empty database, to recognise it later."""
     import sqlalchemy as sa
 
     import webapp.models  # noqa: F401 - the tables are declared on import
@@ -43,15 +53,17 @@ def postgres_models_schema(postgres_server):
     engine = sa.create_engine(postgres_server)
     db.metadata.create_all(engine)
     engine.dispose()
-    schema = postgres_schema(postgres_server)
+    schema = postgres_catalog_digest(postgres_server)
     reset_postgres(postgres_server)
     return schema
 
 
 class _PostgresState:
-    """Whether this test's PostgreSQL database still holds the models' (emptied) tables."""
+    """Whether this test's PostgreSQL database still holds the models' (emptied) tables, and the rows
+    create_all and the demo seed leave there (captured once per session, put back per test)."""
 
     tables_kept = False
+    seeded_rows: PostgresRows | None = None
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -65,7 +77,7 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.sqlite3'}"
     url = request.getfixturevalue("postgres_server")
-    if postgres_schema(url) == request.getfixturevalue("postgres_models_schema"):
+    if postgres_catalog_digest(url) == request.getfixturevalue("postgres_models_schema"):
         empty_postgres_tables(url)
         _PostgresState.tables_kept = True
     else:
@@ -106,8 +118,10 @@ def make_app(tmp_path, database_url, tmp_path_factory):
     from webapp.extensions import db
 
     apps = []
+    capture_seed = False
 
     def prepare(settings: dict) -> None:
+        nonlocal capture_seed
         uri = settings["SQLALCHEMY_DATABASE_URI"]
         create_all = settings.get("DATABASE_SETUP") == "create_all" and not os.environ.get("SCL_DATABASE_SETUP")
         if uri.startswith("sqlite:///") and uri == database_url:
@@ -118,24 +132,22 @@ def make_app(tmp_path, database_url, tmp_path_factory):
             _PostgresState.tables_kept = False  # only the first app of a test may find them
             if not create_all:
                 reset_postgres(uri)  # migrations start from an empty schema
+            elif settings.get("SEED_DEMO", True):
+                if _PostgresState.seeded_rows is None:
+                    capture_seed = True  # this app seeds; its rows serve the tests after it
+                else:
+                    _PostgresState.seeded_rows.restore(uri, db.metadata)  # the seed then finds the demo
 
     def build(**config):
-        settings = {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "PSEUDONYM_KEY": "test-pseudonym-key",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "RATELIMIT_ENABLED": True,
-            # Most tests enter many participants from one address; test_guard_entry tests the real limits.
-            "ENTRY_RATE_LIMIT": "100000 per minute", "CONSENT_RATE_LIMIT": "100000 per minute",
-            "DESIGN_CHANGE_RATE_LIMIT": "100000 per minute",
-            "DATABASE_SETUP": "create_all",  # fast; test_migrations proves the migrations give the same schema
-        }
+        settings = app_test_settings(database_url, tmp_path / "instance")
         settings.update(config)
         prepare(settings)
         app = create_app(settings)
         apps.append(app)
+        nonlocal capture_seed
+        if capture_seed:
+            capture_seed = False
+            _PostgresState.seeded_rows = PostgresRows.capture(database_url, db.metadata)
         return app
 
     yield build

@@ -15,6 +15,7 @@ from . import input_guard
 from .config import default_config
 from .database import SiteBusy, configure_engine
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .template_cache import share_compiled_templates
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_response_headers(app)
     register_static_versions(app)
+    share_compiled_templates(app.jinja_env)
     register_proxy_fix(app)
     bound_render_caches(app)
     redact_access_logs()

@@ -4,18 +4,24 @@ Study X is the demo study, owned by one experimenter; study Y (visibility.toml) 
 another. Participant A of X is in the private condition, participant B of X in the public one;
 both are at the revise step with their suggestions. A's suggestion texts are replaced by a
 unique marker, which must never reach anyone but A (and X's owner through the export).
+
+The matrix's cases share one world per database: building it costs far more than a request.
+A case that is allowed to change the world (CHANGES_THE_WORLD) gets a fresh one, and the next
+shared case a fresh one again. Every case still checks that nothing else changed, so a request
+that changes what it should not fails in the case that sent it.
 """
 
 from __future__ import annotations
 
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import select
 
 from builders import participant_row_at, use_cheap_hasher
-from scl_testing import csrf_from
+from scl_testing import POSTGRES_ADMIN_URL, app_test_settings, csrf_from, empty_postgres_tables, postgres_engine
 
 PASSWORD = "correct horse battery"
 X, Y = "demo", "visibility"
@@ -45,6 +51,11 @@ def _login(client, email: str) -> None:
 
 @pytest.fixture
 def world(app, monkeypatch) -> World:
+    use_cheap_hasher(monkeypatch)
+    return _build_world(app)
+
+
+def _build_world(app) -> World:
     from experiments.definition import load_study
     from webapp import journey
     from webapp.accounts import create_experimenter
@@ -52,7 +63,6 @@ def world(app, monkeypatch) -> World:
     from webapp.models import Participant, StudyMember
     from webapp.studies import install_definition, study_by_slug
 
-    use_cheap_hasher(monkeypatch)
     with app.app_context():
         install_definition(load_study("experiments/visibility.toml"), "visibility.toml")
         x, y = study_by_slug(X), study_by_slug(Y)
@@ -92,6 +102,102 @@ def world(app, monkeypatch) -> World:
             _login(client, "owner-y@lab.example")
         world.clients[viewer] = client
     return world
+
+
+def _dispose(app) -> None:
+    from webapp.extensions import db
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+class _SqliteFiles:
+    """An empty database per world: a new SQLite file."""
+
+    def __init__(self, folder):
+        self._folder = folder
+        self._count = 0
+
+    def empty(self, purpose: str) -> str:
+        self._count += 1
+        return f"sqlite:///{self._folder / f'{purpose}-{self._count}.sqlite3'}"
+
+    def drop(self) -> None:
+        pass
+
+
+class _PostgresDatabases:
+    """Two databases of the module's own, one per purpose; the fresh one is emptied for each world."""
+
+    def __init__(self):
+        import sqlalchemy as sa
+        self._admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        suffix = secrets.token_hex(5)
+        self._urls = {purpose: POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/scl_matrix_{suffix}_{purpose}"
+                      for purpose in ("shared", "fresh")}
+        self._used: set[str] = set()
+        with self._admin.connect() as connection:
+            for url in self._urls.values():
+                connection.exec_driver_sql(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"')
+
+    def empty(self, purpose: str) -> str:
+        url = self._urls[purpose]
+        if url in self._used:
+            empty_postgres_tables(url)  # the tables stay; the next app seeds the demo again
+        self._used.add(url)
+        return url
+
+    def drop(self) -> None:
+        with self._admin.connect() as connection:
+            for url in self._urls.values():
+                postgres_engine(url).dispose()
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        self._admin.dispose()
+
+
+class MatrixWorlds:
+    """One world the matrix's read-only cases share, and a fresh world for each case that may change one."""
+
+    def __init__(self, databases, instance_path):
+        self._databases = databases
+        self._instance_path = instance_path
+        self._shared: World | None = None
+
+    def _app(self, purpose: str):
+        from webapp import create_app
+        return create_app(app_test_settings(self._databases.empty(purpose), self._instance_path))
+
+    def shared(self) -> World:
+        if self._shared is None:
+            self._shared = _build_world(self._app("shared"))
+        return self._shared
+
+    @contextmanager
+    def fresh(self):
+        world = _build_world(self._app("fresh"))
+        try:
+            yield world
+        finally:
+            _dispose(world.app)
+
+    def close(self) -> None:
+        if self._shared is not None:
+            _dispose(self._shared.app)
+        self._databases.drop()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def matrix_worlds(request, tmp_path_factory):
+    """Worlds on databases of this module's own (other tests empty the worker's PostgreSQL database)."""
+    folder = tmp_path_factory.mktemp("access-matrix")
+    if request.param == "postgresql":
+        request.getfixturevalue("postgres_server")  # skips with the reason when PostgreSQL is not reachable
+    databases = _SqliteFiles(folder) if request.param == "sqlite" else _PostgresDatabases()
+    worlds = MatrixWorlds(databases, folder / "instance")
+    with pytest.MonkeyPatch.context() as patch:
+        use_cheap_hasher(patch)
+        yield worlds
+    worlds.close()
 
 
 # ---------------------------------------------------------------- the matrix
@@ -137,6 +243,12 @@ EXPECTED = {
 }
 CASES = [(viewer, resource, EXPECTED[resource][index])
          for resource in RESOURCES for index, viewer in enumerate(VIEWERS)]
+# The cases whose request is allowed to change the world (each checks below that it did, and only that).
+CHANGES_THE_WORLD = {
+    ("owner_x", "studio_delete_confirm"), ("owner_x", "studio_close"), ("owner_x", "studio_pilot"),
+    ("participant_a", "x_decide_a"), ("participant_a", "x_decide_a_json"),
+    ("participant_a", "x_change_json"), ("participant_b", "x_change_json"),
+}
 
 
 def _request(world: World, viewer: str, resource: str):
@@ -154,7 +266,15 @@ def _request(world: World, viewer: str, resource: str):
 
 
 @pytest.mark.parametrize("viewer, resource, expected", CASES, ids=[f"{v}-{r}" for v, r, _ in CASES])
-def test_access_matrix(world, viewer, resource, expected):
+def test_access_matrix(matrix_worlds, viewer, resource, expected):
+    if (viewer, resource) in CHANGES_THE_WORLD:
+        with matrix_worlds.fresh() as world:
+            _check_case(world, viewer, resource, expected)
+    else:
+        _check_case(matrix_worlds.shared(), viewer, resource, expected)
+
+
+def _check_case(world: World, viewer: str, resource: str, expected: int) -> None:
     from webapp.extensions import db
     from webapp.models import Participant, Suggestion
     from webapp.studies import study_by_slug
