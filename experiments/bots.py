@@ -1,8 +1,9 @@
 """Walk the participant pages over HTTP, like a browser without JavaScript would.
 
-A ``Transport`` sends requests and follows redirects; there are two: ``FlaskTransport``
-(Flask's test client, in process) and ``UrlTransport`` (the standard library's urllib with
-a cookie jar, against a running server). A ``Bot`` is one participant with its own
+A ``Transport`` sends requests and follows redirects; there are two (experiments.transports):
+``FlaskTransport`` (Flask's test client, in process) and ``UrlTransport`` (the standard library's
+urllib with a cookie jar, against a running server). A ``PageReader`` (experiments.page_reader)
+reads what a page offers. A ``Bot`` is one participant with its own
 transport (its own cookies): it looks at the path it landed on after redirects and acts on
 that page — answering with a :class:`~experiments.behaviour.SimulatedParticipant` — until
 it reaches ``/done`` or a page it cannot get past (study full or closed, an error).
@@ -14,300 +15,23 @@ many bots interleaved in one thread while some of them wait.
 
 from __future__ import annotations
 
-import http.cookiejar
-import json
 import re
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from typing import Any, Protocol
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from . import steps
 from .behaviour import SimulatedParticipant, answer_scale
+from .page_reader import Form, PageReader, SimulationError, Suggestion
+from .transports import SIMULATION_HEADER as SIMULATION_HEADER
+from .transports import FlaskTransport as FlaskTransport
+from .transports import Page, Transport
+from .transports import UrlTransport as UrlTransport
 
-SIMULATION_HEADER = "X-Simulation-Key"
 MAX_REQUESTS = 400  # a participant needs about 20; more means the bot is going in circles
-
-
-class SimulationError(RuntimeError):
-    """A bot met a page it cannot act on (the message names the page and what was wrong)."""
-
-
-# ---------------------------------------------------------------- transports
-@dataclass
-class Page:
-    status: int
-    path: str  # the path after following redirects, without query string
-    text: str
-    content_type: str = "text/html"
-
-    def json(self) -> Any:
-        return json.loads(self.text)
-
-
-class Transport(Protocol):
-    requests: int
-
-    def get(self, path: str, headers: Mapping[str, str] | None = None) -> Page: ...
-
-    def post(self, path: str, data: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Page: ...
-
-
-class FlaskTransport:
-    """In process, through ``app.test_client()``: one client (one cookie jar) per transport."""
-
-    def __init__(self, app, simulation_key: str | None = None):
-        self.client = app.test_client()
-        key = simulation_key if simulation_key is not None else app.config.get("SIMULATION_KEY")
-        self.headers = {SIMULATION_HEADER: key} if key else {}
-        self.requests = 0
-
-    def _page(self, response) -> Page:
-        self.requests += 1 + len(response.history)
-        text = response.get_data(as_text=True)
-        response.close()
-        return Page(response.status_code, response.request.path, text, response.mimetype or "")
-
-    def get(self, path, headers=None):
-        return self._page(self.client.get(path, headers={**self.headers, **(headers or {})}, follow_redirects=True))
-
-    def post(self, path, data, headers=None):
-        return self._page(self.client.post(path, data=dict(data), headers={**self.headers, **(headers or {})},
-                                           follow_redirects=True))
-
-
-class _CountingRedirects(urllib.request.HTTPRedirectHandler):
-    def __init__(self, transport: UrlTransport):
-        self.transport = transport
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        # urllib turns a 303 after a POST into a GET and keeps our headers (not the body's).
-        self.transport.requests += 1
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-class UrlTransport:
-    """Against a running server: urllib with its own cookie jar; redirects are followed."""
-
-    def __init__(self, base_url: str, simulation_key: str | None = None, timeout: float = 30.0):
-        self.base = base_url.rstrip("/")
-        self.prefix = urllib.parse.urlsplit(self.base).path.rstrip("/")
-        self.headers = {SIMULATION_HEADER: simulation_key} if simulation_key else {}
-        self.timeout = timeout
-        self.requests = 0
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
-                                                  _CountingRedirects(self))
-
-    def _open(self, request: urllib.request.Request) -> Page:
-        self.requests += 1
-        try:
-            response = self.opener.open(request, timeout=self.timeout)
-            status = response.status
-        except urllib.error.HTTPError as error:  # 4xx/5xx still carry a page to read
-            response = error
-            status = error.code
-        with response:
-            body = response.read().decode(response.headers.get_content_charset() or "utf-8", "replace")
-            url = response.geturl()
-            content_type = response.headers.get_content_type()
-        path = urllib.parse.urlsplit(url).path
-        if self.prefix and path.startswith(self.prefix):
-            path = path[len(self.prefix):] or "/"
-        return Page(status, path, body, content_type)
-
-    def get(self, path, headers=None):
-        return self._open(urllib.request.Request(self.base + path, headers={**self.headers, **(headers or {})}))
-
-    def post(self, path, data, headers=None):
-        body = urllib.parse.urlencode(list(_pairs(data))).encode()
-        request = urllib.request.Request(self.base + path, data=body, method="POST", headers={
-            **self.headers, "Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
-        return self._open(request)
-
-
-def _pairs(data: Mapping[str, Any]):
-    for key, value in data.items():
-        if isinstance(value, (list, tuple)):
-            for item in value:
-                yield key, str(item)
-        elif value is not None:
-            yield key, str(value)
-
-
-# ---------------------------------------------------------------- reading pages
-@dataclass
-class Suggestion:
-    id: int
-    attribute: str
-    level: str
-
-
-@dataclass
-class Form:
-    action: str | None
-    method: str
-    fields: dict[str, str] = field(default_factory=dict)  # hidden and text inputs
-    radios: dict[str, list[str]] = field(default_factory=dict)  # name -> values, page order
-    checked: dict[str, str] = field(default_factory=dict)
-    selects: dict[str, list[str]] = field(default_factory=dict)
-    submits: dict[str, str] = field(default_factory=dict)
-
-
-class PageReader(HTMLParser):
-    """Everything a bot needs from a participant page, read with the standard library."""
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[Form] = []
-        self.suggestions: list[Suggestion] = []
-        self.legends: dict[str, str] = {}  # radio name -> text of its fieldset legend
-        self.refresh: float | None = None
-        self.csrf_meta: str | None = None
-        self.h1 = ""
-        self.completion_code: str | None = None
-        self.visibility: str | None = None
-        self._form: Form | None = None
-        self._select: str | None = None
-        self._capture: str | None = None  # "h1" | "code" | "legend"
-        self._text: list[str] = []
-        self._legend = ""
-        self._fieldset_names: list[str] = []
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        a = {k: (v if v is not None else "") for k, v in attrs}
-        self._note_retry(tag, a)
-        if tag == "input" and self._form is not None and not a.get("name"):
-            return  # an unnamed input carries nothing a bot sends
-        read = self._TAG_READERS.get(tag)
-        if read is not None:
-            read(self, a)
-        if tag == "h1":
-            self._start("h1")
-        elif a.get("id") == "completion-code":
-            self._start("code")
-        elif tag == "legend":
-            self._start("legend")
-
-    def _note_retry(self, tag: str, a: dict[str, str]) -> None:
-        """The waiting page says when to look again: `data-retry-after` (or an old-style meta refresh)."""
-        if tag == "meta" and a.get("http-equiv", "").lower() == "refresh":
-            text = a.get("content", "")
-        elif a.get("data-retry-after"):
-            text = a["data-retry-after"]
-        else:
-            return
-        match = re.match(r"\s*([\d.]+)", text)
-        self.refresh = float(match.group(1)) if match else 0.0
-
-    def _on_meta(self, a: dict[str, str]) -> None:
-        if a.get("name") == "csrf-token":
-            self.csrf_meta = a.get("content")
-
-    def _on_form(self, a: dict[str, str]) -> None:
-        self._form = Form(a.get("action") or None, a.get("method", "get").lower())
-        self.forms.append(self._form)
-
-    def _on_input(self, a: dict[str, str]) -> None:
-        if self._form is None:
-            return
-        kind, name = a.get("type", "text").lower(), a["name"]
-        if kind == "radio":
-            self._form.radios.setdefault(name, []).append(a.get("value", ""))
-            if "checked" in a:
-                self._form.checked[name] = a.get("value", "")
-            self._fieldset_names.append(name)
-        elif kind == "submit":
-            self._form.submits[name] = a.get("value", "")
-        elif kind in ("hidden", "text", "number"):
-            self._form.fields[name] = a.get("value", "")
-
-    def _on_select(self, a: dict[str, str]) -> None:
-        if self._form is not None:
-            self._select = a.get("name")
-            self._form.selects.setdefault(self._select or "", [])  # an unnamed select still counts in main_form
-
-    def _on_option(self, a: dict[str, str]) -> None:
-        if self._select is not None and self._form is not None:
-            self._form.selects[self._select].append(a.get("value", ""))
-
-    def _on_button(self, a: dict[str, str]) -> None:
-        if self._form is not None and a.get("name"):
-            self._form.submits[a["name"]] = a.get("value", "")
-
-    def _on_article(self, a: dict[str, str]) -> None:
-        if "suggestion" in a.get("class", "").split():
-            match = re.match(r"suggestion-(\d+)$", a.get("id", ""))
-            if match:
-                self.suggestions.append(Suggestion(int(match.group(1)), a.get("data-attribute", ""),
-                                                   a.get("data-level", "")))
-
-    def _on_p(self, a: dict[str, str]) -> None:
-        classes = a.get("class", "").split()
-        if "notice" in classes:
-            for value in ("public", "private"):
-                if value in classes:
-                    self.visibility = value
-
-    def _on_fieldset(self, a: dict[str, str]) -> None:
-        self._fieldset_names = []
-        self._legend = ""
-
-    _TAG_READERS: dict[str, Callable[[PageReader, dict[str, str]], None]] = {
-        "meta": _on_meta, "form": _on_form, "input": _on_input, "select": _on_select, "option": _on_option,
-        "button": _on_button, "article": _on_article, "p": _on_p, "fieldset": _on_fieldset,
-    }
-
-    def _start(self, what):
-        self._capture = what
-        self._text = []
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "fieldset":
-            for name in self._fieldset_names:
-                self.legends.setdefault(name, self._legend)
-            self._fieldset_names = []
-        if self._capture and ((tag == "h1" and self._capture == "h1") or (tag == "legend" and self._capture == "legend")
-                              or (tag in ("p", "span") and self._capture == "code")):
-            text = " ".join("".join(self._text).split())
-            if self._capture == "h1":
-                self.h1 = self.h1 or text
-            elif self._capture == "code":
-                self.completion_code = text
-            else:
-                self._legend = text
-            self._capture = None
-
-    def handle_data(self, data):
-        if self._capture:
-            self._text.append(data)
-
-    # conveniences ---------------------------------------------------
-    def main_form(self) -> Form:
-        """The page's form with the most fields (the step's own form, not e.g. a decision button)."""
-        forms = [f for f in self.forms if f.method == "post"]
-        if not forms:
-            raise SimulationError("no form on the page")
-        return max(forms, key=lambda f: len(f.radios) + len(f.selects) + len(f.fields) + len(f.submits))
-
-    @property
-    def csrf(self) -> str | None:
-        for form in self.forms:
-            if "csrf_token" in form.fields:
-                return form.fields["csrf_token"]
-        return self.csrf_meta
 
 
 # ---------------------------------------------------------------- one participant

@@ -34,8 +34,9 @@ import webapp
 from webapp.studies import current_definition, install_study_file
 
 from .behaviour import BehaviourParams, SimulatedParticipant
-from .bots import Bot, BotResult, FlaskTransport, Transport, UrlTransport
+from .bots import Bot, BotResult
 from .definition import StudyFileError, load_study, study_files
+from .transports import FlaskTransport, Transport, UrlTransport
 
 STOPPING_OUTCOMES = ("full", "closed")
 PARAM_HELP = {
