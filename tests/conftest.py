@@ -23,6 +23,31 @@ from scl_testing import (
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def url_builders_compiled_once():
+    """Werkzeug compiles two URL builder functions per route for every app (two thirds of create_app's
+    time, and the suite builds over a thousand apps). The code depends only on the rule's parsed parts
+    and defaults, so the suite compiles each once and binds it to every app's rule, as Werkzeug does."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    compiled: dict[tuple, object] = {}
+
+    def compile_once(self, append_unknown: bool = True):
+        defaults = self.defaults or {}
+        key = (append_unknown, tuple(
+            (dynamic, self._converters[data].to_url(defaults[data]) if dynamic and data in defaults else data,
+             dynamic and data in defaults)
+            for dynamic, data in self._trace))
+        if key not in compiled:
+            compiled[key] = compile_builder(self, append_unknown)
+        return compiled[key]
+
+    Rule._compile_builder = compile_once
+    yield
+    Rule._compile_builder = compile_builder
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """A throw-away database on the local PostgreSQL, dropped at the end of the session."""
@@ -32,6 +57,8 @@ def postgres_server():
         with admin.connect() as connection:
             name = f"scl_test_{uuid.uuid4().hex[:10]}"
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            # A throw-away database need not wait for its WAL to reach the disk at each commit.
+            connection.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
         missing(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} ({type(error).__name__}: {error})"[:300])
     url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name

@@ -8,6 +8,7 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from builders import demo_as
@@ -33,6 +34,7 @@ def enter(base_url: str, barrier: threading.Barrier, outcomes: list, index: int)
         outcomes.append(f"http {error.code}")
 
 
+@pytest.mark.slow  # load: fifty entrants at once through a real server
 def test_concurrent_entries_fill_each_cell_exactly_to_its_target(app, live_server):
     demo_as(app, "race", target_n_per_cell=PER_CELL)
     barrier = threading.Barrier(ENTRANTS)
