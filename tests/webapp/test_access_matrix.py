@@ -21,7 +21,13 @@ import pytest
 from sqlalchemy import select
 
 from builders import participant_row_at, use_cheap_hasher
-from scl_testing import POSTGRES_ADMIN_URL, app_test_settings, csrf_from, empty_postgres_tables, postgres_engine
+from scl_testing import (
+    POSTGRES_ADMIN_URL,
+    app_test_settings,
+    csrf_from,
+    dispose_postgres_engine,
+    empty_postgres_tables,
+)
 
 PASSWORD = "correct horse battery"
 X, Y = "demo", "visibility"
@@ -150,7 +156,7 @@ class _PostgresDatabases:
     def drop(self) -> None:
         with self._admin.connect() as connection:
             for url in self._urls.values():
-                postgres_engine(url).dispose()
+                dispose_postgres_engine(url)
                 connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
         self._admin.dispose()
 
