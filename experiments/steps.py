@@ -20,7 +20,7 @@ from dataclasses import dataclass
 # uses "likert" and needs no code: only a declaration here and an instrument file.
 PAGES = ("consent", "likert", "design", "review", "suggestions", "revise", "closeness", "evaluation", "checks",
          "demographics")
-# How a step's answers feed the participant's scores (see webapp.journey.score_step).
+# How a step's answers feed the participant's scores (see webapp.journey.questionnaires.SCORERS).
 SCORINGS = (None, "likert_mean", "mean", "attention_choices")
 # Which item columns the export writes for a step's answers, in this order of groups.
 ITEM_EXPORTS = ("likert_items", "closeness_items", "check_items")

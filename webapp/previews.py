@@ -15,10 +15,11 @@ import hmac
 import threading
 from collections import OrderedDict
 
-from flask import Blueprint, Response, abort, current_app, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, request, url_for
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session as SqlSession
 
+from . import visitor
 from .access import experimenter_study_ids
 from .database import insert_ignoring_duplicates
 from .domain import render
@@ -124,7 +125,7 @@ def may_see(owner: Participant) -> bool:
     """Owner, the study's participants if the design is public, its assigned reviewer, the study's experimenters."""
     if owner.study_id in experimenter_study_ids():
         return True
-    tokens = session.get("participants", {})
+    tokens = visitor.participant_tokens()
     if owner.token in tokens.values():  # the owner (tokens are unique): no further query
         return True
     token = tokens.get(owner.study.slug)

@@ -195,10 +195,10 @@ def walk_demo(browser, server_url: str, language: str, viewport: str, folder, sl
 @pytest.fixture
 def forced_condition(monkeypatch):
     """Assign every entrant to the given visibility condition (the one relation of the demo)."""
-    from webapp import journey
+    from webapp.journey import entering
 
     def force(visibility: str) -> None:
-        monkeypatch.setattr(journey, "choose_cell", lambda targets, *rest: f"{visibility}/friend")
+        monkeypatch.setattr(entering, "choose_cell", lambda targets, *rest: f"{visibility}/friend")
     return force
 
 

@@ -26,13 +26,18 @@ class Clock:
     """The journey's and the participant views' clock, moved on by hand (the database defaults keep real time)."""
 
     def __init__(self, monkeypatch):
+        import sys
         from datetime import timedelta
 
         import webapp.journey
-        import webapp.participant
+        import webapp.participant  # noqa: F401  (every module that reads the clock is loaded)
         from webapp.models import utcnow
         self.offset = timedelta(0)
-        for module in (webapp.journey, webapp.participant):
+        readers = [module for name, module in list(sys.modules.items())
+                   if name.split(".")[:2] in (["webapp", "journey"], ["webapp", "participant"])
+                   and getattr(module, "utcnow", None) is utcnow]
+        assert any(m.__name__.startswith("webapp.journey") for m in readers), "the journey reads the clock"
+        for module in readers:
             monkeypatch.setattr(module, "utcnow", lambda: utcnow() + self.offset)
 
     def advance(self, seconds: float) -> None:

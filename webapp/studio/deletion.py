@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import visitor
 from ..extensions import db
 from . import deletion_service
 from .blueprint import bp, editor_study, require_form
 from .forms import ActionForm, ConfirmDeleteForm, LookupForm
-from .pilot import forget_participant_here
 
 
 @bp.route("/studies/<slug>/delete", methods=["GET", "POST"])
@@ -40,8 +40,8 @@ def delete_confirm(slug: str):
         return redirect(url_for(".study", slug=slug), code=303)
     deletion_service.delete_participant(study, participant, current_user.id)
     db.session.commit()
-    here = session.get("participants", {}).get(slug)
+    here = visitor.participant_token(slug)
     if here and not deletion_service.token_exists(here):  # the experimenter deleted their own pilot participant
-        forget_participant_here(slug)
+        visitor.forget_participant(slug)
     flash("The participant's data were deleted; the study's withdrawal count went up by one.", "info")
     return redirect(url_for(".study", slug=slug), code=303)

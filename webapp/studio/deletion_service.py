@@ -10,7 +10,7 @@ from .. import journey
 from ..database import lock
 from ..extensions import db
 from ..models import Participant, Study
-from ..privacy import export_participant_id
+from ..privacy import export_participant_id, pseudonym
 from ..study_admin import record_action
 
 EXPORT_ID = re.compile(r"[0-9a-f]{16}")
@@ -28,7 +28,7 @@ def find_participant(study: Study, identifier: str) -> Participant | None:
         return None
     by_recruit = db.session.execute(select(Participant).where(
         Participant.study_id == study.id,
-        Participant.recruit_id_hash == journey.pseudonym(study.slug, "recruit", identifier))).scalar_one_or_none()
+        Participant.recruit_id_hash == pseudonym(study.slug, "recruit", identifier))).scalar_one_or_none()
     if by_recruit is not None:
         return by_recruit
     if not EXPORT_ID.fullmatch(identifier.lower()):

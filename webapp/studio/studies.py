@@ -8,13 +8,13 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import monitor as monitor_queries
+from .. import visitor
 from ..extensions import db
 from ..study_admin import StudyAdminError, copy_study, delete_study, purge_test_data, set_status
 from . import membership_service as members
 from . import study_service
 from .blueprint import bp, editor_study, member_study, owner_study, require_form
 from .forms import ActionForm, ConfirmSlugForm, CopyStudyForm, InvitationForm, MemberForm
-from .pilot import pilot_cell_in_session
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def study_page(slug: str):
         prolific_url=entry_url + PROLIFIC_QUERY, action_form=ActionForm(), member_form=MemberForm(),
         logout_form=ActionForm(), roles=members.ROLES, can_edit=role in members.EDITING_ROLES,
         invitations=members.invitations_of_study(study) if role == "owner" else [],
-        owners=sum(m.role == "owner" for m in member_rows), piloting=pilot_cell_in_session(study.slug),
+        owners=sum(m.role == "owner" for m in member_rows), piloting=visitor.pilot_cell(study.slug),
         copy_form=CopyStudyForm(), confirm_form=ConfirmSlugForm())
 
 
