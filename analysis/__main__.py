@@ -180,7 +180,7 @@ def run_fit(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(results, allow_nan=False) + "\n")
     else:
-        from analysis.report import render_text, terminal_sections  # loads matplotlib
+        from analysis.report import render_text, terminal_sections
 
         sys.stdout.write(render_text(terminal_sections(results, args.alpha)))
     return 0
