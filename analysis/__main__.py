@@ -13,11 +13,13 @@ import sys
 from collections.abc import Sequence
 
 from analysis.bootstrap import show_progress
+from analysis.coding import CODINGS
 from analysis.covariance import COV_TYPES
 from analysis.load import InputError
-from analysis.models import CENTER_CHOICES, CODINGS, PROBE_CHOICES
+from analysis.models import CENTER_CHOICES
 from analysis.pipeline import AnalysisOptions, analyse
 from analysis.power import power_table, simulate_power
+from analysis.probing import PROBE_CHOICES
 
 
 def number_list(text: str) -> list[float]:
@@ -178,7 +180,7 @@ def run_fit(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(results, allow_nan=False) + "\n")
     else:
-        from analysis.report import render_text, terminal_sections  # loads matplotlib
+        from analysis.report import render_text, terminal_sections
 
         sys.stdout.write(render_text(terminal_sections(results, args.alpha)))
     return 0

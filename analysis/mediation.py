@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.bootstrap import Seed, bootstrap_joint, percentile_interval
+from analysis.coding import dummy_columns, is_categorical
 from analysis.covariance import coefficient_covariance, normalize_cov_type
-from analysis.models import dummy_columns, is_categorical, ols, r_squared
+from analysis.ols import ols, r_squared
 from analysis.probing import process_percentiles, t_test
 
 MODELS = (7, 14, 21)

@@ -16,18 +16,34 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from analysis.coding import CODING_PREFIX, CODINGS, coded_columns, coding_matrix, dummy_columns, is_categorical
 from analysis.covariance import coefficient_covariance, normalize_cov_type
-from analysis.probing import johnson_neyman, mean_sd_values, process_percentiles, t_test
+from analysis.ols import ols, r_squared, wald_f
+from analysis.probing import (
+    JN_TABLE_POINTS,
+    PERCENTILE_LABELS,
+    PROBE_CHOICES,
+    conditional_effects,
+    extrapolation_notes,
+    holm_adjust,
+    johnson_neyman,
+    johnson_neyman_table,
+    probe_points,
+    slope_contrasts,
+    t_test,
+)
+
+# The OLS primitives, the categorical coding and the probing helpers lived here before they got modules
+# of their own; they stay importable from analysis.models.
+__all__ = [
+    "CENTER_CHOICES", "CODINGS", "CODING_PREFIX", "JN_TABLE_POINTS", "PERCENTILE_LABELS", "PROBE_CHOICES",
+    "Column", "ModerationResult", "coded_columns", "coding_matrix", "conditional_effects", "dummy_columns",
+    "extrapolation_notes", "fit_h1", "fit_h2", "fit_moderation", "holm_adjust", "is_categorical",
+    "johnson_neyman_table", "ols", "probe_points", "r_squared", "should_center", "slope_contrasts", "wald_f",
+]
 
 CENTER_CHOICES = ("none", "all", "continuous")
-CODINGS = ("indicator", "sequential", "helmert", "effect")
-# Prefix of the term names per coding: indicator keeps patsy's Treatment names (relation[T.stranger]).
-CODING_PREFIX = {"indicator": "T", "sequential": "Seq", "helmert": "Helmert", "effect": "Sum"}
-JN_TABLE_POINTS = 21
-PROBE_CHOICES = ("percentiles", "mean-sd")
-PERCENTILE_LABELS = ("16th percentile", "50th percentile", "84th percentile")
 
 
 @dataclass
@@ -197,140 +213,6 @@ class ModerationResult:
         return result
 
 
-def ols(design: np.ndarray, response: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Least-squares fit returning coefficients, residuals and (X'X)^-1; refuses a rank-deficient X."""
-    q, r = np.linalg.qr(design)
-    if design.shape[0] <= design.shape[1]:
-        raise ValueError(f"too few cases ({design.shape[0]}) for {design.shape[1]} coefficients")
-    diag = np.abs(np.diag(r))
-    if diag.min() <= 1e-10 * max(diag.max(), 1.0):
-        raise ValueError("the design matrix is singular (a constant or duplicated predictor?)")
-    params = np.linalg.solve(r, q.T @ response)
-    resid = response - design @ params
-    r_inv = np.linalg.inv(r)
-    return params, resid, r_inv @ r_inv.T
-
-
-def wald_f(params: np.ndarray, cov: np.ndarray, indices: Sequence[int],
-           df_resid: int) -> tuple[float, int, int, float]:
-    """Wald F for H0: the listed coefficients are all zero (equals the classical F under OLS)."""
-    sub_b = params[indices]
-    sub_v = cov[np.ix_(indices, indices)]
-    q = len(indices)
-    f_value = float(sub_b @ np.linalg.solve(sub_v, sub_b)) / q
-    return f_value, q, int(df_resid), float(stats.f.sf(f_value, q, df_resid))
-
-
-def r_squared(response: np.ndarray, resid: np.ndarray) -> float:
-    centred = response - response.mean()
-    total = float(centred @ centred)
-    if total == 0.0:
-        return float("nan")  # a constant outcome has no variance to explain
-    return 1.0 - float(resid @ resid) / total
-
-
-def is_categorical(values: pd.Series) -> bool:
-    return not pd.api.types.is_numeric_dtype(values)
-
-
-def dummy_columns(values: pd.Series, name: str) -> tuple[list[str], np.ndarray, list[str]]:
-    """Treatment (dummy) coding with the first sorted level as reference, patsy-style names."""
-    levels = sorted(str(v) for v in pd.unique(values))
-    labels = values.astype(str).to_numpy()
-    matrix = np.column_stack([(labels == level).astype(float) for level in levels[1:]]) if len(levels) > 1 \
-        else np.empty((len(values), 0))
-    names = [f"{name}[T.{level}]" for level in levels[1:]]
-    return names, matrix, levels
-
-
-def coding_matrix(n_levels: int, coding: str) -> np.ndarray:
-    """Rows: levels (sorted, first is the reference); columns: the k - 1 coded variables.
-
-    indicator   level j vs the first level
-    sequential  level j vs level j - 1 (PROCESS's sequential coding)
-    helmert     the mean of the levels after level j minus level j (PROCESS's Helmert coding)
-    effect      level j vs the unweighted mean of all levels (the first level coded -1)
-    """
-    k = n_levels
-    if coding == "indicator":
-        return np.vstack([np.zeros(k - 1), np.eye(k - 1)])
-    if coding == "sequential":
-        return np.tril(np.ones((k, k)), -1)[:, :k - 1]
-    if coding == "helmert":
-        matrix = np.zeros((k, k - 1))
-        for j in range(k - 1):
-            later = k - j - 1
-            matrix[j, j] = -later / (later + 1)
-            matrix[j + 1:, j] = 1.0 / (later + 1)
-        return matrix
-    if coding == "effect":
-        return np.vstack([-np.ones(k - 1), np.eye(k - 1)])
-    raise ValueError(f"coding must be one of {', '.join(CODINGS)}, not {coding!r}")
-
-
-def coded_columns(values: pd.Series, name: str,
-                  coding: str = "indicator") -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
-    """Columns of a categorical variable under a coding, with names and the coding matrix."""
-    levels = sorted(str(v) for v in pd.unique(values))
-    matrix = coding_matrix(len(levels), coding) if len(levels) > 1 else np.empty((1, 0))
-    codes = pd.Categorical(values.astype(str), categories=levels).codes
-    columns = matrix[codes]
-    if coding == "helmert":
-        names = [f"{name}[Helmert.{level}]" for level in levels[:-1]]
-    else:
-        names = [f"{name}[{CODING_PREFIX[coding]}.{level}]" for level in levels[1:]]
-    return names, columns, levels, matrix
-
-
-def holm_adjust(p_values: ArrayLike) -> np.ndarray:
-    """Holm's step-down adjustment: sorted p times (m - rank), made monotone, capped at 1."""
-    p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p)
-    m = p.size
-    adjusted = np.empty(m)
-    running = 0.0
-    for rank, index in enumerate(order):
-        running = max(running, (m - rank) * p[index])
-        adjusted[index] = min(1.0, running)
-    return adjusted
-
-
-def slope_contrasts(result: ModerationResult) -> list[dict[str, Any]]:
-    """Every pairwise difference of the focal slope between moderator levels, Holm-adjusted."""
-    levels = result.moderator_levels
-    assert levels is not None  # only a categorical moderator has slope contrasts
-    rows = result.moderator_row(levels)
-    interaction = result.index_of("interaction")
-    out: list[dict[str, Any]] = []
-    for i in range(len(levels)):
-        for j in range(i + 1, len(levels)):
-            gradient = np.zeros(len(result.columns))
-            gradient[interaction] = rows[j] - rows[i]
-            estimate = float(gradient @ result.params)
-            se = float(np.sqrt(gradient @ result.cov @ gradient))
-            tests = t_test(estimate, se, result.df_resid, result.alpha)
-            out.append({"contrast": f"{levels[j]} - {levels[i]}", "estimate": estimate, "se": se,
-                        **{k: float(v) for k, v in tests.items()}})
-    for row, adjusted in zip(out, holm_adjust([r["p"] for r in out])):
-        row["p_holm"] = float(adjusted)
-    return out
-
-
-def johnson_neyman_table(result: ModerationResult, points: int = JN_TABLE_POINTS) -> list[dict[str, Any]]:
-    """Conditional effect at evenly spaced moderator values over the observed range, with the
-    Johnson–Neyman points added in order (as PROCESS prints it)."""
-    observed = np.asarray(result.moderator_values, dtype=float)
-    grid = np.linspace(observed.min(), observed.max(), points)
-    boundaries = [p["w"] for p in (result.johnson_neyman or {}).get("points", [])]
-    values = np.sort(np.concatenate([grid, boundaries]))
-    effects, ses = result.effect_at(values)
-    tests = t_test(effects, ses, result.df_resid, result.alpha)
-    return [{"w": float(w), "effect": float(e), "se": float(s), "t": float(t), "p": float(pv),
-             "ci_low": float(lo), "ci_high": float(hi), "jn_point": bool(np.any(np.isclose(w, boundaries)))}
-            for w, e, s, t, pv, lo, hi in zip(values, effects, ses, tests["t"], tests["p"], tests["ci_low"],
-                                              tests["ci_high"])]
-
-
 def should_center(values: np.ndarray, center: str) -> bool:
     if center == "all":
         return True
@@ -490,51 +372,6 @@ def fit_moderation(
     if categorical_moderator:
         result.slope_contrasts = slope_contrasts(result)
     return result
-
-
-def extrapolation_notes(result: ModerationResult, scale: tuple[float, float] | None) -> list[str]:
-    """Say which chosen probe values lie beyond the observed moderator values or its scale."""
-    low, high = float(np.min(result.moderator_values)), float(np.max(result.moderator_values))
-    notes = []
-    for row in result.conditional_effects:
-        w = float(row["w"])
-        if scale is not None and not scale[0] <= w <= scale[1]:
-            row["label"] += " (outside the scale)"
-            notes.append(f"{result.moderator} = {w:g} is outside its scale {scale[0]:g}-{scale[1]:g}: "
-                         "the effect there is an extrapolation of the linear model")
-        elif not low <= w <= high:
-            row["label"] += " (outside the data)"
-            notes.append(f"{result.moderator} = {w:g} is outside the observed range {low:g}-{high:g}: "
-                         "the effect there is an extrapolation")
-    return notes
-
-
-def probe_points(result: ModerationResult, probe: str, at: Sequence[float] | None) -> list[tuple[Any, str]]:
-    """Moderator values at which to estimate the focal effect, with readable labels."""
-    if result.moderator_levels is not None:
-        return [(level, str(level)) for level in result.moderator_levels]
-    if at is not None and len(at) > 0:
-        return [(float(v), f"{result.moderator} = {float(v):g}") for v in at]
-    values = result.moderator_values
-    distinct = np.unique(values)
-    if distinct.size <= 2:
-        return [(float(v), f"{result.moderator} = {float(v):g}") for v in distinct]
-    if probe == "mean-sd":
-        return mean_sd_values(values)
-    return [(float(v), label) for v, label in zip(process_percentiles(values), PERCENTILE_LABELS)]
-
-
-def conditional_effects(result: ModerationResult, probe: str = "percentiles",
-                        at: Sequence[float] | None = None) -> list[dict[str, Any]]:
-    """Effect of the focal predictor at each probe value of the moderator, with t test and CI."""
-    points = probe_points(result, probe, at)
-    effects, ses = result.effect_at([w for w, _ in points])
-    rows = []
-    for (w, label), effect, se in zip(points, effects, ses):
-        tests = t_test(effect, se, result.df_resid, result.alpha)
-        rows.append({"w": w, "label": label, "effect": float(effect), "se": float(se),
-                     **{k: float(v) for k, v in tests.items()}})
-    return rows
 
 
 def fit_h1(df: pd.DataFrame, *, moderator: str = "holism", **options: Any) -> ModerationResult:

@@ -3,18 +3,27 @@
 For y = b0 + b1 X + b2 W + b3 XW + ..., the effect of X at W = w is theta(w) = b1 + b3 w with
 var(theta) = v11 + 2 w v13 + w^2 v33. Johnson–Neyman boundaries are the w where
 theta(w)^2 = t_crit^2 var(theta), a quadratic in w solved in closed form below.
+
+The second half probes a fitted ``ModerationResult``: the probe values, the conditional effects,
+the Johnson–Neyman table and, for a categorical moderator, the Holm-adjusted slope contrasts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
+if TYPE_CHECKING:
+    from analysis.models import ModerationResult
+
 PROCESS_PERCENTILES = (0.16, 0.50, 0.84)
+PERCENTILE_LABELS = ("16th percentile", "50th percentile", "84th percentile")
+PROBE_CHOICES = ("percentiles", "mean-sd")
+JN_TABLE_POINTS = 21
 
 
 def process_percentiles(values: ArrayLike, probs: Sequence[float] = PROCESS_PERCENTILES) -> np.ndarray:
@@ -121,3 +130,97 @@ def johnson_neyman(
         "roots": roots,
         "observed_range": [low, high],
     }
+
+
+def probe_points(result: ModerationResult, probe: str, at: Sequence[float] | None) -> list[tuple[Any, str]]:
+    """Moderator values at which to estimate the focal effect, with readable labels."""
+    if result.moderator_levels is not None:
+        return [(level, str(level)) for level in result.moderator_levels]
+    if at is not None and len(at) > 0:
+        return [(float(v), f"{result.moderator} = {float(v):g}") for v in at]
+    values = result.moderator_values
+    distinct = np.unique(values)
+    if distinct.size <= 2:
+        return [(float(v), f"{result.moderator} = {float(v):g}") for v in distinct]
+    if probe == "mean-sd":
+        return mean_sd_values(values)
+    return [(float(v), label) for v, label in zip(process_percentiles(values), PERCENTILE_LABELS)]
+
+
+def conditional_effects(result: ModerationResult, probe: str = "percentiles",
+                        at: Sequence[float] | None = None) -> list[dict[str, Any]]:
+    """Effect of the focal predictor at each probe value of the moderator, with t test and CI."""
+    points = probe_points(result, probe, at)
+    effects, ses = result.effect_at([w for w, _ in points])
+    rows = []
+    for (w, label), effect, se in zip(points, effects, ses):
+        tests = t_test(effect, se, result.df_resid, result.alpha)
+        rows.append({"w": w, "label": label, "effect": float(effect), "se": float(se),
+                     **{k: float(v) for k, v in tests.items()}})
+    return rows
+
+
+def extrapolation_notes(result: ModerationResult, scale: tuple[float, float] | None) -> list[str]:
+    """Say which chosen probe values lie beyond the observed moderator values or its scale."""
+    low, high = float(np.min(result.moderator_values)), float(np.max(result.moderator_values))
+    notes = []
+    for row in result.conditional_effects:
+        w = float(row["w"])
+        if scale is not None and not scale[0] <= w <= scale[1]:
+            row["label"] += " (outside the scale)"
+            notes.append(f"{result.moderator} = {w:g} is outside its scale {scale[0]:g}-{scale[1]:g}: "
+                         "the effect there is an extrapolation of the linear model")
+        elif not low <= w <= high:
+            row["label"] += " (outside the data)"
+            notes.append(f"{result.moderator} = {w:g} is outside the observed range {low:g}-{high:g}: "
+                         "the effect there is an extrapolation")
+    return notes
+
+
+def johnson_neyman_table(result: ModerationResult, points: int = JN_TABLE_POINTS) -> list[dict[str, Any]]:
+    """Conditional effect at evenly spaced moderator values over the observed range, with the
+    Johnson–Neyman points added in order (as PROCESS prints it)."""
+    observed = np.asarray(result.moderator_values, dtype=float)
+    grid = np.linspace(observed.min(), observed.max(), points)
+    boundaries = [p["w"] for p in (result.johnson_neyman or {}).get("points", [])]
+    values = np.sort(np.concatenate([grid, boundaries]))
+    effects, ses = result.effect_at(values)
+    tests = t_test(effects, ses, result.df_resid, result.alpha)
+    return [{"w": float(w), "effect": float(e), "se": float(s), "t": float(t), "p": float(pv),
+             "ci_low": float(lo), "ci_high": float(hi), "jn_point": bool(np.any(np.isclose(w, boundaries)))}
+            for w, e, s, t, pv, lo, hi in zip(values, effects, ses, tests["t"], tests["p"], tests["ci_low"],
+                                              tests["ci_high"])]
+
+
+def holm_adjust(p_values: ArrayLike) -> np.ndarray:
+    """Holm's step-down adjustment: sorted p times (m - rank), made monotone, capped at 1."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p)
+    m = p.size
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, (m - rank) * p[index])
+        adjusted[index] = min(1.0, running)
+    return adjusted
+
+
+def slope_contrasts(result: ModerationResult) -> list[dict[str, Any]]:
+    """Every pairwise difference of the focal slope between moderator levels, Holm-adjusted."""
+    levels = result.moderator_levels
+    assert levels is not None  # only a categorical moderator has slope contrasts
+    rows = result.moderator_row(levels)
+    interaction = result.index_of("interaction")
+    out: list[dict[str, Any]] = []
+    for i in range(len(levels)):
+        for j in range(i + 1, len(levels)):
+            gradient = np.zeros(len(result.columns))
+            gradient[interaction] = rows[j] - rows[i]
+            estimate = float(gradient @ result.params)
+            se = float(np.sqrt(gradient @ result.cov @ gradient))
+            tests = t_test(estimate, se, result.df_resid, result.alpha)
+            out.append({"contrast": f"{levels[j]} - {levels[i]}", "estimate": estimate, "se": se,
+                        **{k: float(v) for k, v in tests.items()}})
+    for row, adjusted in zip(out, holm_adjust([r["p"] for r in out])):
+        row["p_holm"] = float(adjusted)
+    return out

@@ -18,7 +18,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from analysis.models import dummy_columns, is_categorical
+from analysis.coding import dummy_columns, is_categorical
 
 
 def interaction_design(data: pd.DataFrame, focal: str, moderator: str) -> pd.DataFrame:

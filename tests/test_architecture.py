@@ -38,7 +38,7 @@ def test_a_broken_contract_fails_the_check(tmp_path):
 
 
 @pytest.mark.parametrize("module", ["experiments.definition", "experiments.steps", "experiments.behaviour",
-                                    "webapp.domain.render", "analysis.models"])
+                                    "webapp.domain.render", "analysis.models", "analysis.report"])
 def test_the_pure_core_imports_without_flask_or_sqlalchemy(module):
     code = f"import sys, {module}; print(sorted(m for m in ('flask', 'sqlalchemy') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,

@@ -1,75 +1,23 @@
-"""Tables for the terminal, and the Markdown and self-contained HTML reports.
+"""Report sections built from the results dictionary (the JSON document of a run).
 
-All three formats are rendered from the same list of sections built from the results
-dictionary, so the terminal, the Markdown and the HTML never disagree.
+One builder per part of the output: a moderation model, its diagnostics, the exclusions, the
+descriptives, the robustness models, a conditional process model, the suggestion-level models.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import json
-import textwrap
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.figures import FigureLabels, floodlight_plot, interaction_plot
-from analysis.pipeline import Analysis, robustness_checks, to_jsonable
-
-if TYPE_CHECKING:
-    from analysis.load import StudyData
+from analysis.report.document import Item, Section, Table, ci_label, number, p_value
 
 HYPOTHESES = {
     "h1": "H1 - thinking style x visibility -> conformity",
     "h2": "H2 - conformity x closeness -> evaluation",
 }
 DESCRIBED = ("holism", "conformity", "closeness", "evaluation", "wtp")
-
-
-@dataclass
-class Table:
-    title: str
-    header: list[str]
-    rows: list[list[str]]
-    note: str | None = None
-
-
-@dataclass
-class Figure:
-    path: Path
-    caption: str
-
-
-Item = Table | Figure | str  # a section's content: a table, a figure or a paragraph
-
-
-@dataclass
-class Section:
-    title: str
-    items: list[Item] = field(default_factory=list)
-
-
-def number(value: Any, digits: int = 4) -> str:
-    if value is None:
-        return "NA"
-    if isinstance(value, str):
-        return value
-    return f"{value:.{digits}f}"
-
-
-def p_value(value: float | None) -> str:
-    if value is None:
-        return "NA"
-    return "<.0001" if value < 0.0001 else f"{value:.4f}"
-
-
-def ci_label(alpha: float) -> str:
-    """'95 % CI' for alpha = .05: every interval names its level."""
-    return f"{100 * (1 - alpha):g} % CI"
 
 
 def model_items(model: dict[str, Any], alpha: float = 0.05) -> list[Item]:
@@ -262,220 +210,6 @@ def terminal_sections(results: dict[str, Any], alpha: float = 0.05) -> list[Sect
     for key in ("h1", "h2"):
         sections.append(Section(HYPOTHESES[key], model_items(results[key], alpha)))
     return sections
-
-
-# ---------------------------------------------------------------- renderers
-
-def render_text(sections: list[Section]) -> str:
-    lines = []
-    for section in sections:
-        lines += ["*" * 78, section.title, "*" * 78]
-        for item in section.items:
-            if isinstance(item, Table):
-                widths = [max(len(str(v)) for v in col) for col in zip(item.header, *item.rows)]
-                lines.append("")
-                lines.append(item.title + ":")
-                for row in (item.header, *item.rows):
-                    cells = [str(v).ljust(w) if j == 0 else str(v).rjust(w)
-                             for j, (v, w) in enumerate(zip(row, widths))]
-                    lines.append("  ".join(cells).rstrip())
-                if item.note:
-                    lines.append(textwrap.fill(f"Note: {item.note}", 78, initial_indent="  ",
-                                               subsequent_indent="  "))
-            elif isinstance(item, Figure):
-                lines.append(f"[figure] {item.caption}: {item.path}")
-            else:
-                if lines[-1] != "*" * 78:
-                    lines.append("")
-                lines.append(textwrap.fill(str(item), 78))
-        lines.append("")
-    return "\n".join(lines)
-
-
-def markdown_cell(value: Any) -> str:
-    return str(value).replace("|", "\\|")
-
-
-def render_markdown(sections: list[Section], title: str) -> str:
-    lines = [f"# {title}", ""]
-    for section in sections:
-        lines += [f"## {section.title}", ""]
-        for item in section.items:
-            if isinstance(item, Table):
-                lines += [f"**{item.title}**", "",
-                          "| " + " | ".join(markdown_cell(h) for h in item.header) + " |",
-                          "|" + "|".join("---" for _ in item.header) + "|"]
-                lines += ["| " + " | ".join(markdown_cell(v) for v in row) + " |" for row in item.rows]
-                if item.note:
-                    lines += ["", f"*{item.note}*"]
-            elif isinstance(item, Figure):
-                lines.append(f"![{item.caption}]({item.path.name})")
-            else:
-                lines.append(str(item))
-            lines.append("")
-    return "\n".join(lines)
-
-
-HTML_STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; font-variant-numeric: tabular-nums; }
-th, td { padding: .2rem .6rem; border-bottom: 1px solid #ddd; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-caption { text-align: left; font-weight: 600; padding: .3rem 0; }
-.note { font-size: .9em; color: #555; }
-img { max-width: 100%; }
-"""
-
-
-def render_html(sections: list[Section], title: str) -> str:
-    """A single HTML file: styles inline and figures embedded as base64 PNG."""
-    esc = html.escape
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>{esc(title)}</title><style>{HTML_STYLE}</style></head><body>", f"<h1>{esc(title)}</h1>"]
-    for section in sections:
-        parts.append(f"<section><h2>{esc(section.title)}</h2>")
-        for item in section.items:
-            if isinstance(item, Table):
-                parts.append(f"<table><caption>{esc(item.title)}</caption><thead><tr>"
-                             + "".join(f"<th>{esc(str(h))}</th>" for h in item.header) + "</tr></thead><tbody>")
-                for row in item.rows:
-                    parts.append("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>")
-                parts.append("</tbody></table>")
-                if item.note:
-                    parts.append(f'<p class="note">{esc(item.note)}</p>')
-            elif isinstance(item, Figure):
-                encoded = base64.b64encode(item.path.read_bytes()).decode("ascii")
-                parts.append(f'<figure><img alt="{esc(item.caption)}" src="data:image/png;base64,{encoded}">'
-                             f"<figcaption>{esc(item.caption)} ({esc(item.path.name)})</figcaption></figure>")
-            else:
-                parts.append(f"<p>{esc(str(item))}</p>")
-        parts.append("</section>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-SIMULATED_BANNER = ("SIMULATED DATA: the analysed participants are simulated (a pipeline check). "
-                    "Nothing in this report is a result about people.")
-VERSIONED_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib")
-
-
-def provenance(command: str | None) -> dict[str, Any]:
-    """Software versions, the UTC time and the command that produced a report."""
-    import datetime
-    import platform
-    import sys
-    from importlib import metadata
-
-    versions = {"python": platform.python_version()}
-    for package in VERSIONED_PACKAGES:
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "not installed"
-    return {"created_utc": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "command": command or " ".join(["python -m analysis", *sys.argv[1:]]), "versions": versions}
-
-
-def analysed_rows_simulated(study: StudyData) -> bool:
-    flagged = study.exclusions.get("simulated", {})
-    return bool(flagged.get("rows")) and not flagged.get("excluded")
-
-
-def suggestion_level_section(analysis: Analysis,
-                             suggestions_path: str | Path | None) -> tuple[Section | None, dict[str, Any] | None]:
-    """The suggestion-level models when a suggestions file is at hand."""
-    from analysis.load import read_suggestions
-    from analysis.suggestions import fit_suggestion_models
-
-    if suggestions_path is None:
-        candidate = Path(analysis.study.path).with_name("suggestions.csv")
-        suggestions_path = candidate if candidate.is_file() else None
-    if suggestions_path is None:
-        return None, None
-    document = fit_suggestion_models(analysis.study.data, read_suggestions(suggestions_path),
-                                     moderator=analysis.options.moderator, alpha=analysis.options.alpha)
-    document = to_jsonable(document)
-    return Section("Suggestion-level models of adoption (H1)", suggestion_model_items(document)), document
-
-
-def conditional_process_items(analysis: Analysis) -> tuple[list[Item], dict[str, Any] | None]:
-    """Model 21 with H1's and H2's moderators, bootstrapped when --bootstrap is given."""
-    from analysis.mediation import bootstrap_conditional_process, fit_conditional_process
-
-    options = analysis.options
-    try:
-        result = fit_conditional_process(analysis.study.data, 21, w=options.moderator, v=options.h2_moderator,
-                                         covariates=options.covariates, cov_type=options.cov_type,
-                                         alpha=options.alpha)
-        if options.bootstrap > 0:
-            seed = None if options.seed is None else options.seed + 21
-            bootstrap_conditional_process(result, options.bootstrap, seed, options.progress)
-    except (ValueError, KeyError, np.linalg.LinAlgError) as exc:
-        return [f"The conditional process model could not be fitted: {exc}"], None
-    document = to_jsonable(result.to_dict())
-    items: list[Item] = []
-    for section in mediation_sections(document):
-        items += [f"{section.title}:"] + section.items if section.title.startswith("Outcome") else section.items
-    if options.bootstrap > 0:
-        items.append(f"The same numbers: python -m analysis mediate {analysis.study.path} --model 21 --w "
-                     f"{options.moderator} --v {options.h2_moderator} --boot {options.bootstrap}"
-                     + (f" --seed {options.seed + 21}" if options.seed is not None else "") + ".")
-    else:
-        items.append("Run with --bootstrap N for percentile bootstrap intervals of the conditional indirect "
-                     "effects (or use python -m analysis mediate).")
-    return items, document
-
-
-def write_report(analysis: Analysis, out_dir: str | Path, suggestions_path: str | Path | None = None,
-                 command: str | None = None) -> dict[str, Any]:
-    """Write report.html, report.md, the figures (PNG, SVG, PDF) and results.json into ``out_dir``."""
-    from analysis.interpretation import h1_statement, h2_statement
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    results = analysis.results()
-    results["robustness"] = robustness_checks(analysis, suggestions_path)
-    made = provenance(command)
-    results["provenance"] = made
-    study = analysis.study
-    simulated = analysed_rows_simulated(study)
-    about: list[Item] = [f"Created {made['created_utc']} by: {made['command']}",
-             "Software: " + ", ".join(f"{k} {v}" for k, v in made["versions"].items()) + "."]
-    if simulated:
-        about.insert(0, SIMULATED_BANNER)
-        results["simulated_banner"] = SIMULATED_BANNER
-    sections = [Section("About this report", about),
-                Section("Data", exclusions_items(results) + [descriptives_table(analysis.study.data)])]
-    written = {}
-    labels = FigureLabels(study.labels, study.scales, simulated=simulated)
-    statements = {"h1": h1_statement, "h2": h2_statement}
-    for key, model in (("h1", analysis.h1), ("h2", analysis.h2)):
-        figures = [Figure(interaction_plot(model, out / f"{key}_interaction.png", labels),
-                          f"{key.upper()}: predicted {model.outcome} by {model.moderator} and {model.focal}")]
-        flood = floodlight_plot(model, out / f"{key}_floodlight.png", labels)
-        if flood is not None:
-            figures.append(Figure(flood, f"{key.upper()}: conditional effect of {model.focal} across "
-                                         f"{model.moderator} (Johnson-Neyman)"))
-        for figure in figures:
-            written[figure.path.stem] = figure.path
-        statement = "What the data say: " + statements[key](results[key], analysis.options.alpha)
-        sections.append(Section(HYPOTHESES[key],
-                                [statement, *model_items(results[key], analysis.options.alpha), *figures]))
-    sections.append(Section("Robustness (H1): adoption models", robustness_items(results["robustness"])))
-    process_items, process_document = conditional_process_items(analysis)
-    sections.append(Section("The whole model: PROCESS model 21 (public -> conformity -> evaluation)", process_items))
-    if process_document is not None:
-        results["conditional_process"] = process_document
-    suggestion_section, suggestion_document = suggestion_level_section(analysis, suggestions_path)
-    if suggestion_section is not None:
-        sections.append(suggestion_section)
-        results["suggestion_models"] = suggestion_document
-    title = "Moderation analysis report"
-    paths = {"html": out / "report.html", "markdown": out / "report.md", "json": out / "results.json"}
-    paths["html"].write_text(render_html(sections, title), encoding="utf-8")
-    paths["markdown"].write_text(render_markdown(sections, title), encoding="utf-8")
-    paths["json"].write_text(json.dumps(to_jsonable(results), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    return {**paths, **written}
 
 
 def mediation_sections(document: dict[str, Any]) -> list[Section]:
