@@ -66,6 +66,9 @@ def default_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "PERMANENT_SESSION_LIFETIME": timedelta(days=7),
+        # The cookie is signed and sent again only when the session changes, not on every page:
+        # a week from the last change outlasts any study's time limit, and each page saves a signing.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # A participant may pause for as long as the study allows; the session carries the token.
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 64 * 1024,

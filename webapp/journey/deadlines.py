@@ -21,12 +21,10 @@ def time_out(participant: Participant, idle: bool = False) -> None:
         record(participant, "timed_out", deadline=participant.deadline_at.isoformat())
 
 
-
 def has_extended_time(participant: Participant) -> bool:
     """Whether the participant already had their one extension (the `time_extended` event is the record)."""
     return db.session.scalar(select(Event.id).where(Event.participant_id == participant.id,
                                                     Event.kind == "time_extended").limit(1)) is not None
-
 
 
 def time_remaining(participant: Participant, now: datetime | None = None) -> TimeLeft:
@@ -34,7 +32,6 @@ def time_remaining(participant: Participant, now: datetime | None = None) -> Tim
     definition = participant.definition
     return time_left(participant.deadline_at, now or utcnow(), definition.time_limit_minutes,
                      definition.time_extension_minutes, has_extended_time(participant))
-
 
 
 def extend_time(participant: Participant) -> datetime | None:

@@ -17,7 +17,6 @@ def remember_design(design: Design, owner: Participant) -> str:
     return register(owner, design)
 
 
-
 def change_design(participant: Participant, new: Design, via: str) -> list:
     """Save the design as it is now and log each attribute that changed."""
     old = current_design(participant)
@@ -31,7 +30,6 @@ def change_design(participant: Participant, new: Design, via: str) -> list:
     return list(changes)
 
 
-
 def submit_initial_design(participant: Participant) -> None:
     design = current_design(participant)
     participant.initial_design_json = design.to_json()
@@ -39,7 +37,6 @@ def submit_initial_design(participant: Participant) -> None:
     record(participant, "design_submitted", kind_of_design="initial", design=json.loads(design.to_json()))
     if "review" not in participant.definition.flow:
         assign_suggestions(participant)
-
 
 
 def decide(participant: Participant, suggestion: Suggestion, adopt: bool) -> Design:
@@ -57,7 +54,6 @@ def decide(participant: Participant, suggestion: Suggestion, adopt: bool) -> Des
     record(participant, "suggestion_adopted" if adopt else "suggestion_rejected",
            suggestion_id=suggestion.id, attribute=suggestion.attribute)
     return new
-
 
 
 def submit_final_design(participant: Participant) -> None:

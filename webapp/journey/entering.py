@@ -23,12 +23,10 @@ from .state import record
 OCCUPYING = ("active", "completed")
 
 
-
 @dataclass
 class Entry:
     participant: Participant | None
     outcome: str  # entered | existing | duplicate | full | closed
-
 
 
 def expire_overdue(study: Study, now: datetime | None = None) -> int:
@@ -47,7 +45,6 @@ def expire_overdue(study: Study, now: datetime | None = None) -> int:
     return len(overdue)
 
 
-
 def _expirable(study: Study, now: datetime):
     """The condition on an active participant that expire_overdue times out: past the deadline, or idle
     on the first step after consent."""
@@ -61,7 +58,6 @@ def _expirable(study: Study, now: datetime):
                & (func.coalesce(last_activity, Participant.step_started_at) < idle_since)))
 
 
-
 def occupied_counts(study: Study, simulated: bool = False) -> dict[str, int]:
     """Places taken per cell. Real and simulated participants fill separate quotas (pilots none),
     so a simulation run never makes a study full for real participants, nor unbalances their cells."""
@@ -71,7 +67,6 @@ def occupied_counts(study: Study, simulated: bool = False) -> dict[str, int]:
                Participant.is_simulated.is_(simulated))
         .group_by(Participant.visibility, Participant.relation)).all()
     return {f"{v}/{r}": n for v, r, n in rows}
-
 
 
 def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str | None = None,
@@ -132,7 +127,6 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
     record(participant, "assigned", step="consent", cell=cell, pilot=participant.is_pilot)
     advance(participant)
     return Entry(participant, "entered")
-
 
 
 def is_full(study: Study, simulated: bool = False, pid_hash: str | None = None, now: datetime | None = None) -> bool:

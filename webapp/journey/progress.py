@@ -24,7 +24,6 @@ def advance(participant: Participant) -> str:
     return following
 
 
-
 def finish(participant: Participant, now: datetime) -> None:
     participant.step = DONE
     participant.status = "completed"

@@ -24,7 +24,6 @@ def save_answers(participant: Participant, block: str, answers: dict[str, object
     record(participant, "answers_submitted", block=block, answers=answers)
 
 
-
 def score_likert_mean(participant: Participant, step, answers: dict[str, Any]) -> None:
     """A Likert block: the scored mean (reverse-coded, attention items left out) and its attention items."""
     block = participant.definition.likert_block(step.name)
@@ -34,10 +33,8 @@ def score_likert_mean(participant: Participant, step, answers: dict[str, Any]) -
     _update_attention(participant, {i.key: i.attention for i in block.items if i.attention is not None}, answers)
 
 
-
 def score_mean(participant: Participant, step, answers: dict[str, int]) -> None:
     setattr(participant, step.score_field, sum(answers.values()) / len(answers))
-
 
 
 def score_attention_choices(participant: Participant, step, answers: dict[str, object]) -> None:
@@ -49,7 +46,6 @@ SCORERS: dict[str, Callable[[Participant, Any, Any], None]] = {
     "likert_mean": score_likert_mean, "mean": score_mean, "attention_choices": score_attention_choices}
 
 
-
 def scorer(step):
     """The scoring a step declares (experiments.steps.Step.scoring), bound to the step; None if it has none."""
     found = SCORERS.get(step.scoring) if step.scoring else None
@@ -57,7 +53,6 @@ def scorer(step):
         return None
     score = found
     return lambda participant, answers: score(participant, step, answers)
-
 
 
 def _update_attention(participant: Participant, expected: dict, answers: dict) -> None:

@@ -39,7 +39,6 @@ def review_target(participant: Participant) -> Participant | None:
     return target
 
 
-
 def submit_review(participant: Participant, target: Participant, attribute: str, level: str,
                   comment: str | None) -> PeerSuggestion:
     peer = PeerSuggestion(study_id=participant.study_id, reviewer_id=participant.id, target_id=target.id,

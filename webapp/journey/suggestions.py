@@ -74,7 +74,6 @@ def assign_suggestions(participant: Participant) -> list[Suggestion]:
     return participant.suggestions
 
 
-
 def _usable_peer_suggestions(participant: Participant, initial: Design) -> list[PeerSuggestion]:
     """Peer suggestions for this participant on distinct attributes that propose a real change."""
     candidates = db.session.execute(
@@ -89,7 +88,6 @@ def _usable_peer_suggestions(participant: Participant, initial: Design) -> list[
     return chosen
 
 
-
 def suggesters(participant: Participant) -> list[Suggestion]:
     """One suggestion per distinct persona: whom the closeness questions ask about."""
     seen, result = set(), []
@@ -98,7 +96,6 @@ def suggesters(participant: Participant) -> list[Suggestion]:
             seen.add(suggestion.persona_key)
             result.append(suggestion)
     return result
-
 
 
 def peer_wait_remaining(participant: Participant, now: datetime | None = None) -> int:
@@ -121,7 +118,6 @@ def peer_wait_remaining(participant: Participant, now: datetime | None = None) -
     return max(0, math.ceil((until - now).total_seconds()))
 
 
-
 def _planned_wait_end(participant: Participant, now: datetime, wanted: int) -> datetime:
     """When this participant's wait ends: planned once (and logged), then read back."""
     planned = db.session.execute(
@@ -136,7 +132,6 @@ def _planned_wait_end(participant: Participant, now: datetime, wanted: int) -> d
     record(participant, "peer_wait_planned", seconds=wait.seconds, until=until.isoformat(),
            entries_per_minute=wait.rate_per_minute, reason=wait.reason)
     return until
-
 
 
 def recent_arrivals(participant: Participant, now: datetime) -> list[datetime]:

@@ -28,7 +28,6 @@ def withdraw(participant: Participant) -> None:
     db.session.delete(participant)
 
 
-
 def _unlink_from_others_events(participant: Participant) -> None:
     """Other participants' review events name their target; a withdrawn target is no longer named."""
     candidates = db.session.execute(select(Event).where(
