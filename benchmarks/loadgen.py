@@ -7,7 +7,9 @@ code runs inside a greenlet and each request awaits an aiohttp call on the event
 one thread without a thread each. The transport follows redirects itself so that every
 HTTP request is timed on its own, and it fetches what a browser fetches: the stylesheet
 and scripts once (they are cached for a year), and every preview image a page or a live
-change shows.
+change shows, unless this participant's browser holds it already: previews are
+content-addressed and sent as ``private, immutable`` with ``Vary: Cookie``, so a browser
+asks again only for a new picture or after its session cookie changed.
 
 Counters: ``Tally`` counts requests, latencies, errors by kind, and the actions the server
 acknowledged (consents, step submissions, live changes, decisions) so the benchmark can
@@ -70,6 +72,7 @@ class AsyncTransport:
         self.requests = 0
         self.assets_loaded = False
         self.cookies: dict[str, str] = {}  # this participant's own cookies (Secure ones too: loopback)
+        self.image_cache: set[tuple[str, str]] = set()  # (path, Cookie header) of the previews held
 
     def _origin(self) -> str:
         if self.rotate:
@@ -128,7 +131,16 @@ class AsyncTransport:
                 await self._one("GET", origin + asset.replace("&amp;", "&"))
         if self.fetch_previews:
             for image in PREVIEW.findall(html):
-                await self._one("GET", origin + image)
+                await self._image(origin, image)
+
+    async def _image(self, origin: str, path: str) -> None:
+        """A preview as a browser gets it: from its own cache when the same picture came with the same cookie."""
+        key = (path, "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        if key in self.image_cache:
+            return
+        status, _location, _body, _type = await self._one("GET", origin + path)
+        if status == 200:
+            self.image_cache.add(key)
 
     def get(self, path, headers=None) -> Page:
         return await_only(self._request("GET", path, None, headers))
@@ -138,7 +150,7 @@ class AsyncTransport:
 
     def fetch_image(self, url: str) -> None:
         if self.fetch_previews:
-            await_only(self._one("GET", self._origin() + url))
+            await_only(self._image(self._origin(), url))
 
 
 def _pairs(data: Mapping[str, Any]):
