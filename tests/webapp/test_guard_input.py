@@ -14,7 +14,9 @@ def at_evaluation(app):
     walker = Journey(app)
     participant_id = participant_row_at(app, "evaluation")
     with app.app_context():
-        token = db.session.get(Participant, participant_id).token
+        participant = db.session.get(Participant, participant_id)
+        assert participant is not None
+        token = participant.token
     with walker.client.session_transaction() as session:
         session["participants"] = {"demo": token}
     walker.get("/evaluation")
