@@ -1,4 +1,9 @@
-"""The data export: participants driven through the real journey, then exported and checked."""
+"""The data export: participants driven through the real journey, then exported and checked.
+
+Exporting only reads. The tests that export one walked participant and change nothing share that
+world per database (ONE_ENTRANT: built once, on a database of this module's own, and checked
+unchanged after each of them); the others walk their own participants on a fresh database.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,18 @@ import hashlib
 import io
 import json
 import re
+import secrets
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from builders import demo_as, nonce_from
+from builders import demo_as, nonce_from, participant_row_at
 from experiments import steps
-from scl_testing import csrf_from
+from scl_testing import POSTGRES_ADMIN_URL, app_test_settings, csrf_from, dispose_postgres_engine
 
 TS_ITEMS = ("ts_cause_context", "ts_cause_person", "ts_contra_both", "ts_contra_one", "ts_change_turn",
             "ts_change_trend", "ts_attn_whole", "ts_attn_focus")
@@ -127,6 +134,24 @@ def walk(app, slug: str = "demo", *, pid: str | None = None, ts: int | dict = 4,
         return participant.id
 
 
+def finish_directly(app, participant_id: int) -> None:
+    """The rest of the study for a participant, through the journey functions (no pages, no answers): for
+    tests about what the export says of a participant, not about the pages on the way."""
+    from webapp import journey
+    from webapp.domain.flow import DONE
+    from webapp.extensions import db
+    from webapp.models import Participant
+    with app.app_context():
+        participant = db.session.get(Participant, participant_id)
+        assert participant is not None
+        while participant.step != DONE:
+            if participant.step == "design":
+                journey.submit_initial_design(participant)
+            journey.advance(participant)
+        assert participant.status == "completed"
+        db.session.commit()
+
+
 def expected_pid(app, slug: str, internal_id: int) -> str:
     from webapp.journey import pseudonym
     with app.app_context():
@@ -148,6 +173,78 @@ def read_csv(path) -> list[dict]:
 def header(path) -> list[str]:
     with open(path, newline="", encoding="utf-8") as handle:
         return next(csv.reader(handle))
+
+
+
+# ---------------------------------------------------------------- one entrant, shared by the read-only tests
+@dataclass
+class OneEntrant:
+    """One participant walked through the demo (recruiting id ZIPSECRET1, one suggestion adopted), and the
+    same person once through demo-copy, the demo installed under another slug."""
+
+    app: object
+    demo_id: int
+    copy_id: int
+
+
+def _rows_digest(app) -> str:
+    """Every row of every table, hashed: what a reader of the shared world must leave as it found it."""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    digest = hashlib.sha256()
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            rows = sorted(repr(tuple(row)) for row in db.session.execute(select(table)))
+            digest.update(f"{table.name}:{len(rows)}:{rows}".encode())
+        db.session.remove()
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def one_entrant_world(request, tmp_path_factory):
+    """ONE_ENTRANT on a database of its own (the per-test fixtures empty the worker's PostgreSQL database)."""
+    import sqlalchemy as sa
+
+    from builders import use_cheap_hasher
+    from webapp import create_app
+    from webapp.extensions import db
+
+    folder = tmp_path_factory.mktemp("export-one-entrant")
+    admin = name = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'world.sqlite3'}"
+    else:
+        request.getfixturevalue("postgres_server")  # skips (or fails in CI) when PostgreSQL is not reachable
+        admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        name = f"scl_export_{secrets.token_hex(5)}"
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            connection.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    with pytest.MonkeyPatch.context() as patch:
+        use_cheap_hasher(patch)
+        app = create_app(app_test_settings(url, folder / "instance"))
+        demo_as(app, "demo-copy", "copy.toml")
+        world = OneEntrant(app=app, demo_id=walk(app, pid="ZIPSECRET1", adopt=1),
+                           copy_id=walk(app, "demo-copy", pid="ZIPSECRET1"))
+        yield world
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if admin is not None:
+        dispose_postgres_engine(url)
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def one_entrant(one_entrant_world):
+    """The shared world for one test, which must leave every row as it was."""
+    before = _rows_digest(one_entrant_world.app)
+    yield one_entrant_world
+    assert _rows_digest(one_entrant_world.app) == before, "a test of the shared world changed its database"
 
 
 # ---------------------------------------------------------------- the tests
@@ -263,11 +360,10 @@ def test_export_columns_values_privacy_and_manifest(app, tmp_path):
     assert rows[expected_pid(app, "demo", pilot)]["condition"] == "private"
 
 
-def test_participant_ids_are_stable_and_study_specific(app, tmp_path):
+def test_participant_ids_are_stable_and_study_specific(one_entrant, tmp_path):
+    """The same person (one recruiting id) in the demo and in demo-copy."""
     from webapp.export import participant_id
-    demo_as(app, "demo-copy", "copy.toml")
-    walk(app, pid="SAMEPERSON1")
-    walk(app, "demo-copy", pid="SAMEPERSON1")
+    app = one_entrant.app
     export(app, tmp_path / "a")
     export(app, tmp_path / "b")
     export(app, tmp_path / "c", slug="demo-copy")
@@ -304,8 +400,8 @@ def test_formula_injection_is_guarded_and_numbers_stay_numbers(app, tmp_path):
     assert list(csv.reader(io.StringIO(text)))[2] == ["", "'=HYPERLINK(\"http://x\",\"y\")", ""]
     assert text.splitlines()[3] == "2.0,plain,false"
 
-    # a peer's free-text comment in the real export
-    first = walk(app)
+    # a peer's free-text comment in the real export (the suggester need not have walked the pages)
+    first = participant_row_at(app, "done")
     second = walk(app)
     from webapp.extensions import db
     from webapp.models import Suggestion
@@ -326,10 +422,10 @@ def test_formula_injection_is_guarded_and_numbers_stay_numbers(app, tmp_path):
     assert all(not value.startswith(("=", "+", "@")) for row in people for value in row.values())
 
 
-def test_zip_download_holds_the_same_files(app):
+def test_zip_download_holds_the_same_files(one_entrant):
     from webapp.export import export_zip_bytes
     from webapp.studies import study_by_slug
-    walk(app, pid="ZIPSECRET1")
+    app = one_entrant.app  # its participant entered with the recruiting id ZIPSECRET1
     with app.app_context():
         data = export_zip_bytes(study_by_slug("demo"))
     archive = zipfile.ZipFile(io.BytesIO(data))
@@ -343,10 +439,10 @@ def test_zip_download_holds_the_same_files(app):
     assert manifest["row_counts"]["participants.csv"] == 1
 
 
-def test_build_tables_returns_typed_frames(app):
+def test_build_tables_returns_typed_frames(one_entrant):
     from webapp.export import build_tables
     from webapp.studies import study_by_slug
-    walk(app, adopt=1)
+    app = one_entrant.app  # its participant adopted one suggestion
     with app.app_context():
         tables = build_tables(study_by_slug("demo"))
     assert set(tables) == {"participants", "entries", "suggestions", "events"}
@@ -358,8 +454,8 @@ def test_build_tables_returns_typed_frames(app):
     assert len(tables["events"]) > 20
 
 
-def test_cli_export_and_errors(app, tmp_path, monkeypatch):
-    walk(app)
+def test_cli_export_and_errors(one_entrant, tmp_path, monkeypatch):
+    app = one_entrant.app
     runner = app.test_cli_runner()
     result = runner.invoke(args=["export", "demo", "--out", str(tmp_path / "cli")])
     assert result.exit_code == 0, result.output
@@ -448,13 +544,14 @@ def test_empty_study_and_a_second_version(app, tmp_path):
     assert "participant_id" in header(tmp_path / "empty" / "participants.csv")
     assert len((tmp_path / "empty" / "participants.csv").read_text().splitlines()) == 1
 
-    first = walk(app)
+    # completed participants entered before and after the new version (the pages are not under test here)
+    first = participant_row_at(app, "done")
     data = tomllib.loads((EXPERIMENTS_DIR / "demo.toml").read_text("utf-8"))
     data["study"]["title"] = "Design your own dress shirt (revised)"
     with app.app_context():
         install_definition(parse_study(data, base=EXPERIMENTS_DIR), "demo-v2.toml")
         db.session.commit()
-    second = walk(app)
+    second = participant_row_at(app, "done")
     manifest = export(app, tmp_path / "two")
     rows = {r["participant_id"]: r for r in read_csv(tmp_path / "two" / "participants.csv")}
     assert rows[expected_pid(app, "demo", first)]["study_version"] == "1"

@@ -3,19 +3,23 @@
 import pytest
 from sqlalchemy import func, select
 
+from builders import participant_row_at
 from scl_testing import Journey
 from webapp.extensions import db
-from webapp.models import Event, Response
+from webapp.models import Event, Participant, Response
 
 
 def at_evaluation(app):
+    """A browser on the evaluation page of a participant put there directly (the walk is not under test)."""
     walker = Journey(app)
-    walker.consent()
-    walker.thinking_style()
-    walker.submit_design(collar="spread")
-    walker.see_suggestions()
-    walker.submit_design(path="/revise")
-    walker.closeness()
+    participant_id = participant_row_at(app, "evaluation")
+    with app.app_context():
+        participant = db.session.get(Participant, participant_id)
+        assert participant is not None
+        token = participant.token
+    with walker.client.session_transaction() as session:
+        session["participants"] = {"demo": token}
+    walker.get("/evaluation")
     return walker
 
 
