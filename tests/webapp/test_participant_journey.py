@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from placed import browser_of, place, walker_at
 from sqlalchemy import func, select
 
 from builders import nonce_from
@@ -200,9 +201,8 @@ def test_a_completed_step_posted_again_changes_nothing(app, journey):
     ({"ts_cause_context": "seven"}, "Please choose one of the options"),
     ({}, "Please answer every statement"),
 ])
-def test_out_of_range_or_missing_ratings_are_refused_and_nothing_is_saved(app, journey, data, fragment):
-    walker = journey()
-    walker.consent()
+def test_out_of_range_or_missing_ratings_are_refused_and_nothing_is_saved(app, data, fragment):
+    walker = walker_at(app, "thinking_style")
     answers = {k: 4 for k in walker.items()}
     answers.update(data)
     if not data:
@@ -217,10 +217,8 @@ def test_out_of_range_or_missing_ratings_are_refused_and_nothing_is_saved(app, j
     ("collar", "ruffled", 400), ("sleeve", "long", 400), ("monogram", "ABCDE", 400), ("monogram", "Ä😀", 400),
     ("monogram", "", 200), ("colour", "navy", 200),
 ])
-def test_the_live_editor_refuses_unknown_values_with_a_message(app, journey, attribute, level, status):
-    walker = journey()
-    walker.consent()
-    walker.thinking_style()
+def test_the_live_editor_refuses_unknown_values_with_a_message(app, attribute, level, status):
+    walker = walker_at(app, "design")
     before = walker.participant().design_json
     response = walker.change(attribute, level)
     assert response.status_code == status
@@ -229,10 +227,8 @@ def test_the_live_editor_refuses_unknown_values_with_a_message(app, journey, att
         assert walker.participant().design_json == before
 
 
-def test_a_forged_design_form_is_refused_without_losing_the_design(app, journey):
-    walker = journey()
-    walker.consent()
-    walker.thinking_style()
+def test_a_forged_design_form_is_refused_without_losing_the_design(app):
+    walker = walker_at(app, "design")
     walker.change("colour", "navy")
     walker.get("/design")
     response = walker.post("/design", {**walker.design_choices(), "collar": "<script>", "submit": "Submit"})
@@ -241,26 +237,22 @@ def test_a_forged_design_form_is_refused_without_losing_the_design(app, journey)
     assert p.step == "design" and Design.from_json(p.design_json)["colour"] == "navy"
 
 
-def test_design_changes_survive_a_reload_and_a_new_page_visit(app, journey):
-    walker = journey()
-    walker.consent()
-    walker.thinking_style()
+def test_design_changes_survive_a_reload_and_a_new_page_visit(app):
+    walker = walker_at(app, "design")
     walker.change("pattern", "gingham")
     walker.change("monogram", "ab")
     page = walker.get("/design").get_data(as_text=True)
     assert 'name="pattern" value="gingham" checked' in page and 'value="AB"' in page
 
 
-def test_forms_without_a_csrf_token_are_refused(app, journey):
-    walker = journey()
-    walker.consent()
+def test_forms_without_a_csrf_token_are_refused(app):
+    walker = walker_at(app, "thinking_style")
     response = walker.client.post("/s/demo/thinking-style", data={"ts_cause_context": 4})
     assert response.status_code == 400 and "expired" in response.get_data(as_text=True)
 
 
-def test_a_forged_or_stale_session_cookie_starts_over_instead_of_failing(app, journey):
-    walker = journey()
-    walker.consent()
+def test_a_forged_or_stale_session_cookie_starts_over_instead_of_failing(app):
+    walker = walker_at(app, "thinking_style")
     walker.client.set_cookie("session", "forged.value.signature")
     response = walker.client.get("/s/demo/design")
     assert response.status_code == 303 and response.location.endswith("/s/demo")
@@ -269,11 +261,8 @@ def test_a_forged_or_stale_session_cookie_starts_over_instead_of_failing(app, jo
     assert walker.client.get("/s/demo/design").status_code == 303
 
 
-def test_withdrawal_deletes_the_participant_and_keeps_only_a_count(app, journey):
-    walker = journey()
-    walker.consent()
-    walker.thinking_style()
-    walker.submit_design()
+def test_withdrawal_deletes_the_participant_and_keeps_only_a_count(app):
+    walker = walker_at(app, "suggestions")
     walker.get("/withdraw")
     response = walker.post("/withdraw", {"confirm": "yes"})
     assert response.status_code == 200 and "deleted" in response.get_data(as_text=True)
@@ -283,9 +272,8 @@ def test_withdrawal_deletes_the_participant_and_keeps_only_a_count(app, journey)
     assert walker.client.get("/s/demo/design").status_code == 303
 
 
-def test_past_the_time_limit_the_participant_is_timed_out_and_told_so(app, journey):
-    walker = journey()
-    walker.consent()
+def test_past_the_time_limit_the_participant_is_timed_out_and_told_so(app):
+    walker = browser_of(app, place(app, "thinking_style"))
     with app.app_context():
         p = db.session.execute(select(Participant)).scalar_one()
         p.deadline_at = p.entered_at.replace(year=2000)
@@ -309,10 +297,8 @@ def test_failing_the_attention_check_ends_with_its_own_code(app, journey):
     assert "DEMO-ATTN" in page and walker.participant().attention_passed is False
 
 
-def test_preview_images_are_cached_by_digest_with_etag(app, journey):
-    walker = journey()
-    walker.consent()
-    walker.thinking_style()
+def test_preview_images_are_cached_by_digest_with_etag(app):
+    walker = walker_at(app, "design")
     url = walker.change("collar", "wing").get_json()["preview_url"]
     first = walker.client.get(url)
     assert first.status_code == 200 and first.mimetype == "image/png" and first.data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -337,11 +323,8 @@ def test_the_completion_page_sends_prolific_participants_back_with_the_study_cod
     assert "abcdef123456" not in page
 
 
-def test_a_refused_monogram_is_explained_beside_the_field_and_the_typed_text_kept(app, journey):
-    walker = journey()
-    walker.consent()
-    walker.thinking_style()
-    walker.get("/design")
+def test_a_refused_monogram_is_explained_beside_the_field_and_the_typed_text_kept(app):
+    walker = walker_at(app, "design")
     response = walker.post("/design", {**walker.design_choices(), "monogram": "J😀", "submit": "Submit"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
