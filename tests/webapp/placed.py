@@ -21,7 +21,21 @@ def place(app, step: str, slug: str = "demo", *, simulated: bool = False, langua
     with app.app_context():
         entry = journey.enter(study_by_slug(slug), secrets.token_urlsafe(18), simulated=simulated, language=language)
         assert entry.outcome == "entered", entry.outcome
-        participant = entry.participant
+        db.session.commit()
+        token = entry.participant.token
+    move_on(app, token, step)
+    return token
+
+
+def move_on(app, token: str, step: str) -> None:
+    """Move a participant from where they are to `step` by the journey functions (plain answers skipped)."""
+    from sqlalchemy import select
+
+    from webapp import journey
+    from webapp.extensions import db
+    from webapp.models import Participant
+    with app.app_context():
+        participant = db.session.execute(select(Participant).where(Participant.token == token)).scalar_one()
         while participant.step != step:
             if participant.step == "design":
                 journey.submit_initial_design(participant)
@@ -29,7 +43,12 @@ def place(app, step: str, slug: str = "demo", *, simulated: bool = False, langua
                 journey.submit_final_design(participant)
             journey.advance(participant)
         db.session.commit()
-        return participant.token
+
+
+def token_of(walker: Journey) -> str:
+    """The participant token a walking browser's session holds."""
+    with walker.client.session_transaction() as session:
+        return session["participants"][walker.slug]
 
 
 def browser_of(app, token: str, slug: str = "demo") -> Journey:

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from placed import browser_of, place, walker_at
+from placed import browser_of, move_on, place, token_of, walker_at
 from sqlalchemy import func, select
 
 from builders import nonce_from
@@ -90,11 +90,12 @@ def test_a_participant_completes_the_study_and_everything_is_recorded(app, journ
 
 
 def test_public_input_is_on_the_gallery_for_other_participants_and_private_input_never_is(app, journey):
-    walkers = two_participants_one_per_condition(journey)
+    # Two designs submitted (placed by the journey functions, on their suggestions page): balanced
+    # assignment puts them in different conditions.
+    walkers = {walker.participant().visibility: walker for walker in (walker_at(app, "suggestions") for _ in range(2))}
+    assert set(walkers) == {"public", "private"}
     texts = {}
     for condition, walker in walkers.items():
-        walker.thinking_style()
-        walker.submit_design()
         texts[condition] = [s.text for s in rows(app, Suggestion, participant_id=walker.participant().id)]
     private_id = walkers["private"].participant().id
     # A third participant of the same study sees the public post, never the private one.
@@ -129,7 +130,9 @@ def test_prolific_ids_are_kept_pseudonymised_and_never_shown_back(app, journey):
     walker = journey(query="?PROLIFIC_PID=5f1e2d3c4b5a697887766554&STUDY_ID=abc&SESSION_ID=sess42")
     response = walker.client.get("/s/demo?PROLIFIC_PID=5f1e2d3c4b5a697887766554&STUDY_ID=abc&SESSION_ID=sess42")
     assert response.status_code == 303 and "PROLIFIC_PID" not in response.location
-    walker.complete()
+    walker.consent()  # the ids come in through the real entry link; the steps after it are not under test
+    move_on(app, token_of(walker), "done")
+    walker.get("/done")
     assert "5f1e2d3c4b5a697887766554" not in walker.page
     p = walker.participant()
     assert p.recruit_id_hash and "5f1e2d3c" not in p.recruit_id_hash and len(p.recruit_id_hash) == 64
@@ -316,7 +319,9 @@ def test_the_completion_page_sends_prolific_participants_back_with_the_study_cod
         install_definition(load_study(EXPERIMENTS_DIR / "visibility.toml"))
         db.session.commit()
     walker = journey("visibility", query="?PROLIFIC_PID=abcdef123456&STUDY_ID=s&SESSION_ID=t")
-    page = walker.complete().get_data(as_text=True)
+    walker.consent()  # the ids come in through the real entry link; the steps after it are not under test
+    move_on(app, token_of(walker), "done")
+    page = walker.get("/done").get_data(as_text=True)
     target = "https://app.prolific.com/submissions/complete?cc=C1VISDONE"
     assert f'href="{target}"' in page and 'http-equiv="refresh"' not in page  # a button, after the code: no auto-redirect
     assert page.index("C1VISDONE<") < page.index(f'href="{target}"')
