@@ -19,8 +19,10 @@ def place(app, step: str, slug: str = "demo", *, simulated: bool = False, langua
     from webapp.extensions import db
     from webapp.studies import study_by_slug
     with app.app_context():
-        entry = journey.enter(study_by_slug(slug), secrets.token_urlsafe(18), simulated=simulated, language=language)
-        assert entry.outcome == "entered", entry.outcome
+        study = study_by_slug(slug)
+        assert study is not None, slug
+        entry = journey.enter(study, secrets.token_urlsafe(18), simulated=simulated, language=language)
+        assert entry.outcome == "entered" and entry.participant is not None, entry.outcome
         db.session.commit()
         token = entry.participant.token
     move_on(app, token, step)
@@ -36,13 +38,18 @@ def move_on(app, token: str, step: str) -> None:
     from webapp.models import Participant
     with app.app_context():
         participant = db.session.execute(select(Participant).where(Participant.token == token)).scalar_one()
-        while participant.step != step:
+        for _ in range(40):
+            if participant.step == step:
+                db.session.commit()
+                return
+            if participant.status != "active":
+                break
             if participant.step == "design":
                 journey.submit_initial_design(participant)
             elif participant.step == "revise":
                 journey.submit_final_design(participant)
             journey.advance(participant)
-        db.session.commit()
+        raise AssertionError(f"never reached {step!r} (at {participant.step!r}, {participant.status})")
 
 
 def token_of(walker: Journey) -> str:
