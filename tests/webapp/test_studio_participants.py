@@ -8,19 +8,17 @@ tests whose actions change something get a fresh app and database each, as befor
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from placed import walker_at
+from shared_worlds import shared_app, unchanged
 from sqlalchemy import func, select
 from test_studio import get_participant, logged_in, new_participant  # noqa: F401
 
-from builders import use_cheap_hasher
-from scl_testing import POSTGRES_ADMIN_URL, Journey, app_test_settings, csrf_from, dispose_postgres_engine
+from scl_testing import Journey, csrf_from
 from webapp import journey
 from webapp.export import participant_id
 from webapp.extensions import db
@@ -89,52 +87,17 @@ def _build_world(app) -> World:
     return World(app=app, owner=owner, viewer=viewer, stranger=stranger, real=real, simulated=simulated)
 
 
-def rows_digest(app) -> str:
-    """Every row of every table, whatever its order: what a read-only test must leave as it found it."""
-    with app.app_context():
-        tables = [(table.name, sorted(repr(tuple(row)) for row in db.session.execute(select(table))))
-                  for table in db.metadata.sorted_tables]
-        db.session.rollback()
-    return hashlib.sha256(repr(tables).encode()).hexdigest()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def shared_world(request, tmp_path_factory):
-    """One world per database, on a database of this module's own (other tests empty the worker's)."""
-    import sqlalchemy as sa
-
-    from webapp import create_app
-    folder = tmp_path_factory.mktemp("studio-participants")
-    admin = name = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'shared.sqlite3'}"
-    else:
-        request.getfixturevalue("postgres_server")  # skips (or fails in CI) when PostgreSQL is not reachable
-        admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        name = f"scl_participants_{secrets.token_hex(5)}"
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    with pytest.MonkeyPatch.context() as patch:
-        use_cheap_hasher(patch)
-        app = create_app(app_test_settings(url, folder / "instance"))
+    with shared_app(request, tmp_path_factory, "studio-participants") as app:
         yield _build_world(app)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if admin is not None:
-        dispose_postgres_engine(url)
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 @pytest.fixture
 def world(shared_world):
     """The shared world, for a test that must change nothing in it (checked after the test)."""
-    before = rows_digest(shared_world.app)
-    yield shared_world
-    assert rows_digest(shared_world.app) == before, "a read-only test changed the shared world"
+    with unchanged(shared_world.app):
+        yield shared_world
 
 
 # ---------------------------------------------------------------- the list
