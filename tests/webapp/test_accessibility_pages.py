@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from placed import browser_of, place, walker_at
 from sqlalchemy import func, select
 
-from builders import demo_as, install_study, participant_at, recent_entries, study_data
+from builders import demo_as, install_study, recent_entries, study_data
 from webapp.extensions import db
 from webapp.models import Event
 
@@ -41,9 +42,8 @@ def _error_target(page: str, error_id: str) -> str:
     return found.group(1)
 
 
-def test_a_rejected_questionnaire_ties_each_error_to_its_radios(app, journey):
-    walk = journey()
-    walk.consent()
+def test_a_rejected_questionnaire_ties_each_error_to_its_radios(app):
+    walk = walker_at(app, "thinking_style")
     response = walk.post("/thinking-style", {})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -55,8 +55,8 @@ def test_a_rejected_questionnaire_ties_each_error_to_its_radios(app, journey):
         assert "choose one of the options" in _error_target(page, error_id)
 
 
-def test_only_the_wrong_answers_are_marked_invalid(app, journey):
-    walk = participant_at(app, "demographics")
+def test_only_the_wrong_answers_are_marked_invalid(app):
+    walk = walker_at(app, "demographics")
     page = walk.post("/demographics", {"age": "7", "gender": ""}).get_data(as_text=True)
     age = re.search(r'<input[^>]*name="age"[^>]*>', page).group(0)
     assert 'aria-invalid="true"' in age and 'aria-describedby="age-error"' in age
@@ -66,8 +66,8 @@ def test_only_the_wrong_answers_are_marked_invalid(app, journey):
     assert re.search(r'<label for="age">', page)
 
 
-def test_an_out_of_range_price_is_tied_to_the_price_field(app, journey):
-    walk = participant_at(app, "evaluation")
+def test_an_out_of_range_price_is_tied_to_the_price_field(app):
+    walk = walker_at(app, "evaluation")
     data = {k: 6 for k in walk.items()}
     page = walk.post("/evaluation", {**data, "wtp": "-5"}).get_data(as_text=True)
     wtp = re.search(r'<input[^>]*name="wtp"[^>]*>', page).group(0)
@@ -78,8 +78,8 @@ def test_an_out_of_range_price_is_tied_to_the_price_field(app, journey):
     assert radios and not [r for r in radios if "aria-invalid" in r]  # the answered items are fine
 
 
-def test_a_refused_monogram_is_tied_to_its_input(app, journey):
-    walk = participant_at(app, "design")
+def test_a_refused_monogram_is_tied_to_its_input(app):
+    walk = walker_at(app, "design")
     page = walk.post("/design", {**walk.design_choices(), "monogram": "A1", "submit": "x"}).get_data(as_text=True)
     field = re.search(r'<input[^>]*name="monogram"[^>]*>', page).group(0)
     assert 'aria-invalid="true"' in field and 'aria-describedby="monogram-hint attr-monogram-error"' in field
@@ -89,9 +89,8 @@ def test_a_refused_monogram_is_tied_to_its_input(app, journey):
     assert "aria-invalid" not in field and 'aria-describedby="monogram-hint"' in field
 
 
-def test_scale_options_are_named_with_their_anchors(app, journey):
-    walk = journey()
-    walk.consent()
+def test_scale_options_are_named_with_their_anchors(app):
+    walk = walker_at(app, "thinking_style")
     labels = re.findall(r'<label class="likert-option">(.*?)</label>', walk.page, re.S)
     first, middle, last = (re.sub(r"<[^>]+>|\s+", " ", labels[i]).split() for i in (0, 3, 6))
     assert " ".join(first) == "1 – Strongly disagree"
@@ -100,8 +99,8 @@ def test_scale_options_are_named_with_their_anchors(app, journey):
     assert 'class="anchor low" aria-hidden="true"' in walk.page  # heard once, in the names
 
 
-def test_closeness_options_are_named_in_words_and_differ_by_more_than_colour(app, journey):
-    walk = participant_at(app, "closeness", query="?lang=de")
+def test_closeness_options_are_named_in_words_and_differ_by_more_than_colour(app):
+    walk = walker_at(app, "closeness", language="de")
     assert "1 von 7: weit auseinander, die Kreise berühren sich nicht" in walk.page
     assert "7 von 7: die Kreise liegen fast ganz übereinander" in walk.page
     assert walk.page.count(">Ich</text>") == walk.page.count(">Andere</text>") >= 7
@@ -112,8 +111,8 @@ def test_the_done_page_redirects_only_by_a_button_after_showing_the_code(app, jo
     data = study_data("demo", "redirecting")
     data["completion"]["completed"] = {"code": "RDR-OK", "redirect": "https://app.prolific.com/submissions/complete?cc=RDR-OK"}
     slug = install_study(app, data, "redirecting")
-    walk = journey(slug)
-    walk.complete()
+    walk = browser_of(app, place(app, "done", slug), slug)  # completed by the journey functions: the page is under test
+    walk.get("/done")
     assert walk.path == f"/s/{slug}/done"
     assert not META_REFRESH.search(walk.page)
     code_at = walk.page.index("RDR-OK<")
@@ -121,23 +120,23 @@ def test_the_done_page_redirects_only_by_a_button_after_showing_the_code(app, jo
     assert button and button.start() > code_at and "cc=RDR-OK" in button.group(1)
 
 
-def _waiting(app, journey, peer_study):
+def _waiting(app, peer_study):
     recent_entries(app, peer_study, range(10, 100, 10))  # traffic enough that waiting for a peer is worth it
-    walk = participant_at(app, "review", peer_study)
+    walk = walker_at(app, "review", peer_study)
     walk.follow(walk.post("/review", {"skip": "Continue"}))
     assert "Collecting suggestions" in walk.page
     return walk
 
 
-def test_the_waiting_page_offers_a_status_url_and_a_check_again_button(app, journey, peer_study):
-    walk = _waiting(app, journey, peer_study)
+def test_the_waiting_page_offers_a_status_url_and_a_check_again_button(app, peer_study):
+    walk = _waiting(app, peer_study)
     assert not META_REFRESH.search(walk.page)
     assert f'data-status-url="/s/{peer_study}/suggestions/status"' in walk.page
     assert re.search(rf'<a class="button primary" href="/s/{peer_study}/suggestions" id="check-again">', walk.page)
 
 
-def test_the_waiting_status_says_not_yet_then_ready_without_logging_page_views(app, journey, peer_study, clock):
-    walk = _waiting(app, journey, peer_study)
+def test_the_waiting_status_says_not_yet_then_ready_without_logging_page_views(app, peer_study, clock):
+    walk = _waiting(app, peer_study)
     with app.app_context():
         views = db.session.scalar(select(func.count()).select_from(Event).where(Event.kind == "page_view"))
     status = walk.get("/suggestions/status").get_json()
@@ -157,8 +156,8 @@ def test_the_waiting_status_without_a_session_points_to_the_entry(app, client):
     assert response.status_code == 200 and response.get_json() == {"ready": True, "url": "/s/other"}
 
 
-def test_adopt_and_reject_report_their_state_without_javascript(app, journey):
-    walk = participant_at(app, "revise")
+def test_adopt_and_reject_report_their_state_without_javascript(app):
+    walk = walker_at(app, "revise")
     first = walk.suggestion_ids()[0]
     assert walk.post(f"/revise/suggestions/{first}", {"decision": "adopt"}).status_code == 303
     page = walk.get("/revise").get_data(as_text=True)

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from placed import browser_of, move_on, place, token_of, walker_at
 from sqlalchemy import func, select
 
 from builders import nonce_from
@@ -89,11 +90,12 @@ def test_a_participant_completes_the_study_and_everything_is_recorded(app, journ
 
 
 def test_public_input_is_on_the_gallery_for_other_participants_and_private_input_never_is(app, journey):
-    walkers = two_participants_one_per_condition(journey)
+    # Two designs submitted (placed by the journey functions, on their suggestions page): balanced
+    # assignment puts them in different conditions.
+    walkers = {walker.participant().visibility: walker for walker in (walker_at(app, "suggestions") for _ in range(2))}
+    assert set(walkers) == {"public", "private"}
     texts = {}
     for condition, walker in walkers.items():
-        walker.thinking_style()
-        walker.submit_design()
         texts[condition] = [s.text for s in rows(app, Suggestion, participant_id=walker.participant().id)]
     private_id = walkers["private"].participant().id
     # A third participant of the same study sees the public post, never the private one.
@@ -128,7 +130,9 @@ def test_prolific_ids_are_kept_pseudonymised_and_never_shown_back(app, journey):
     walker = journey(query="?PROLIFIC_PID=5f1e2d3c4b5a697887766554&STUDY_ID=abc&SESSION_ID=sess42")
     response = walker.client.get("/s/demo?PROLIFIC_PID=5f1e2d3c4b5a697887766554&STUDY_ID=abc&SESSION_ID=sess42")
     assert response.status_code == 303 and "PROLIFIC_PID" not in response.location
-    walker.complete()
+    walker.consent()  # the ids come in through the real entry link; the steps after it are not under test
+    move_on(app, token_of(walker), "done")
+    walker.get("/done")
     assert "5f1e2d3c4b5a697887766554" not in walker.page
     p = walker.participant()
     assert p.recruit_id_hash and "5f1e2d3c" not in p.recruit_id_hash and len(p.recruit_id_hash) == 64
@@ -200,9 +204,8 @@ def test_a_completed_step_posted_again_changes_nothing(app, journey):
     ({"ts_cause_context": "seven"}, "Please choose one of the options"),
     ({}, "Please answer every statement"),
 ])
-def test_out_of_range_or_missing_ratings_are_refused_and_nothing_is_saved(app, journey, data, fragment):
-    walker = journey()
-    walker.consent()
+def test_out_of_range_or_missing_ratings_are_refused_and_nothing_is_saved(app, data, fragment):
+    walker = walker_at(app, "thinking_style")
     answers = {k: 4 for k in walker.items()}
     answers.update(data)
     if not data:
@@ -217,10 +220,8 @@ def test_out_of_range_or_missing_ratings_are_refused_and_nothing_is_saved(app, j
     ("collar", "ruffled", 400), ("sleeve", "long", 400), ("monogram", "ABCDE", 400), ("monogram", "Ä😀", 400),
     ("monogram", "", 200), ("colour", "navy", 200),
 ])
-def test_the_live_editor_refuses_unknown_values_with_a_message(app, journey, attribute, level, status):
-    walker = journey()
-    walker.consent()
-    walker.thinking_style()
+def test_the_live_editor_refuses_unknown_values_with_a_message(app, attribute, level, status):
+    walker = walker_at(app, "design")
     before = walker.participant().design_json
     response = walker.change(attribute, level)
     assert response.status_code == status
@@ -229,10 +230,8 @@ def test_the_live_editor_refuses_unknown_values_with_a_message(app, journey, att
         assert walker.participant().design_json == before
 
 
-def test_a_forged_design_form_is_refused_without_losing_the_design(app, journey):
-    walker = journey()
-    walker.consent()
-    walker.thinking_style()
+def test_a_forged_design_form_is_refused_without_losing_the_design(app):
+    walker = walker_at(app, "design")
     walker.change("colour", "navy")
     walker.get("/design")
     response = walker.post("/design", {**walker.design_choices(), "collar": "<script>", "submit": "Submit"})
@@ -241,26 +240,22 @@ def test_a_forged_design_form_is_refused_without_losing_the_design(app, journey)
     assert p.step == "design" and Design.from_json(p.design_json)["colour"] == "navy"
 
 
-def test_design_changes_survive_a_reload_and_a_new_page_visit(app, journey):
-    walker = journey()
-    walker.consent()
-    walker.thinking_style()
+def test_design_changes_survive_a_reload_and_a_new_page_visit(app):
+    walker = walker_at(app, "design")
     walker.change("pattern", "gingham")
     walker.change("monogram", "ab")
     page = walker.get("/design").get_data(as_text=True)
     assert 'name="pattern" value="gingham" checked' in page and 'value="AB"' in page
 
 
-def test_forms_without_a_csrf_token_are_refused(app, journey):
-    walker = journey()
-    walker.consent()
+def test_forms_without_a_csrf_token_are_refused(app):
+    walker = walker_at(app, "thinking_style")
     response = walker.client.post("/s/demo/thinking-style", data={"ts_cause_context": 4})
     assert response.status_code == 400 and "expired" in response.get_data(as_text=True)
 
 
-def test_a_forged_or_stale_session_cookie_starts_over_instead_of_failing(app, journey):
-    walker = journey()
-    walker.consent()
+def test_a_forged_or_stale_session_cookie_starts_over_instead_of_failing(app):
+    walker = walker_at(app, "thinking_style")
     walker.client.set_cookie("session", "forged.value.signature")
     response = walker.client.get("/s/demo/design")
     assert response.status_code == 303 and response.location.endswith("/s/demo")
@@ -269,11 +264,8 @@ def test_a_forged_or_stale_session_cookie_starts_over_instead_of_failing(app, jo
     assert walker.client.get("/s/demo/design").status_code == 303
 
 
-def test_withdrawal_deletes_the_participant_and_keeps_only_a_count(app, journey):
-    walker = journey()
-    walker.consent()
-    walker.thinking_style()
-    walker.submit_design()
+def test_withdrawal_deletes_the_participant_and_keeps_only_a_count(app):
+    walker = walker_at(app, "suggestions")
     walker.get("/withdraw")
     response = walker.post("/withdraw", {"confirm": "yes"})
     assert response.status_code == 200 and "deleted" in response.get_data(as_text=True)
@@ -283,9 +275,8 @@ def test_withdrawal_deletes_the_participant_and_keeps_only_a_count(app, journey)
     assert walker.client.get("/s/demo/design").status_code == 303
 
 
-def test_past_the_time_limit_the_participant_is_timed_out_and_told_so(app, journey):
-    walker = journey()
-    walker.consent()
+def test_past_the_time_limit_the_participant_is_timed_out_and_told_so(app):
+    walker = browser_of(app, place(app, "thinking_style"))
     with app.app_context():
         p = db.session.execute(select(Participant)).scalar_one()
         p.deadline_at = p.entered_at.replace(year=2000)
@@ -309,10 +300,8 @@ def test_failing_the_attention_check_ends_with_its_own_code(app, journey):
     assert "DEMO-ATTN" in page and walker.participant().attention_passed is False
 
 
-def test_preview_images_are_cached_by_digest_with_etag(app, journey):
-    walker = journey()
-    walker.consent()
-    walker.thinking_style()
+def test_preview_images_are_cached_by_digest_with_etag(app):
+    walker = walker_at(app, "design")
     url = walker.change("collar", "wing").get_json()["preview_url"]
     first = walker.client.get(url)
     assert first.status_code == 200 and first.mimetype == "image/png" and first.data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -330,18 +319,17 @@ def test_the_completion_page_sends_prolific_participants_back_with_the_study_cod
         install_definition(load_study(EXPERIMENTS_DIR / "visibility.toml"))
         db.session.commit()
     walker = journey("visibility", query="?PROLIFIC_PID=abcdef123456&STUDY_ID=s&SESSION_ID=t")
-    page = walker.complete().get_data(as_text=True)
+    walker.consent()  # the ids come in through the real entry link; the steps after it are not under test
+    move_on(app, token_of(walker), "done")
+    page = walker.get("/done").get_data(as_text=True)
     target = "https://app.prolific.com/submissions/complete?cc=C1VISDONE"
     assert f'href="{target}"' in page and 'http-equiv="refresh"' not in page  # a button, after the code: no auto-redirect
     assert page.index("C1VISDONE<") < page.index(f'href="{target}"')
     assert "abcdef123456" not in page
 
 
-def test_a_refused_monogram_is_explained_beside_the_field_and_the_typed_text_kept(app, journey):
-    walker = journey()
-    walker.consent()
-    walker.thinking_style()
-    walker.get("/design")
+def test_a_refused_monogram_is_explained_beside_the_field_and_the_typed_text_kept(app):
+    walker = walker_at(app, "design")
     response = walker.post("/design", {**walker.design_choices(), "monogram": "J😀", "submit": "Submit"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400

@@ -1,11 +1,20 @@
-"""The studio's participants page: filters, pseudonymous ids, and the role-checked, audited actions."""
+"""The studio's participants page: filters, pseudonymous ids, and the role-checked, audited actions.
+
+The tests that only read (pages, filters, refused actions) share one world per database: an owner, a
+viewer and a stranger logged in, one real and one simulated participant. Building it costs far more
+than their requests, and each of those tests checks that it left every row as it found it. The
+tests whose actions change something get a fresh app and database each, as before.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from placed import walker_at
+from shared_worlds import shared_app, unchanged
 from sqlalchemy import func, select
 from test_studio import get_participant, logged_in, new_participant  # noqa: F401
 
@@ -58,6 +67,39 @@ def viewer_client(app):
     return client
 
 
+# ---------------------------------------------------------------- the world the read-only tests share
+@dataclass
+class World:
+    app: object
+    owner: object  # logged-in browsers
+    viewer: object
+    stranger: object
+    real: int  # participants, at their first step after consent
+    simulated: int
+
+
+def _build_world(app) -> World:
+    owner = logged_in(app)
+    real = new_participant(app)
+    simulated = new_participant(app, simulated=True)
+    viewer = viewer_client(app)
+    stranger = logged_in(app, "stranger@lab.example", owns=())
+    return World(app=app, owner=owner, viewer=viewer, stranger=stranger, real=real, simulated=simulated)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_world(request, tmp_path_factory):
+    with shared_app(request, tmp_path_factory, "studio-participants") as app:
+        yield _build_world(app)
+
+
+@pytest.fixture
+def world(shared_world):
+    """The shared world, for a test that must change nothing in it (checked after the test)."""
+    with unchanged(shared_world.app):
+        yield shared_world
+
+
 # ---------------------------------------------------------------- the list
 def test_the_page_lists_participants_by_the_export_id_with_step_deadline_and_flags(app, fast_hashes):
     client = logged_in(app)
@@ -77,10 +119,8 @@ def test_the_page_lists_participants_by_the_export_id_with_step_deadline_and_fla
     assert get_participant(app, real).token not in html
 
 
-def test_test_participants_are_left_out_unless_the_filter_asks_for_them(app, fast_hashes):
-    client = logged_in(app)
-    real = new_participant(app)
-    simulated = new_participant(app, simulated=True)
+def test_test_participants_are_left_out_unless_the_filter_asks_for_them(world):
+    app, client, real, simulated = world.app, world.owner, world.real, world.simulated
     default = page(client).get_data(as_text=True)
     assert pid(app, real) in default and pid(app, simulated) not in default
     test_only = page(client, "?kind=test").get_data(as_text=True)
@@ -105,8 +145,8 @@ def test_filters_by_cell_status_and_step(app, fast_hashes):
 
 
 @pytest.mark.parametrize("query", ["?cell=nowhere/none", "?status=lost", "?step=moon", "?kind=robots"])
-def test_an_unknown_filter_value_is_a_400_naming_the_allowed_ones(app, fast_hashes, query):
-    response = page(logged_in(app), query)
+def test_an_unknown_filter_value_is_a_400_naming_the_allowed_ones(world, query):
+    response = page(world.owner, query)
     assert response.status_code == 400
     assert "use one of" in response.get_data(as_text=True)
 
@@ -139,9 +179,8 @@ def test_an_overdue_participant_gets_time_from_now_and_can_go_on(app, fast_hashe
 
 
 @pytest.mark.parametrize("minutes", ["0", "100000", "soon"])
-def test_an_extension_out_of_range_is_refused_and_changes_nothing(app, fast_hashes, minutes):
-    client = logged_in(app)
-    internal = new_participant(app)
+def test_an_extension_out_of_range_is_refused_and_changes_nothing(world, minutes):
+    app, client, internal = world.app, world.owner, world.real
     before = get_participant(app, internal).deadline_at
     assert act(client, "extend", pid(app, internal), minutes=minutes).status_code == 400
     assert get_participant(app, internal).deadline_at == before
@@ -165,9 +204,8 @@ def test_marking_returned_frees_the_slot_and_is_recorded(app, fast_hashes):
 
 def test_a_completed_participant_cannot_be_marked_returned(app, fast_hashes):
     client = logged_in(app)
-    walk = Journey(app)
-    walk.complete()
-    internal = walk.participant().id
+    internal = new_participant(app, step="done")  # completed by the journey functions, not a walk
+    assert get_participant(app, internal).status == "completed"
     response = act(client, "returned", pid(app, internal))
     assert response.status_code == 303
     assert get_participant(app, internal).status == "completed"
@@ -175,10 +213,8 @@ def test_a_completed_participant_cannot_be_marked_returned(app, fast_hashes):
     assert actions(app, "participant_returned") == []
 
 
-def test_a_viewer_sees_the_page_but_every_action_is_a_403(app, fast_hashes):
-    logged_in(app)  # the owner
-    internal = new_participant(app)
-    client = viewer_client(app)
+def test_a_viewer_sees_the_page_but_every_action_is_a_403(world):
+    app, client, internal = world.app, world.viewer, world.real
     html = page(client).get_data(as_text=True)
     assert pid(app, internal) in html and "Give more time" not in html
     for action in ("extend", "returned", "resume-link"):
@@ -188,9 +224,8 @@ def test_a_viewer_sees_the_page_but_every_action_is_a_403(app, fast_hashes):
         assert db.session.scalar(select(func.count()).select_from(StudioAction)) == 0
 
 
-def test_actions_without_the_csrf_token_are_refused(app, fast_hashes):
-    client = logged_in(app)
-    internal = new_participant(app)
+def test_actions_without_the_csrf_token_are_refused(world):
+    app, client, internal = world.app, world.owner, world.real
     for action in ("extend", "returned", "resume-link"):
         response = client.post(f"/studio/studies/demo/participants/{action}",
                                data={"participant": pid(app, internal), "minutes": "30"})
@@ -198,13 +233,12 @@ def test_actions_without_the_csrf_token_are_refused(app, fast_hashes):
     assert get_participant(app, internal).status == "active"
 
 
-def test_an_unknown_participant_id_is_a_404(app, fast_hashes):
-    assert act(logged_in(app), "returned", "0" * 16).status_code == 404
+def test_an_unknown_participant_id_is_a_404(world):
+    assert act(world.owner, "returned", "0" * 16).status_code == 404
 
 
-def test_a_non_member_cannot_see_the_page(app, fast_hashes):
-    client = logged_in(app, "stranger@lab.example", owns=())
-    assert page(client).status_code == 404
+def test_a_non_member_cannot_see_the_page(world):
+    assert page(world.stranger).status_code == 404
 
 
 def test_delete_from_the_page_asks_once_more_then_deletes(app, fast_hashes):
@@ -232,8 +266,7 @@ def resume_link(app, client, internal: int) -> str:
 
 def test_a_resume_link_continues_the_same_participant_in_another_browser_once(app, fast_hashes):
     studio = logged_in(app)
-    first = Journey(app)
-    first.consent()
+    first = walker_at(app, "thinking_style")  # a browser taking part, placed after consent
     internal = first.participant().id
     step_path = first.path
     link = resume_link(app, studio, internal)

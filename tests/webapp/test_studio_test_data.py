@@ -1,12 +1,19 @@
 """Test data kept apart: simulated and pilot participants never fill real places, meet real participants
-or show in the studio's figures unless asked; the studio's whole-study buttons; simulate's refusal."""
+or show in the studio's figures unless asked; the studio's whole-study buttons; simulate's refusal.
+
+The tests that only read (the occupancy, the monitor's figures, refused buttons) share one world per
+database, checked unchanged after each (see shared_worlds); the others get a fresh app each.
+"""
 
 from __future__ import annotations
 
 import secrets
 import tomllib
+from dataclasses import dataclass
 
 import pytest
+from placed import browser_of, place, walker_at
+from shared_worlds import shared_app, unchanged
 from sqlalchemy import func, select
 from test_studio import logged_in, new_participant  # noqa: F401
 
@@ -44,6 +51,36 @@ def simulated_walker(app, slug):
     return walker
 
 
+# ---------------------------------------------------------------- the world the read-only tests share
+@dataclass
+class World:
+    app: object
+    owner: object  # logged-in browsers of the demo's owner and of a viewer
+    viewer: object
+
+
+def _build_world(app) -> World:
+    from test_studio_participants import viewer_client
+    owner = logged_in(app)
+    for _ in range(3):
+        new_participant(app, simulated=True)
+    new_participant(app)  # one real participant beside the three simulated ones
+    return World(app=app, owner=owner, viewer=viewer_client(app))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared_world(request, tmp_path_factory):
+    with shared_app(request, tmp_path_factory, "studio-test-data") as app:
+        yield _build_world(app)
+
+
+@pytest.fixture
+def world(shared_world):
+    """The shared world, for a test that must change nothing in it (checked after the test)."""
+    with unchanged(shared_world.app):
+        yield shared_world
+
+
 # ---------------------------------------------------------------- places
 def test_twenty_simulated_participants_leave_every_real_place_free(app):
     slug = install_small(app)  # 4 cells of 5
@@ -59,11 +96,8 @@ def test_twenty_simulated_participants_leave_every_real_place_free(app):
         assert sorted(n for *_cell, n in rows) == [5, 5, 5, 5]  # real participants balanced on their own
 
 
-def test_the_studio_occupancy_counts_real_participants_only(app, fast_hashes):
-    client = logged_in(app)
-    for _ in range(3):
-        new_participant(app, simulated=True)
-    new_participant(app)
+def test_the_studio_occupancy_counts_real_participants_only(world):
+    client = world.owner  # three simulated participants and one real one
     html = client.get("/studio/studies/demo").get_data(as_text=True)
     occupied = [int(n) for n in __import__("re").findall(r'<td class="num">(\d+)</td>\s*<td>\s*<form', html)]
     assert sum(occupied) == 1
@@ -85,17 +119,18 @@ def sim_app(make_app):
 
 def test_real_participants_never_review_or_are_reviewed_by_simulated_ones(sim_app, peer_study):
     app = sim_app
-    simulated = reach_review(simulated_walker(app, peer_study))
+    simulated = reach_review(simulated_walker(app, peer_study))  # flagged by the key, through the real pages
     simulated.follow(simulated.post("/review", {"skip": "Continue"}))
-    real = reach_review(Journey(app, peer_study))
+    # The others are placed at the review by the journey functions: the pairing is under test, not the walk.
+    real = walker_at(app, "review", peer_study)
     assert "nothing to review" in real.page  # the simulated design is not offered
     real.follow(real.post("/review", {"skip": "Continue"}))
-    second_sim = reach_review(simulated_walker(app, peer_study))
+    second_sim = walker_at(app, "review", peer_study, simulated=True)
     with app.app_context():
         reviewer = db.session.get(Participant, second_sim.participant().id)
         target = db.session.get(Participant, reviewer.review_target_id)
         assert target is not None and target.is_simulated  # a simulated one reviews a simulated design
-    real_again = reach_review(Journey(app, peer_study))
+    real_again = walker_at(app, "review", peer_study)
     with app.app_context():
         target = db.session.get(Participant, db.session.get(Participant, real_again.participant().id).review_target_id)
         assert target is not None and not target.is_simulated
@@ -120,11 +155,11 @@ def post_design(walker):
 def test_the_gallery_of_a_real_participant_shows_no_simulated_design(sim_app):
     app = sim_app
     slug = install_public_demo(app)
+    # Designs posted by participants placed past the design step (the gallery is under test, not the walk).
     for _ in range(3):
-        post_design(simulated_walker(app, slug))
-    real, other_real = Journey(app, slug), Journey(app, slug)
-    post_design(real)
-    post_design(other_real)
+        place(app, "suggestions", slug, simulated=True)
+    real = browser_of(app, place(app, "suggestions", slug), slug)
+    place(app, "suggestions", slug)  # the other real one
     page = real.get("/gallery").get_data(as_text=True)
     assert page.count("<article") == 2 and page.count("<h2>Shopper ") == 1  # their own and the other real one
     simulated = simulated_walker(app, slug)
@@ -133,11 +168,8 @@ def test_the_gallery_of_a_real_participant_shows_no_simulated_design(sim_app):
 
 
 # ---------------------------------------------------------------- monitor figures
-def test_the_monitor_leaves_simulated_participants_out_unless_asked(app):
-    for _ in range(3):
-        new_participant(app, simulated=True)
-    new_participant(app)
-    with app.app_context():
+def test_the_monitor_leaves_simulated_participants_out_unless_asked(world):
+    with world.app.app_context():  # three simulated participants and one real one
         study = study_by_slug("demo")
         plain = monitor.study_summary(study)
         assert plain["totals"]["active"] == 1 and plain["totals"]["simulated_all"] == 3
@@ -175,8 +207,8 @@ def test_archive_copy_and_purge_from_the_studio_are_recorded(app, fast_hashes):
         assert actions == ["status", "copied", "copied_to", "test_data_purged"]
 
 
-def test_a_bad_copy_slug_is_explained_and_nothing_is_created(app, fast_hashes):
-    client = logged_in(app)
+def test_a_bad_copy_slug_is_explained_and_nothing_is_created(world):
+    app, client = world.app, world.owner
     response = client.post("/studio/studies/demo/copy", data={"csrf_token": study_page_token(client), "new_slug": "Bad Slug!"},
                            follow_redirects=True)
     assert response.status_code == 200 and "not copied" in response.get_data(as_text=True)
@@ -209,10 +241,8 @@ def test_only_an_owner_deletes_the_whole_study_and_only_with_the_slug(app, fast_
         assert db.session.scalar(select(func.count()).select_from(Study)) == 0
 
 
-def test_a_viewer_gets_403_for_the_study_buttons(app, fast_hashes):
-    from test_studio_participants import viewer_client
-    logged_in(app)
-    client = viewer_client(app)
+def test_a_viewer_gets_403_for_the_study_buttons(world):
+    client = world.viewer
     for path, data in (("status/archive", {}), ("copy", {"new_slug": "x-copy"}), ("purge-test-data", {"slug": "demo"})):
         assert client.post(f"/studio/studies/demo/{path}",
                            data={"csrf_token": study_page_token(client), **data}).status_code == 403
