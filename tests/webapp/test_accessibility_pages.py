@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from placed import browser_of, place, walker_at
 from sqlalchemy import func, select
 
-from builders import demo_as, install_study, recent_entries, study_data
+from builders import browser_of, demo_as, install_study, place, recent_entries, study_data, walker_at
 from webapp.extensions import db
 from webapp.models import Event
 

@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import re
-import secrets
 import subprocess
 import sys
 import zipfile
@@ -23,7 +22,8 @@ import pytest
 
 from builders import demo_as, nonce_from, participant_row_at
 from experiments import steps
-from scl_testing import POSTGRES_ADMIN_URL, app_test_settings, csrf_from, dispose_postgres_engine
+from scl_testing import csrf_from
+from shared_worlds import shared_app, unchanged
 
 TS_ITEMS = ("ts_cause_context", "ts_cause_person", "ts_contra_both", "ts_contra_one", "ts_change_turn",
             "ts_change_trend", "ts_attn_whole", "ts_attn_focus")
@@ -187,64 +187,20 @@ class OneEntrant:
     copy_id: int
 
 
-def _rows_digest(app) -> str:
-    """Every row of every table, hashed: what a reader of the shared world must leave as it found it."""
-    from sqlalchemy import select
-
-    from webapp.extensions import db
-    digest = hashlib.sha256()
-    with app.app_context():
-        for table in db.metadata.sorted_tables:
-            rows = sorted(repr(tuple(row)) for row in db.session.execute(select(table)))
-            digest.update(f"{table.name}:{len(rows)}:{rows}".encode())
-        db.session.remove()
-    return digest.hexdigest()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def one_entrant_world(request, tmp_path_factory):
     """ONE_ENTRANT on a database of its own (the per-test fixtures empty the worker's PostgreSQL database)."""
-    import sqlalchemy as sa
-
-    from builders import use_cheap_hasher
-    from webapp import create_app
-    from webapp.extensions import db
-
-    folder = tmp_path_factory.mktemp("export-one-entrant")
-    admin = name = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'world.sqlite3'}"
-    else:
-        request.getfixturevalue("postgres_server")  # skips (or fails in CI) when PostgreSQL is not reachable
-        admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        name = f"scl_export_{secrets.token_hex(5)}"
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-            connection.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    with pytest.MonkeyPatch.context() as patch:
-        use_cheap_hasher(patch)
-        app = create_app(app_test_settings(url, folder / "instance"))
+    with shared_app(request, tmp_path_factory, "export-one-entrant") as app:
         demo_as(app, "demo-copy", "copy.toml")
-        world = OneEntrant(app=app, demo_id=walk(app, pid="ZIPSECRET1", adopt=1),
-                           copy_id=walk(app, "demo-copy", pid="ZIPSECRET1"))
-        yield world
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if admin is not None:
-        dispose_postgres_engine(url)
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+        yield OneEntrant(app=app, demo_id=walk(app, pid="ZIPSECRET1", adopt=1),
+                         copy_id=walk(app, "demo-copy", pid="ZIPSECRET1"))
 
 
 @pytest.fixture
 def one_entrant(one_entrant_world):
     """The shared world for one test, which must leave every row as it was."""
-    before = _rows_digest(one_entrant_world.app)
-    yield one_entrant_world
-    assert _rows_digest(one_entrant_world.app) == before, "a test of the shared world changed its database"
+    with unchanged(one_entrant_world.app):
+        yield one_entrant_world
 
 
 # ---------------------------------------------------------------- the tests

@@ -3,10 +3,9 @@
 import json
 
 import pytest
-from placed import browser_of, move_on, place, token_of, walker_at
 from sqlalchemy import func, select
 
-from builders import nonce_from
+from builders import browser_of, move_on, nonce_from, place, token_of, walker_at
 from webapp.domain.design import Design
 from webapp.extensions import db
 from webapp.models import Event, Participant, Response, Study, Suggestion

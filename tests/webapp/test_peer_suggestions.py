@@ -3,10 +3,9 @@
 import re
 
 import pytest
-from placed import browser_of, place, walker_at
 from sqlalchemy import select
 
-from builders import recent_entries
+from builders import browser_of, place, recent_entries, walker_at
 from webapp.domain.design import Design
 from webapp.extensions import db
 from webapp.models import Participant, PeerSuggestion, Suggestion

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from placed import walker_at
-from shared_worlds import shared_app, unchanged
 from sqlalchemy import func, select
 from test_studio import get_participant, logged_in, new_participant  # noqa: F401
 
+from builders import walker_at
 from scl_testing import Journey, csrf_from
+from shared_worlds import shared_app, unchanged
 from webapp import journey
 from webapp.export import participant_id
 from webapp.extensions import db

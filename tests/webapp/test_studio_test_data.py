@@ -12,13 +12,13 @@ import tomllib
 from dataclasses import dataclass
 
 import pytest
-from placed import browser_of, place, walker_at
-from shared_worlds import shared_app, unchanged
 from sqlalchemy import func, select
 from test_studio import logged_in, new_participant  # noqa: F401
 
+from builders import browser_of, place, walker_at
 from experiments.definition import EXPERIMENTS_DIR, parse_study
 from scl_testing import Journey, csrf_from
+from shared_worlds import shared_app, unchanged
 from webapp import journey, monitor
 from webapp.extensions import db
 from webapp.models import Participant, StudioAction, Study
