@@ -1,8 +1,9 @@
 """Builders for the state tests start from: studies under another slug, participants at a step.
 
 One home for what tests used to rebuild by hand (importable as `builders`): the demo
-study installed under another slug, a participant walked to a given step, the consent
-nonce of a page, and cheap password hashing for tests that are not about hashing.
+study installed under another slug, a participant walked or placed at a given step, the
+consent nonce of a page, experimenters logged in to the studio, and cheap password hashing
+for tests that are not about hashing.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import secrets
 import tomllib
 
 from experiments import steps
-from scl_testing import Journey, nonce_from
+from scl_testing import Journey, csrf_from, nonce_from
 
-__all__ = ["cheap_hasher", "demo_as", "install_study", "nonce_from", "participant_at", "participant_row_at",
-           "recent_entries", "study_data", "use_cheap_hasher"]
+__all__ = ["PASSWORD", "add_experimenter", "browser_of", "cheap_hasher", "consent", "demo_as", "get_participant",
+           "install_second_study", "install_study", "logged_in", "login", "move_on", "new_participant", "nonce_from",
+           "participant_at", "participant_row_at", "place", "placed", "recent_entries", "study_data", "study_row",
+           "token", "token_of", "use_cheap_hasher", "walker_at"]
 
 
 def cheap_hasher():
@@ -69,33 +72,41 @@ def participant_at(app, step: str, slug: str = "demo", query: str = "") -> Journ
 
 def participant_row_at(app, step: str, slug: str = "demo") -> int:
     """A participant moved to `step` through the journey functions, without HTTP; returns its row id."""
-    from sqlalchemy import select
-
-    from webapp.extensions import db
-    from webapp.models import Participant
-    token = place(app, step, slug)
-    with app.app_context():
-        return db.session.execute(select(Participant.id).where(Participant.token == token)).scalar_one()
+    return placed(app, slug, step=step)[0]
 
 
 # ---------------------------------------------------------------- participants placed at a step (no HTTP)
 # For tests about one step's page or one request rather than the walk to it: each page of a walk
 # costs a request or two through the whole app, a placed participant a few statements. The
 # browser then opens the step's page through the real route, as the walk's last redirect would.
-def place(app, step: str, slug: str = "demo", *, simulated: bool = False, language: str | None = None) -> str:
-    """A participant entered by consent and moved on to `step` (designs submitted as they stand); its token."""
+def placed(app, slug: str = "demo", *, step: str | None = None, pilot_cell: str | None = None,
+           recruit: dict | None = None, simulated: bool = False, language: str | None = None) -> tuple[int, str]:
+    """A participant entered by consent (journey.enter) and moved on to `step` if given; (row id, token)."""
     from webapp import journey
     from webapp.extensions import db
     from webapp.studies import study_by_slug
     with app.app_context():
         study = study_by_slug(slug)
         assert study is not None, slug
-        entry = journey.enter(study, secrets.token_urlsafe(18), simulated=simulated, language=language)
+        entry = journey.enter(study, secrets.token_urlsafe(18), recruit, pilot_cell=pilot_cell, simulated=simulated,
+                              language=language)
         assert entry.outcome == "entered" and entry.participant is not None, entry.outcome
         db.session.commit()
-        token = entry.participant.token
-    move_on(app, token, step)
-    return token
+        row = entry.participant.id, entry.participant.token
+    if step is not None:
+        move_on(app, row[1], step)
+    return row
+
+
+def place(app, step: str, slug: str = "demo", *, simulated: bool = False, language: str | None = None) -> str:
+    """A participant entered by consent and moved on to `step` (designs submitted as they stand); its token."""
+    return placed(app, slug, step=step, simulated=simulated, language=language)[1]
+
+
+def new_participant(app, slug: str = "demo", *, pilot_cell: str | None = None, step: str | None = None,
+                    simulated: bool = False, recruit: dict | None = None) -> int:
+    """A participant created by the journey functions and moved on to `step` (default: first step after consent)."""
+    return placed(app, slug, step=step, pilot_cell=pilot_cell, recruit=recruit, simulated=simulated)[0]
 
 
 def move_on(app, token: str, step: str) -> None:
@@ -169,3 +180,73 @@ def past_review(app, slug: str) -> Journey:
     walker.submit_design()
     walker.follow(walker.post("/review", {"skip": "Continue"}))
     return walker
+
+
+# ---------------------------------------------------------------- experimenters and their studio sessions
+PASSWORD = "correct horse battery"
+
+
+def add_experimenter(app, email: str, password: str = PASSWORD, owns: tuple[str, ...] = ()) -> int:
+    from webapp.accounts import create_experimenter
+    from webapp.extensions import db
+    from webapp.models import StudyMember
+    from webapp.studies import study_by_slug
+    with app.app_context():
+        experimenter = create_experimenter(email, password)
+        for slug in owns:
+            db.session.add(StudyMember(study_id=study_by_slug(slug).id, experimenter_id=experimenter.id, role="owner"))
+        db.session.commit()
+        return experimenter.id
+
+
+def install_second_study(app, slug: str = "visibility") -> None:
+    from experiments.definition import EXPERIMENTS_DIR, load_study
+    from webapp.extensions import db
+    from webapp.studies import install_definition
+    with app.app_context():
+        install_definition(load_study(EXPERIMENTS_DIR / f"{slug}.toml"), f"{slug}.toml")
+        db.session.commit()
+
+
+def login(client, email: str, password: str = PASSWORD, **kwargs):
+    html = client.get("/studio/login").get_data(as_text=True)
+    return client.post("/studio/login", data={"csrf_token": csrf_from(html), "email": email, "password": password},
+                       **kwargs)
+
+
+def token(client, url: str = "/studio/login") -> str:
+    return csrf_from(client.get(url).get_data(as_text=True))
+
+
+def logged_in(app, email: str = "owner@lab.example", owns: tuple[str, ...] = ("demo",)):
+    add_experimenter(app, email, owns=owns)
+    client = app.test_client()
+    assert login(client, email).status_code == 303
+    return client
+
+
+def get_participant(app, participant_id: int):
+    from webapp.extensions import db
+    from webapp.models import Participant
+    with app.app_context():
+        participant = db.session.get(Participant, participant_id)
+        if participant is not None:
+            db.session.expunge(participant)
+        return participant
+
+
+def study_row(app, slug: str = "demo"):
+    from webapp.extensions import db
+    from webapp.studies import study_by_slug
+    with app.app_context():
+        study = study_by_slug(slug)
+        db.session.expunge(study)
+        return study
+
+
+def consent(client, slug: str = "demo", decline: bool = False):
+    html = client.get(f"/s/{slug}").get_data(as_text=True)
+    nonce = nonce_from(html)
+    assert nonce, html[:400]
+    choice = {"decline": "I do not want to take part"} if decline else {"agree": "I agree and want to take part"}
+    return client.post(f"/s/{slug}", data={"csrf_token": csrf_from(html), "nonce": nonce, **choice})

@@ -1,7 +1,7 @@
 """WCAG 2.1 AA in a real Chromium: the demo walked in English, German and Japanese, in both conditions, on a
 desktop and a phone, to the end; on every page axe-core finds nothing, `<html lang>` is the language, no
-English interface text remains, and a full-page screenshot goes to test-output/a11y/. The studio's pages
-are scanned too.
+English interface text remains; with SCL_SCREENSHOTS=1 a full-page screenshot goes to test-output/a11y/.
+The studio's pages are scanned too.
 
 One browser serves all 12 walks (each in a fresh context); pages are answered by what is on them, not by a
 fixed script, so a study's own flow is walked as it is declared.
@@ -13,11 +13,12 @@ import re
 import shutil
 
 import pytest
-from axe import axe_version, describe, install, violations
 from babel.messages.pofile import read_po
 from test_participant_browser import OUTPUT, browser  # noqa: F401 - the shared Chromium fixture
 
+from axe import axe_version, describe, install, violations
 from experiments.definition import study_texts
+from screens import screenshot
 from webapp.i18n import TRANSLATIONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -91,7 +92,7 @@ class Walk:
         for expected in EXPECTED_NAMES.get((name, self.language), ()):
             if not self.page.get_by_role("radio", name=expected, exact=True).count():
                 self.problems.append(f"{where}: no radio named {expected!r}")
-        self.page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}.png"), full_page=True)
+        screenshot(self.page, self.folder / f"{self.count:02d}-{name}.png", full_page=True)
         self.scanned.append((name, len(found)))
 
     def submit(self):
@@ -255,7 +256,7 @@ def test_every_studio_page_is_accessible(browser, live_server, app, fast_hashes)
         scanned.append((name, len(found)))
         if found:
             problems.append(describe(found, f"{page.url} ({name})"))
-        page.screenshot(path=str(folder / f"{len(scanned):02d}-{name}.png"), full_page=True)
+        screenshot(page, folder / f"{len(scanned):02d}-{name}.png", full_page=True)
 
     check("login", "/login")
     page.fill("input[name=email]", "owner@lab.example")

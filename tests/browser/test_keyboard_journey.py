@@ -20,6 +20,7 @@ from sqlalchemy import select
 from test_participant_browser import CHROMIUM, browser, output_dir  # noqa: F401 - the module's Chromium fixture
 
 from builders import install_study, study_data
+from screens import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -160,7 +161,7 @@ def complete_by_keyboard(app, page, participant_id: int, condition: str, folder)
     page.keyboard.press("Enter")
     page.locator(".suggestion [data-badge]").first.wait_for(state="visible")
     page.wait_for_function("() => document.querySelector('.suggestion [data-badge]').textContent.trim() === 'Adopted'")
-    page.screenshot(path=str(folder / f"revise-keyboard-{condition}.png"), full_page=True)
+    screenshot(page, folder / f"revise-keyboard-{condition}.png", full_page=True)
     press_button(page, "Submit my final design")
     page.wait_for_url("**/closeness")
     answer_page(page, {}, "5")
@@ -262,7 +263,7 @@ def test_the_time_limit_warning_appears_in_time_and_more_time_is_asked_by_keyboa
     assert warning.is_hidden()
     warning.wait_for(state="visible", timeout=10000)
     assert re.fullmatch(r"Time left in this study: (1:00|0:[0-5]\d)\.", page.locator("#time-warning [role=alert]").inner_text())
-    page.screenshot(path=str(folder / "time-warning.png"))
+    screenshot(page, folder / "time-warning.png")
     tab_to(page, "#time-warning button")
     assert page.evaluate("() => document.activeElement.innerText.trim()") == "I need more time"
     page.keyboard.press("Enter")

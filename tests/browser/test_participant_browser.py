@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from scl_testing import missing
+from screens import screenshot
 
 CHROMIUM = os.environ.get("SCL_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(os.environ.get("SCL_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "test-output"))
@@ -78,7 +79,7 @@ def finish(page, condition: str, folder: Path):
     assert before_bytes != after_bytes, "changing the collar must change the picture"
     page.fill("input[name='monogram']", "jd")
     page.wait_for_function("() => document.querySelector('#preview-status').textContent.includes('up to date')")
-    page.screenshot(path=str(folder / f"design-{condition}.png"), full_page=True)
+    screenshot(page, folder / f"design-{condition}.png", full_page=True)
 
     page.reload()  # the design survives a reload
     assert page.locator("input[name='collar'][value='button_down']").is_checked()
@@ -112,7 +113,7 @@ def finish(page, condition: str, folder: Path):
     page.get_by_role("button", name="Finish").click()
     page.wait_for_url("**/done")
     assert page.locator("#completion-code").inner_text() == "DEMO-DONE"
-    page.screenshot(path=str(folder / f"done-{condition}.png"))
+    screenshot(page, folder / f"done-{condition}.png")
     return attribute, level
 
 

@@ -2,7 +2,8 @@
 
 A real Chromium walks the demo (both conditions, English, German and Japanese) at 390 × 844 and 360 × 640, the
 review page of the peer study at a phone size, and every studio page at 768 × 1024 and 390 × 844; a desktop walk
-proves the same rules hold at 1280 × 900. Full-page screenshots of every page go to test-output/phone/.
+proves the same rules hold at 1280 × 900. With SCL_SCREENSHOTS=1, full-page screenshots of every page go to
+test-output/phone/.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 from test_participant_browser import browser  # noqa: F401 - the shared Chromium fixture
+
+from screens import screenshot
 
 OUTPUT = Path(os.environ.get("SCL_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "test-output")) / "phone"
 PHONES = {"390x844": (390, 844), "360x640": (360, 640)}
@@ -30,7 +33,7 @@ def fresh(folder: Path) -> Path:
 
 def shot(page, folder: Path, name: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    screenshot(page, folder / f"{name}.png", full_page=True)
 
 
 def assert_no_sideways_scroll(page, where: str) -> None:
@@ -77,7 +80,7 @@ def assert_editor_usable(page, where: str, folder: Path | None = None) -> None:
     groups.last.scroll_into_view_if_needed()
     assert visible_preview_height(page) >= MIN_PREVIEW_PX, f"{where}: the preview is out of view at the last group"
     if folder is not None:  # what the participant sees there (a full-page shot cannot show a sticky preview)
-        page.screenshot(path=str(folder / f"{where.rsplit(' ', 1)[-1]}-window-at-last-group.png"))
+        screenshot(page, folder / f"{where.rsplit(' ', 1)[-1]}-window-at-last-group.png")
 
 
 LINED_UP = """(groups) => [...document.querySelectorAll(groups)].map((group) => {
@@ -124,7 +127,7 @@ def adopt_each_suggestion(page, where: str, folder: Path) -> None:
                                " return img.src !== src && img.complete; }", arg=before)
         assert visible_preview_height(page) >= MIN_PREVIEW_PX, f"{where}: adopting card {index + 1} happens out of sight"
         assert card.bounding_box()["y"] < page.viewport_size["height"], where
-        page.screenshot(path=str(folder / f"revise-window-after-adopting-{index + 1}.png"))
+        screenshot(page, folder / f"revise-window-after-adopting-{index + 1}.png")
 
 
 def look_at_the_gallery(page, where: str, folder: Path) -> None:

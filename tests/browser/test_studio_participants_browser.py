@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from test_participant_browser import answer_all_radios, browser, output_dir, start  # noqa: F401
 
+from screens import screenshot
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a browser walk, like test_participant_browser.py
 
 PASSWORD = "correct horse battery"
@@ -46,11 +48,11 @@ def test_the_participants_page_issues_a_resume_link_that_works_in_another_browse
     rows = page.locator("tr[data-participant]")
     assert rows.count() == 1
     assert "thinking_style" in rows.first.inner_text()
-    page.screenshot(path=str(folder / "participants.png"), full_page=True)
+    screenshot(page, folder / "participants.png", full_page=True)
     rows.first.get_by_role("button", name="Resume link").click()
     link = page.locator("#resume-link input").input_value()
     assert "/s/demo/resume/" in link
-    page.screenshot(path=str(folder / "resume-link.png"), full_page=True)
+    screenshot(page, folder / "resume-link.png", full_page=True)
 
     second = browser.new_context()
     other = second.new_page()

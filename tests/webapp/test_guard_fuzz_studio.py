@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from test_guard_fuzz import ODD_TEXT
-from test_studio import logged_in
 
+from builders import logged_in
 from scl_testing import csrf_from
 
 pytestmark = pytest.mark.slow

@@ -7,8 +7,8 @@ import re
 
 import pytest
 from sqlalchemy import event, select
-from test_studio import PASSWORD, add_experimenter, logged_in, login, new_participant, study_row, token  # noqa: F401
 
+from builders import PASSWORD, add_experimenter, logged_in, login, new_participant, study_row, token
 from scl_testing import csrf_from
 
 NEW_PASSWORD = "a quite different sentence"

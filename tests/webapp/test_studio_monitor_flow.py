@@ -6,8 +6,8 @@ from __future__ import annotations
 import tomllib
 
 import pytest
-from test_studio import logged_in, new_participant  # noqa: F401
 
+from builders import logged_in, new_participant
 from experiments.definition import EXPERIMENTS_DIR, StudyFileError, parse_study
 from scl_testing import Journey
 from webapp import journey, monitor

@@ -14,9 +14,8 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from test_studio import get_participant, logged_in, new_participant  # noqa: F401
 
-from builders import walker_at
+from builders import get_participant, logged_in, new_participant, walker_at
 from scl_testing import Journey, csrf_from
 from shared_worlds import shared_app, unchanged
 from webapp import journey
@@ -53,8 +52,7 @@ def events(app, internal: int, kind: str) -> int:
 
 
 def viewer_client(app):
-    from test_studio import add_experimenter, login
-
+    from builders import add_experimenter, login
     from webapp.models import StudyMember
     add_experimenter(app, "viewer@lab.example")
     with app.app_context():

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from test_studio import get_participant, logged_in, new_participant  # noqa: F401
 from test_studio_participants import pid
 
+from builders import get_participant, logged_in, new_participant
 from webapp import journey
 from webapp.extensions import db
 from webapp.models import Participant

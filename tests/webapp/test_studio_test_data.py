@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import func, select
-from test_studio import logged_in, new_participant  # noqa: F401
 
-from builders import browser_of, place, walker_at
+from builders import browser_of, logged_in, new_participant, place, walker_at
 from experiments.definition import EXPERIMENTS_DIR, parse_study
 from scl_testing import Journey, csrf_from
 from shared_worlds import shared_app, unchanged
@@ -217,8 +216,7 @@ def test_a_bad_copy_slug_is_explained_and_nothing_is_created(world):
 
 
 def test_only_an_owner_deletes_the_whole_study_and_only_with_the_slug(app, fast_hashes):
-    from test_studio import add_experimenter, login
-
+    from builders import add_experimenter, login
     from webapp.accounts import find_experimenter
     from webapp.models import StudyMember
     client = logged_in(app)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
-from test_studio import logged_in, study_row, token  # noqa: F401
+
+from builders import add_experimenter, logged_in, login, study_row, token
+from scl_testing import csrf_from
 
 LIMIT = 64 * 1024
 
@@ -84,3 +86,44 @@ def test_an_upload_with_untranslated_texts_loads_and_warns_which_stay_english(ap
     assert response.status_code == 303
     page = client.get(response.location).get_data(as_text=True)
     assert "stay English in &#39;de&#39;" in page and "[translations.ja]" in page
+
+
+# ---------------------------------------------------------------- uploading a study file
+def test_an_uploaded_study_file_is_validated_and_loaded(app, fast_hashes):
+    from webapp.extensions import db
+    from webapp.models import StudyMember
+    client = logged_in(app)
+    study_file = source("uploaded")
+    csrf = token(client, "/studio/upload")
+
+    def upload(text, name="study.toml"):
+        return client.post("/studio/upload", data={"csrf_token": csrf, "file": (io.BytesIO(text.encode()), name)},
+                           content_type="multipart/form-data")
+
+    broken = upload(study_file.replace("target_n_per_cell = 150", "target_n_per_cell = -3")
+                    .replace('rule = "random"', 'rule = "whatever"'))
+    assert broken.status_code == 400
+    text = broken.get_data(as_text=True)
+    assert "target_n_per_cell" in text and "suggestions.rule" in text  # every problem, not the first only
+    assert upload("this is = = not toml").status_code == 400
+    sneaky = upload(study_file + '\n[thinking_style]\ninstrument = "/etc/passwd"\n')
+    assert sneaky.status_code == 400 and "instruments shipped" in sneaky.get_data(as_text=True)
+
+    response = upload(study_file, "uploaded.toml")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/studio/studies/uploaded")
+    with app.app_context():
+        study = study_row(app, "uploaded")
+        assert db.session.get(StudyMember, (study.id, 1)).role == "owner"
+    page = client.get("/studio/studies/uploaded").get_data(as_text=True)
+    assert "uploaded.toml" in page and "version <strong>1</strong>" in page
+    assert "Unchanged" in client.get(upload(study_file, "uploaded.toml").headers["Location"]).get_data(as_text=True)
+
+    # A slug of someone else's study cannot be taken over.
+    add_experimenter(app, "intruder@lab.example")
+    intruder = app.test_client()
+    login(intruder, "intruder@lab.example")
+    html = intruder.get("/studio/upload").get_data(as_text=True)
+    taken = intruder.post("/studio/upload", data={"csrf_token": csrf_from(html), "file": (io.BytesIO(
+        study_file.replace("Design your own", "Hijacked").encode()), "x.toml")}, content_type="multipart/form-data")
+    assert taken.status_code == 400 and "not a member" in taken.get_data(as_text=True)
+    assert study_row(app, "uploaded").title == "Design your own dress shirt"

@@ -228,8 +228,7 @@ def test_the_export_says_who_asked_for_more_time(app, journey):
 
 
 def test_the_studio_participants_page_shows_who_asked_for_more_time(app, journey, fast_hashes):
-    from test_studio import logged_in
-
+    from builders import logged_in
     from webapp.export import participant_id
     asked, did_not = journey(), journey()
     asked.consent()
