@@ -25,6 +25,16 @@ def run_cli(*args):
                           capture_output=True, text=True, timeout=120)
 
 
+def run_in_process(capsys, *args) -> subprocess.CompletedProcess:
+    """The same command through `main` in this interpreter (no second start-up of pandas and statsmodels).
+
+    `python -m analysis` itself is proven by test_fit_json_end_to_end, in a process of its own."""
+    capsys.readouterr()
+    code = main([str(arg) for arg in args])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["analysis", *map(str, args)], code, out, err)
+
+
 def all_numbers_finite(value):
     if isinstance(value, dict):
         return all(all_numbers_finite(v) for v in value.values())
@@ -94,8 +104,8 @@ def test_fit_categorical_moderator_and_bootstrap(participants_csv, capsys):
     assert again["h1"]["bootstrap"] == h1["bootstrap"]
 
 
-def test_fit_text_tables(participants_csv):
-    completed = run_cli("fit", participants_csv)
+def test_fit_text_tables(participants_csv, capsys):
+    completed = run_in_process(capsys, "fit", participants_csv)
     assert completed.returncode == 0, completed.stderr
     for heading in ("Model summary", "Coefficients", "Test of the interaction",
                     "Conditional effects of public at values of holism",
@@ -104,11 +114,11 @@ def test_fit_text_tables(participants_csv):
     assert completed.stderr == ""
 
 
-def test_bad_input_exits_2_naming_file_column_and_row(tmp_path):
+def test_bad_input_exits_2_naming_file_column_and_row(tmp_path, capsys):
     path = tmp_path / "broken.csv"
     path.write_text("participant_id,condition,holism,conformity,closeness,evaluation\n"
                     "a,public,4,0.5,3,5\nb,private,4,abc,3,5\n", encoding="utf-8")
-    completed = run_cli("fit", path, "--json")
+    completed = run_in_process(capsys, "fit", path, "--json")
     assert completed.returncode == 2
     assert completed.stdout == ""
     assert str(path) in completed.stderr and "conformity" in completed.stderr and "row 2" in completed.stderr
