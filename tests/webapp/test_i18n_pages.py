@@ -13,10 +13,11 @@ import pytest
 from babel.messages.pofile import read_po
 
 from experiments.definition import load_study, study_files, study_texts
+from experiments.definition.localisation import LANGUAGES as PLATFORM_LANGUAGES
 from webapp.i18n import TRANSLATIONS
 
 ROOT = Path(__file__).resolve().parents[2]
-LANGUAGES = ("de", "ja")
+LANGUAGES = tuple(code for code in PLATFORM_LANGUAGES if code != "en")  # every language the platform speaks
 
 
 def _extracted_msgids(tmp_path) -> set[str]:
