@@ -13,8 +13,8 @@ from pathlib import Path
 WANTED = os.environ.get("SCL_SCREENSHOTS", "0") == "1"
 
 
-def screenshot(page, path: str | Path, *, full_page: bool = False) -> None:
-    """Save what the page shows now, if screenshots were asked for."""
-    if WANTED:
+def screenshot(page, path: str | Path, *, full_page: bool = False, read_by_the_test: bool = False) -> None:
+    """Save what the page shows now, if screenshots were asked for (always, when the test reads the file)."""
+    if WANTED or read_by_the_test:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(path), full_page=full_page)

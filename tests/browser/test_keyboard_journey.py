@@ -262,6 +262,8 @@ def test_the_time_limit_warning_appears_in_time_and_more_time_is_asked_by_keyboa
     page.reload()
     assert warning.is_hidden()
     warning.wait_for(state="visible", timeout=10000)
+    # the alert's text is written 60 ms after the warning shows (emptied first, so it is announced again)
+    page.wait_for_function("() => document.querySelector('#time-warning [role=alert]').textContent.trim()")
     assert re.fullmatch(r"Time left in this study: (1:00|0:[0-5]\d)\.", page.locator("#time-warning [role=alert]").inner_text())
     screenshot(page, folder / "time-warning.png")
     tab_to(page, "#time-warning button")

@@ -287,21 +287,22 @@ def simulate_and_fit(app, tmp_path, name, params):
     return results["h1"]["coefficients"]["public:holism"], results["h2"]["coefficients"]["conformity:closeness"]
 
 
+# Both hypotheses end to end: bots -> database -> export -> analysis CLI. The behaviour model makes h1
+# the OLS coefficient of public:holism in conformity ~ public * holism, and h2 that of
+# conformity:closeness in evaluation ~ conformity * closeness (see experiments/behaviour.py).
+# Two tests of 200 participants each, so two workers can run them at once.
 @pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_planted_interactions_are_recovered_and_zero_effects_are_not_found(make_app, tmp_path):
-    """Both hypotheses end to end: bots -> database -> export -> analysis CLI.
-
-    The behaviour model makes h1 the OLS coefficient of public:holism in
-    conformity ~ public * holism, and h2 that of conformity:closeness in
-    evaluation ~ conformity * closeness (see experiments/behaviour.py).
-    """
-    app = make_app()
-    h1, h2 = simulate_and_fit(app, tmp_path, "planted", PLANTED)
+def test_planted_interactions_are_recovered(make_app, tmp_path):
+    h1, h2 = simulate_and_fit(make_app(), tmp_path, "planted", PLANTED)
     assert h1["b"] > 0 and h1["ci_low"] <= PLANTED.h1 <= h1["ci_high"] and h1["p"] < 0.05
     assert h2["b"] > 0 and h2["ci_low"] <= PLANTED.h2 <= h2["ci_high"] and h2["p"] < 0.05
 
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_zero_effects_are_not_found(make_app, tmp_path):
     null = replace(PLANTED, h1=0.0, h2=0.0)
-    h1, h2 = simulate_and_fit(app, tmp_path, "null", null)
+    h1, h2 = simulate_and_fit(make_app(), tmp_path, "null", null)
     assert h1["p"] > 0.05 and h1["ci_low"] <= 0.0 <= h1["ci_high"]
     assert h2["p"] > 0.05 and h2["ci_low"] <= 0.0 <= h2["ci_high"]
