@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 
-from test_export import export, read_csv, walk
-
+from exporting import export, read_csv, walk
 from webapp import journey
 from webapp.extensions import db
 from webapp.models import Participant

@@ -8,9 +8,9 @@ import tomllib
 
 import pytest
 from sqlalchemy import select
-from test_export import finish_directly
 
 from experiments.definition import EXPERIMENTS_DIR, StudyFileError, load_study, parse_study, study_files
+from exporting import finish_directly
 from webapp.extensions import db
 from webapp.models import Event
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from test_export import export, read_csv
 
 from builders import participant_row_at, past_review, recent_entries
+from exporting import export, read_csv
 from webapp.domain.peer_wait import WINDOW, plan_wait
 from webapp.export import participant_id
 from webapp.extensions import db

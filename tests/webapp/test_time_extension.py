@@ -14,10 +14,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 from test_concurrency_duplicates import COPIES, burst, cookie_of
-from test_export import finish_directly
 
 from builders import install_study, study_data
 from experiments.definition import StudyDefinition, StudyFileError, parse_study
+from exporting import finish_directly
 from scl_testing import csrf_from
 from webapp.domain.time_limit import default_extension_minutes, warning_seconds
 from webapp.extensions import db
