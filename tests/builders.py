@@ -186,7 +186,9 @@ def past_review(app, slug: str) -> Journey:
 PASSWORD = "correct horse battery"
 
 
-def add_experimenter(app, email: str, password: str = PASSWORD, owns: tuple[str, ...] = ()) -> int:
+def add_experimenter(app, email: str, password: str = PASSWORD, owns: tuple[str, ...] = (),
+                     views: tuple[str, ...] = ()) -> int:
+    """An experimenter owning the studies `owns` and a viewer of the studies `views`."""
     from webapp.accounts import create_experimenter
     from webapp.extensions import db
     from webapp.models import StudyMember
@@ -195,6 +197,8 @@ def add_experimenter(app, email: str, password: str = PASSWORD, owns: tuple[str,
         experimenter = create_experimenter(email, password)
         for slug in owns:
             db.session.add(StudyMember(study_id=study_by_slug(slug).id, experimenter_id=experimenter.id, role="owner"))
+        for slug in views:
+            db.session.add(StudyMember(study_id=study_by_slug(slug).id, experimenter_id=experimenter.id, role="viewer"))
         db.session.commit()
         return experimenter.id
 
@@ -218,8 +222,9 @@ def token(client, url: str = "/studio/login") -> str:
     return csrf_from(client.get(url).get_data(as_text=True))
 
 
-def logged_in(app, email: str = "owner@lab.example", owns: tuple[str, ...] = ("demo",)):
-    add_experimenter(app, email, owns=owns)
+def logged_in(app, email: str = "owner@lab.example", owns: tuple[str, ...] = ("demo",),
+              views: tuple[str, ...] = ()):
+    add_experimenter(app, email, owns=owns, views=views)
     client = app.test_client()
     assert login(client, email).status_code == 303
     return client

@@ -75,3 +75,23 @@ def shared_app(request, tmp_path_factory, label: str):
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+
+
+def world_fixtures(label: str, build):
+    """The fixture pair a module's read-only tests use: `shared_world` (built by `build(app)` once per
+    database, on a database of the module's own) and `world` (it, checked unchanged after each test).
+
+    Assign both at module level: ``shared_world, world = world_fixtures("label", _build_world)``."""
+
+    @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+    def shared_world(request, tmp_path_factory):
+        with shared_app(request, tmp_path_factory, label) as app:
+            yield build(app)
+
+    @pytest.fixture
+    def world(shared_world):
+        """The shared world, for a test that must change nothing in it (checked after the test)."""
+        with unchanged(shared_world.app):
+            yield shared_world
+
+    return shared_world, world

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from builders import get_participant, logged_in, new_participant, walker_at
 from scl_testing import Journey, csrf_from
-from shared_worlds import shared_app, unchanged
+from shared_worlds import world_fixtures
 from webapp import journey
 from webapp.export import participant_id
 from webapp.extensions import db
@@ -51,20 +51,6 @@ def events(app, internal: int, kind: str) -> int:
             Event.participant_id == internal, Event.kind == kind))
 
 
-def viewer_client(app):
-    from builders import add_experimenter, login
-    from webapp.models import StudyMember
-    add_experimenter(app, "viewer@lab.example")
-    with app.app_context():
-        from webapp.accounts import find_experimenter
-        db.session.add(StudyMember(study_id=study_by_slug("demo").id,
-                                   experimenter_id=find_experimenter("viewer@lab.example").id, role="viewer"))
-        db.session.commit()
-    client = app.test_client()
-    assert login(client, "viewer@lab.example").status_code == 303
-    return client
-
-
 # ---------------------------------------------------------------- the world the read-only tests share
 @dataclass
 class World:
@@ -80,22 +66,12 @@ def _build_world(app) -> World:
     owner = logged_in(app)
     real = new_participant(app)
     simulated = new_participant(app, simulated=True)
-    viewer = viewer_client(app)
+    viewer = logged_in(app, "viewer@lab.example", owns=(), views=("demo",))
     stranger = logged_in(app, "stranger@lab.example", owns=())
     return World(app=app, owner=owner, viewer=viewer, stranger=stranger, real=real, simulated=simulated)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def shared_world(request, tmp_path_factory):
-    with shared_app(request, tmp_path_factory, "studio-participants") as app:
-        yield _build_world(app)
-
-
-@pytest.fixture
-def world(shared_world):
-    """The shared world, for a test that must change nothing in it (checked after the test)."""
-    with unchanged(shared_world.app):
-        yield shared_world
+shared_world, world = world_fixtures("studio-participants", _build_world)
 
 
 # ---------------------------------------------------------------- the list

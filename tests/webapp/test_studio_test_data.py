@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from builders import browser_of, logged_in, new_participant, place, walker_at
 from experiments.definition import EXPERIMENTS_DIR, parse_study
 from scl_testing import Journey, csrf_from
-from shared_worlds import shared_app, unchanged
+from shared_worlds import world_fixtures
 from webapp import journey, monitor
 from webapp.extensions import db
 from webapp.models import Participant, StudioAction, Study
@@ -59,25 +59,14 @@ class World:
 
 
 def _build_world(app) -> World:
-    from test_studio_participants import viewer_client
     owner = logged_in(app)
     for _ in range(3):
         new_participant(app, simulated=True)
     new_participant(app)  # one real participant beside the three simulated ones
-    return World(app=app, owner=owner, viewer=viewer_client(app))
+    return World(app=app, owner=owner, viewer=logged_in(app, "viewer@lab.example", owns=(), views=("demo",)))
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def shared_world(request, tmp_path_factory):
-    with shared_app(request, tmp_path_factory, "studio-test-data") as app:
-        yield _build_world(app)
-
-
-@pytest.fixture
-def world(shared_world):
-    """The shared world, for a test that must change nothing in it (checked after the test)."""
-    with unchanged(shared_world.app):
-        yield shared_world
+shared_world, world = world_fixtures("studio-test-data", _build_world)
 
 
 # ---------------------------------------------------------------- places
