@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import g, request, session
+from flask import g, request
 
 from experiments.definition import SLUG_RE
+
+from . import visitor
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 log = logging.getLogger(__name__)
@@ -57,14 +59,13 @@ def study_languages(slug: str | None) -> tuple[str, ...]:
 def requested_language(slug: str | None, languages: tuple[str, ...]) -> str:
     """Before consent: ?lang= (kept for the study in the session), else the browser's preference."""
     asked = request.args.get("lang")
-    chosen = dict(session.get("lang", {}))
+    chosen = visitor.chosen_language(slug) if slug else None
     if asked in languages:
-        if chosen.get(slug) != asked:
-            chosen[slug] = asked
-            session["lang"] = chosen
+        if slug and chosen != asked:
+            visitor.choose_language(slug, asked)
         return asked
-    if chosen.get(slug) in languages:
-        return chosen[slug]
+    if chosen in languages:
+        return chosen
     return request.accept_languages.best_match(languages) or languages[0]
 
 

@@ -7,7 +7,8 @@ Everything is kept per study slug, so one browser can be in several studies at o
 - ``recruit``: the recruiting panel and the *keyed hashes* of the ids the entry link carried, until consent
   binds them to a participant (the cookie is readable by its holder, so it never holds an id);
 - ``pilot``: the cell an experimenter pilots in this browser;
-- ``declined``: that this browser declined once (a decline is counted once and keeps nothing else).
+- ``declined``: that this browser declined once (a decline is counted once and keeps nothing else);
+- ``lang``: the language asked for with ``?lang=`` before consent (consent then fixes it on the participant).
 
 Flask's session is a dict of dicts here; assigning a fresh copy marks it modified, so every write goes
 through `_put` and no caller edits the nested dicts by hand.
@@ -90,6 +91,14 @@ def has_declined(slug: str) -> bool:
 
 def mark_declined(slug: str) -> None:
     _put("declined", slug, True)
+
+
+def chosen_language(slug: str) -> str | None:
+    return _of("lang").get(slug)
+
+
+def choose_language(slug: str, language: str) -> None:
+    _put("lang", slug, language)
 
 
 # ---------------------------------------------------------------- piloting
