@@ -118,9 +118,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    from .i18n import TRANSLATIONS, compile_catalogues, select_locale
+    from .i18n import TRANSLATIONS, compile_catalogues, install_template_gettext, select_locale
     compile_catalogues()
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
+    install_template_gettext(app)
     from flask_babel import get_locale
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "en")
     from babel.numbers import get_currency_precision, get_currency_symbol

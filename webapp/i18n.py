@@ -18,6 +18,7 @@ from experiments.definition import SLUG_RE
 from . import visitor
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+CATALOGUE = "_request_catalogue"  # where a request keeps its catalogue (on flask.g and in template contexts)
 log = logging.getLogger(__name__)
 
 
@@ -85,4 +86,53 @@ def fix_language(language: str) -> None:
     from flask_babel import refresh
     if g.get("participant_language") != language:
         g.participant_language = language
+        g.pop(CATALOGUE, None)
         refresh()
+
+
+def request_catalogue():
+    """The request's catalogue, looked up once per request (Flask-Babel finds it again on every call:
+    the request context, the locale and its name; a step page asks 20 to 60 times)."""
+    found = g.get(CATALOGUE)
+    if found is None:
+        from flask_babel import get_translations
+        found = g.setdefault(CATALOGUE, get_translations())
+    return found
+
+
+def page_translations() -> dict:
+    """A context processor: the page's templates find the catalogue in their context."""
+    return {CATALOGUE: request_catalogue()}
+
+
+def install_template_gettext(app) -> None:
+    """Template gettext through the request's catalogue; Jinja's new-style gettext does the escaping.
+
+    Imported macros render without the page's context: they ask `request_catalogue`.
+    """
+    from jinja2 import pass_context
+
+    def catalogue(context):
+        return context.get(CATALOGUE) or request_catalogue()
+
+    app.context_processor(page_translations)
+    app.jinja_env.install_gettext_callables(
+        gettext=pass_context(lambda context, s: catalogue(context).ugettext(s)),
+        ngettext=pass_context(lambda context, s, p, n: catalogue(context).ungettext(s, p, n)),
+        pgettext=pass_context(lambda context, c, s: catalogue(context).upgettext(c, s)),
+        npgettext=pass_context(lambda context, c, s, p, n: catalogue(context).unpgettext(c, s, p, n)),
+        newstyle=True,
+    )
+
+
+def warm_up(app) -> None:
+    """Compile every template and load every catalogue now, not in the first participants' requests."""
+    from flask_babel import force_locale, get_translations
+
+    from experiments.definition.localisation import LANGUAGES
+    for name in app.jinja_env.list_templates(extensions=("html",)):
+        app.jinja_env.get_template(name)
+    with app.test_request_context("/"):
+        for language in LANGUAGES:
+            with force_locale(language):
+                get_translations()

@@ -7,11 +7,11 @@ and render.
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import cache, wraps
 
 from flask import abort, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from experiments import steps
@@ -40,6 +40,19 @@ def get_study(slug: str) -> Study:
     return study
 
 
+@cache
+def participant_query(for_update: bool):
+    """This browser's participant with its study and version, built once (every step request runs it).
+
+    A statement object kept across requests also keeps its SQL cache key, which SQLAlchemy
+    would otherwise compute again for each new statement.
+    """
+    query = (select(Participant).join(Participant.study)
+             .where(Participant.token == bindparam("token"), Study.slug == bindparam("slug"))
+             .options(contains_eager(Participant.study), joinedload(Participant.version, innerjoin=True)))
+    return query.with_for_update(of=Participant) if for_update else query
+
+
 def study_and_participant(slug: str, for_update: bool = False) -> tuple[Study, Participant | None]:
     """The study and this browser's participant in it, in one query when the session has one.
 
@@ -47,11 +60,8 @@ def study_and_participant(slug: str, for_update: bool = False) -> tuple[Study, P
     """
     token = visitor.participant_token(slug)
     if token:
-        query = (select(Participant).join(Participant.study).where(Participant.token == token, Study.slug == slug)
-                 .options(contains_eager(Participant.study), joinedload(Participant.version, innerjoin=True)))
-        if for_update:
-            query = query.with_for_update(of=Participant)
-        participant = db.session.execute(query).unique().scalar_one_or_none()
+        participant = db.session.execute(participant_query(for_update),
+                                         {"token": token, "slug": slug}).unique().scalar_one_or_none()
         if participant is not None and participant.study.current_version_id is not None:
             g.study = participant.study
             i18n.fix_language(participant.language)
