@@ -11,7 +11,7 @@ import re
 
 from builders import nonce_from
 from experiments import steps
-from scl_testing import csrf_from
+from scl_testing import RADIO_RE, csrf_from
 
 TS_ITEMS = ("ts_cause_context", "ts_cause_person", "ts_contra_both", "ts_contra_one", "ts_change_turn",
             "ts_change_trend", "ts_attn_whole", "ts_attn_focus")
@@ -46,6 +46,19 @@ def _entrant(app, slug: str, *, pid: str | None, pilot_cell: str | None, simulat
     return client
 
 
+def _answer_thinking_style(client, url: str, ts: int | dict) -> None:
+    ts_answers = ts if isinstance(ts, dict) else {key: ts for key in TS_ITEMS}
+    _post(client, url, {**ts_answers, "ts_attention": 2, "submit": "Continue"})
+
+
+def _answer_every_item(client, url: str, _ts: object = None, answer: int = 4) -> None:
+    """Any declared Likert step other than the thinking style: every radio item of its page gets `answer`."""
+    html = client.get(url).get_data(as_text=True)
+    keys = sorted(set(RADIO_RE.findall(html)))
+    assert keys, f"no items on {url}"
+    _post(client, url, {**{k: answer for k in keys}, "submit": "Continue"}, html)
+
+
 def walk(app, slug: str = "demo", *, pid: str | None = None, ts: int | dict = 4, adopt: int = 0,
          closeness: int = 4, evaluation: int | dict = 5, wtp: str = "40", mc: int = 6, attention: str = "Orange",
          age: str = "30", gender: str = "woman", pilot_cell: str | None = None, change: dict | None = None,
@@ -64,9 +77,9 @@ def walk(app, slug: str = "demo", *, pid: str | None = None, ts: int | dict = 4,
     def path(step_name):
         return base + steps.get(step_name).path
 
-    def thinking_style(step_name):
-        ts_answers = ts if isinstance(ts, dict) else {key: ts for key in TS_ITEMS}
-        _post(client, path(step_name), {**ts_answers, "ts_attention": 2, "submit": "Continue"})
+    def likert(step_name):
+        other = step_name != "thinking_style"  # any other declared Likert step: every item of its page
+        (_answer_every_item if other else _answer_thinking_style)(client, path(step_name), ts)
 
     def design(step_name):
         html = client.get(path(step_name)).get_data(as_text=True)
@@ -102,7 +115,7 @@ def walk(app, slug: str = "demo", *, pid: str | None = None, ts: int | dict = 4,
     def demographics(step_name):
         _post(client, path(step_name), {"age": age, "gender": gender, "submit": "Finish"})
 
-    pages = {"likert": thinking_style, "design": design, "suggestions": suggestions, "revise": revise,
+    pages = {"likert": likert, "design": design, "suggestions": suggestions, "revise": revise,
              "closeness": closeness_page, "evaluation": evaluation_page, "checks": checks,
              "demographics": demographics}
     with app.app_context():
