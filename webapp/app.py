@@ -152,11 +152,8 @@ def register_blueprints(app: Flask) -> None:
 
     @app.get("/")
     def index():
-        from sqlalchemy import select
-
-        from .models import Study
-        studies = db.session.execute(select(Study).where(Study.status == "open").order_by(Study.slug)).scalars().all()
-        return render_template("index.html", studies=studies)
+        from .studies import open_studies
+        return render_template("index.html", studies=open_studies())
 
 
 def register_commands(app: Flask) -> None:

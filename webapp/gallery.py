@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from .access import viewer_for
 from .database import writes
@@ -15,9 +13,10 @@ from .domain.suggestions import seeded_rng
 from .domain.visibility import suggestions_visible_to
 from .extensions import db
 from .journey import pseudonym, record, stored_design
-from .models import Participant, utcnow
+from .models import utcnow
 from .participant import get_study, session_participant
 from .previews import preview_url
+from .studies import posted_designs
 
 bp = Blueprint("gallery", __name__, url_prefix="/s/<slug>/gallery")
 
@@ -36,14 +35,7 @@ def index(slug: str):
     viewer = viewer_for(me)
     if me is None and study.id not in viewer.experimenter_study_ids:
         abort(404, "The gallery is open to the participants of this study only.")
-    posted = db.session.execute(
-        select(Participant).where(Participant.study_id == study.id, Participant.visibility == "public",
-                                  Participant.initial_design_json.is_not(None),
-                                  # pilots see pilots; real participants never see pilot or simulated designs
-                                  Participant.is_pilot.is_(bool(me and me.is_pilot)),
-                                  Participant.is_simulated.is_(bool(me and me.is_simulated)))
-        .options(selectinload(Participant.suggestions))
-        .order_by(Participant.id.desc()).limit(200)).scalars().all()
+    posted = posted_designs(study, me)
     entries = []
     now, seed = utcnow(), study.current_version.definition.seed
     for owner in posted:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from experiments.definition import StudyDefinition, load_study
 
 from .extensions import db
-from .models import Experimenter, Study, StudyMember, StudyVersion
+from .models import Experimenter, Participant, Study, StudyMember, StudyVersion
 
 
 def install_definition(definition: StudyDefinition, source_name: str = "",
@@ -75,3 +75,22 @@ def install_study_file(app, path: str | Path) -> str:
         slug = study.slug
         db.session.commit()
     return slug
+
+
+def open_studies() -> list[Study]:
+    """The studies the home page lists: open ones, by slug."""
+    return list(db.session.execute(select(Study).where(Study.status == "open").order_by(Study.slug)).scalars())
+
+
+def posted_designs(study: Study, me: Participant | None, limit: int = 200) -> list[Participant]:
+    """The newest public first designs of a study's gallery, with their suggestions.
+
+    Pilots see pilots; real participants never see pilot or simulated designs.
+    """
+    return list(db.session.execute(
+        select(Participant).where(Participant.study_id == study.id, Participant.visibility == "public",
+                                  Participant.initial_design_json.is_not(None),
+                                  Participant.is_pilot.is_(bool(me and me.is_pilot)),
+                                  Participant.is_simulated.is_(bool(me and me.is_simulated)))
+        .options(selectinload(Participant.suggestions))
+        .order_by(Participant.id.desc()).limit(limit)).scalars())
