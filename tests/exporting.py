@@ -46,17 +46,16 @@ def _entrant(app, slug: str, *, pid: str | None, pilot_cell: str | None, simulat
     return client
 
 
-def _answer_thinking_style(client, url: str, ts: int | dict) -> None:
-    ts_answers = ts if isinstance(ts, dict) else {key: ts for key in TS_ITEMS}
-    _post(client, url, {**ts_answers, "ts_attention": 2, "submit": "Continue"})
-
-
-def _answer_every_item(client, url: str, _ts: object = None, answer: int = 4) -> None:
-    """Any declared Likert step other than the thinking style: every radio item of its page gets `answer`."""
+def _answer_likert(client, url: str, step_name: str, ts: int | dict) -> None:
+    """The thinking style gets the walk's answers (`ts`); any other declared Likert step 4 on every item of its page."""
+    if step_name == "thinking_style":
+        ts_answers = ts if isinstance(ts, dict) else {key: ts for key in TS_ITEMS}
+        _post(client, url, {**ts_answers, "ts_attention": 2, "submit": "Continue"})
+        return
     html = client.get(url).get_data(as_text=True)
     keys = sorted(set(RADIO_RE.findall(html)))
     assert keys, f"no items on {url}"
-    _post(client, url, {**{k: answer for k in keys}, "submit": "Continue"}, html)
+    _post(client, url, {**{k: 4 for k in keys}, "submit": "Continue"}, html)
 
 
 def walk(app, slug: str = "demo", *, pid: str | None = None, ts: int | dict = 4, adopt: int = 0,
@@ -78,8 +77,7 @@ def walk(app, slug: str = "demo", *, pid: str | None = None, ts: int | dict = 4,
         return base + steps.get(step_name).path
 
     def likert(step_name):
-        other = step_name != "thinking_style"  # any other declared Likert step: every item of its page
-        (_answer_every_item if other else _answer_thinking_style)(client, path(step_name), ts)
+        _answer_likert(client, path(step_name), step_name, ts)
 
     def design(step_name):
         html = client.get(path(step_name)).get_data(as_text=True)

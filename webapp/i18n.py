@@ -18,7 +18,6 @@ from experiments.definition import SLUG_RE
 from . import visitor
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
-CATALOGUE = "_request_catalogue"  # where a request keeps its catalogue (on flask.g and in template contexts)
 log = logging.getLogger(__name__)
 
 
@@ -86,41 +85,33 @@ def fix_language(language: str) -> None:
     from flask_babel import refresh
     if g.get("participant_language") != language:
         g.participant_language = language
-        g.pop(CATALOGUE, None)
         refresh()
 
 
 def request_catalogue():
-    """The request's catalogue, looked up once per request (Flask-Babel finds it again on every call:
-    the request context, the locale and its name; a step page asks 20 to 60 times)."""
-    found = g.get(CATALOGUE)
+    """The request's catalogue, looked up once per request.
+
+    Flask-Babel's own template `_()` finds it again on every call (the locale, its name, the
+    domain's cache); a step page asks 20 to 60 times. It is kept in Flask-Babel's per-request
+    slot, which `refresh()` and `force_locale()` clear, so a change of language still shows.
+    """
+    from flask_babel import _get_current_context, get_translations
+    context = _get_current_context()
+    if context is None:  # outside a request: Flask-Babel's answer (no translation)
+        return get_translations()
+    found = getattr(context, "babel_translations", None)
     if found is None:
-        from flask_babel import get_translations
-        found = g.setdefault(CATALOGUE, get_translations())
+        found = context.babel_translations = get_translations()
     return found
 
 
-def page_translations() -> dict:
-    """A context processor: the page's templates find the catalogue in their context."""
-    return {CATALOGUE: request_catalogue()}
-
-
 def install_template_gettext(app) -> None:
-    """Template gettext through the request's catalogue; Jinja's new-style gettext does the escaping.
-
-    Imported macros render without the page's context: they ask `request_catalogue`.
-    """
-    from jinja2 import pass_context
-
-    def catalogue(context):
-        return context.get(CATALOGUE) or request_catalogue()
-
-    app.context_processor(page_translations)
+    """Template gettext through the request's catalogue; Jinja's new-style gettext does the escaping."""
     app.jinja_env.install_gettext_callables(
-        gettext=pass_context(lambda context, s: catalogue(context).ugettext(s)),
-        ngettext=pass_context(lambda context, s, p, n: catalogue(context).ungettext(s, p, n)),
-        pgettext=pass_context(lambda context, c, s: catalogue(context).upgettext(c, s)),
-        npgettext=pass_context(lambda context, c, s, p, n: catalogue(context).unpgettext(c, s, p, n)),
+        gettext=lambda s: request_catalogue().ugettext(s),
+        ngettext=lambda s, p, n: request_catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: request_catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_catalogue().unpgettext(c, s, p, n),
         newstyle=True,
     )
 

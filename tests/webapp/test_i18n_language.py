@@ -115,3 +115,18 @@ def test_language_is_exported_as_a_participant_column(app, journey):
     with app.app_context():
         people = build_tables(study_by_slug("demo"))["participants"]
     assert sorted(people["language"]) == ["de", "en", "ja"]
+
+
+def test_template_text_follows_a_change_of_language_within_a_request(app):
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    with app.test_request_context("/"):
+        assert render_template_string("{{ _('Progress') }}") == "Progress"
+        with force_locale("de"):
+            assert render_template_string("{{ _('Progress') }}") == "Fortschritt"
+        assert render_template_string("{{ _('Progress') }}") == "Progress"
+        from flask import g
+        g.participant_language = "ja"  # what i18n.fix_language does once a participant is known
+        refresh()
+        assert render_template_string("{{ _('Progress') }}") == "進捗"

@@ -16,3 +16,4 @@ def test_warm_up_compiles_every_template_and_loads_every_catalogue(app):
     cached = {name for (_loader, name) in app.jinja_env.cache}
     assert templates and templates <= cached
     assert {language for (language, _domain) in domain.cache} == set(LANGUAGES)
+
