@@ -106,6 +106,7 @@ class Participant(db.Model):
     __table_args__ = (
         UniqueConstraint("study_id", "recruit_id_hash", name="uq_participant_recruit"),
         Index("ix_participant_study_status", "study_id", "status", "is_pilot"),
+        Index("ix_participant_export_id", "study_id", "export_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
@@ -124,6 +125,9 @@ class Participant(db.Model):
     recruit_id_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     recruit_session_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     recruit_source: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # the export's participant id (webapp.privacy), kept so the studio finds a row by it through an index;
+    # rows entered before the column got it get theirs at the first lookup (privacy.participant_by_export_id)
+    export_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")  # fixed at consent
     entered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     consented_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -1,7 +1,7 @@
 """The languages a study may be taken in and the tables that translate its texts.
 
-The shipped tables (experiments/texts) and the study file's `[study] languages` and
-`[translations.<code>]`; `StudyDefinition.localized` applies them.
+The shipped tables (experiments/texts), an instrument file's own `[translations.<code>]`, and the
+study file's `[study] languages` and `[translations.<code>]`; `StudyDefinition.localized` applies them.
 """
 
 from __future__ import annotations
@@ -60,19 +60,47 @@ def _translations(r: _Reader, data: dict, languages: tuple[str, ...]) -> dict[st
             r.fail(where, f"{show(code)} is not one of the study's other languages "
                           f"([study] languages); translations may be given for: {', '.join(offered) or 'none'}")
             continue
-        if not isinstance(table, dict):
-            r.fail(where, f"must be a table of \"English text\" = \"translation\" pairs, got {show(table)}")
-            continue
-        if len(table) > MAX_TRANSLATIONS:
-            r.fail(where, f"has {len(table)} entries; at most {MAX_TRANSLATIONS}")
-            continue
-        pairs: dict[str, str] = {}
-        for original, text in table.items():
-            if not isinstance(text, str) or not text.strip():
-                r.fail(f"{where}.{show(original)}", f"the translation must be non-empty text, got {show(text)}")
-            elif len(text) > 20000:
-                r.fail(f"{where}.{show(original)}", "the translation is longer than 20000 characters")
-            else:
-                pairs[original] = text
-        out[code] = pairs
+        pairs = _pairs(r, table, where)
+        if pairs is not None:
+            out[code] = pairs
     return out
+
+
+def _instrument_translations(r: _Reader, raw: object, where: str, into: dict[str, dict[str, str]]) -> None:
+    """An instrument file's `[translations.<code>]`, added to `into` (an earlier instrument's wording wins).
+
+    Unlike the study's own, a language the study does not list is no error: an instrument may be
+    translated further than any one study that asks it.
+    """
+    if not isinstance(raw, dict):
+        r.fail(where, f"must be tables [translations.<code>] of \"English text\" = \"translation\", got {show(raw)}")
+        return
+    for code, table in raw.items():
+        if code == "en" or code not in LANGUAGES:
+            r.fail(f"{where}.{show(code)}", f"{show(code)} is not a language to translate into; "
+                                          f"known: {', '.join(c for c in LANGUAGES if c != 'en')}")
+            continue
+        pairs = _pairs(r, table, f"{where}.{code}")
+        if pairs is not None:
+            merged = into.setdefault(code, {})
+            for original, text in pairs.items():
+                merged.setdefault(original, text)
+
+
+def _pairs(r: _Reader, table: object, where: str) -> dict[str, str] | None:
+    """A table of "English original" = "translation": non-empty texts of bounded length."""
+    if not isinstance(table, dict):
+        r.fail(where, f"must be a table of \"English text\" = \"translation\" pairs, got {show(table)}")
+        return None
+    if len(table) > MAX_TRANSLATIONS:
+        r.fail(where, f"has {len(table)} entries; at most {MAX_TRANSLATIONS}")
+        return None
+    pairs: dict[str, str] = {}
+    for original, text in table.items():
+        if not isinstance(text, str) or not text.strip():
+            r.fail(f"{where}.{show(original)}", f"the translation must be non-empty text, got {show(text)}")
+        elif len(text) > 20000:
+            r.fail(f"{where}.{show(original)}", "the translation is longer than 20000 characters")
+        else:
+            pairs[original] = text
+    return pairs

@@ -130,7 +130,8 @@ class StudyDefinition:
             if missing:
                 shown = ", ".join(show(t) for t in missing[:3]) + (", …" if len(missing) > 3 else "")
                 parts.append(f"{len(missing)} text(s) stay English in {language!r} ({shown}); "
-                             f"translate them under [translations.{language}]")
+                             f"translate them under [translations.{language}] "
+                             f"(or in the instrument file's own [translations.{language}])")
         return "; ".join(parts) or None
 
     def text_table(self, language: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from typing import Any
 from webapp.domain import columns
 
 from .. import steps
+from .localisation import _instrument_translations
 from .parts import EXPERIMENTS_DIR, Checks, ChoiceCheck, Demographics, Item, LikertBlock, Scale, Wtp
 from .reader import _entries, _Parsing, _Reader, show
 
@@ -24,8 +25,13 @@ RESERVED_KEYS = frozenset({
 })
 
 
-def _load_instrument(reader: _Reader, table: Any, path: str, default_file: str, base: Path) -> dict:
-    """A questionnaire block comes inline or from `instrument = "file.toml"` (default shipped)."""
+def _load_instrument(p: _Parsing, table: Any, path: str, default_file: str) -> dict:
+    """A questionnaire block comes inline or from `instrument = "file.toml"` (default shipped).
+
+    The file may carry its own `[translations.<code>]`, so a new instrument brings its texts in
+    every language with it; they are kept in `p.instrument_texts`, below the study's own.
+    """
+    reader, base = p.r, p.base
     table = table if isinstance(table, dict) else {}
     name = reader.get(table, "instrument", path, str, default_file, max_length=200)
     merged: dict = {}
@@ -40,6 +46,9 @@ def _load_instrument(reader: _Reader, table: Any, path: str, default_file: str, 
         reader.fail(f"{path}.instrument", f"{name} is not valid TOML: {error}")
     except RecursionError:
         reader.fail(f"{path}.instrument", f"{name} is nested too deeply")
+    if "translations" in merged:
+        _instrument_translations(reader, merged.pop("translations"), f"{path}.instrument ({name}): translations",
+                                 p.instrument_texts)
     merged.update({k: v for k, v in table.items() if k != "instrument"})
     return merged
 
@@ -88,20 +97,20 @@ def _likert(reader: _Reader, raw: dict, path: str, taken: dict[str, str], extra:
 
 def _questionnaires_section(p: _Parsing) -> None:
     """The built-in questionnaires; declared extra Likert steps follow the flow (`_extra_blocks_section`)."""
-    r, base = p.r, p.base
+    r = p.r
     q = p.questionnaires = r.table(p.data, "questionnaires", "",
                                    ("thinking_style", "evaluation", "closeness", "checks", "demographics",
                                     *(s.name for s in _extra_likert_steps())))
     ts = "questionnaires.thinking_style"
     p.fields["thinking_style"] = _likert(
-        r, _load_instrument(r, q.get("thinking_style", {}), ts, "instruments/thinking_style.toml", base), ts, p.taken)
+        r, _load_instrument(p, q.get("thinking_style", {}), ts, "instruments/thinking_style.toml"), ts, p.taken)
     ev = "questionnaires.evaluation"
-    ev_raw = _load_instrument(r, q.get("evaluation", {}), ev, "instruments/evaluation.toml", base)
+    ev_raw = _load_instrument(p, q.get("evaluation", {}), ev, "instruments/evaluation.toml")
     p.fields["evaluation"] = _likert(r, ev_raw, ev, p.taken, extra=("wtp",))
     p.fields["wtp"] = _wtp(r, ev_raw)
     p.fields["closeness_prompt"] = _closeness_prompt(r, q)
-    p.fields["checks"] = _checks(r, q, base, p.taken)
-    p.fields["demographics"] = _demographics(r, q, base)
+    p.fields["checks"] = _checks(p)
+    p.fields["demographics"] = _demographics(p)
 
 
 def _wtp(r: _Reader, ev_raw: dict) -> Wtp:
@@ -130,10 +139,11 @@ def _closeness_prompt(r: _Reader, q: dict) -> str:
     return closeness_prompt
 
 
-def _checks(r: _Reader, q: dict, base: Path, taken: dict[str, str]) -> Checks:
+def _checks(p: _Parsing) -> Checks:
     """The manipulation check and the attention checks with their expected answers."""
+    r, taken = p.r, p.taken
     cp = "questionnaires.checks"
-    ck_raw = _load_instrument(r, q.get("checks", {}), cp, "instruments/checks.toml", base)
+    ck_raw = _load_instrument(p, p.questionnaires.get("checks", {}), cp, "instruments/checks.toml")
     r.keys(ck_raw, cp, ("instrument", "title", "manipulation", "attention"))
     man = r.table(ck_raw, "manipulation", cp, ("key", "text", "scale"))
     man_key = _item_key(r, {"key": "mc_visibility", **man}, f"{cp}.manipulation", taken)
@@ -153,9 +163,10 @@ def _checks(r: _Reader, q: dict, base: Path, taken: dict[str, str]) -> Checks:
                   _scale(r, man, f"{cp}.manipulation"), tuple(attention))
 
 
-def _demographics(r: _Reader, q: dict, base: Path) -> Demographics:
+def _demographics(p: _Parsing) -> Demographics:
+    r = p.r
     dp = "questionnaires.demographics"
-    dm = _load_instrument(r, q.get("demographics", {}), dp, "instruments/demographics.toml", base)
+    dm = _load_instrument(p, p.questionnaires.get("demographics", {}), dp, "instruments/demographics.toml")
     r.keys(dm, dp, ("instrument", "title", "intro", "age", "gender"))
     age = r.table(dm, "age", dp, ("key", "text", "min", "max"))
     gender = r.table(dm, "gender", dp, ("key", "text", "options"))
@@ -187,7 +198,7 @@ def _extra_blocks_section(p: _Parsing) -> None:
     for step in _extra_likert_steps():
         if step.name in p.fields["flow"]:
             where = f"questionnaires.{step.name}"
-            raw = _load_instrument(p.r, p.questionnaires.get(step.name, {}), where, step.instrument, p.base)
+            raw = _load_instrument(p, p.questionnaires.get(step.name, {}), where, step.instrument)
             extra_blocks[step.name] = _likert(p.r, raw, where, p.taken)
     p.fields["extra_blocks"] = extra_blocks
 

@@ -189,4 +189,6 @@ class _Parsing:
     fields: dict[str, Any] = field(default_factory=dict)  # StudyDefinition's keyword arguments
     catalogue: Catalogue | None = None  # the study's restricted catalogue
     questionnaires: dict = field(default_factory=dict)  # the raw [questionnaires] table
+    # translations carried by instrument files, language → {English original: text}; the study's own win
+    instrument_texts: dict[str, dict[str, str]] = field(default_factory=dict)
     taken: dict[str, str] = field(default_factory=dict)  # item keys in use → where

@@ -6,6 +6,7 @@ live here; the larger ones have modules of their own (questionnaires, suggestion
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Callable
@@ -53,7 +54,7 @@ def parse_study(data: dict, source: str = "<memory>", base: Path | None = None,
     _check_translated_texts(parsing.r, definition)  # needs the whole study: every text it shows
     if parsing.r.problems:
         raise StudyFileError(source, parsing.r.problems)
-    return definition
+    return _with_instrument_texts(definition, parsing.instrument_texts)
 
 
 def _unknown_sections(p: _Parsing) -> None:
@@ -233,6 +234,26 @@ def _check_translated_texts(r: _Reader, definition: StudyDefinition) -> None:
                 near = difflib.get_close_matches(original, texts, n=1, cutoff=0.6)
                 hint = f"; did you mean {show(near[0])}?" if near else ""
                 r.fail(f"translations.{code}", f"{show(original)} is not a text of this study{hint}")
+
+
+def _with_instrument_texts(definition: StudyDefinition, carried: dict[str, dict[str, str]]) -> StudyDefinition:
+    """The study with its instruments' own translations below its `[translations]`.
+
+    Only texts the study shows, in languages it lists, are kept, so a study that asks nothing
+    of an instrument's translations keeps its fingerprint, and an instrument file may be
+    translated into more languages or carry items a study overrides.
+    """
+    if not carried:
+        return definition
+    shown = set(definition.texts())
+    merged = {code: dict(table) for code, table in definition.translations.items()}
+    for code in definition.languages:
+        extra = {o: t for o, t in carried.get(code, {}).items() if o in shown and o not in merged.get(code, {})}
+        if extra:
+            merged[code] = {**extra, **merged.get(code, {})}
+    if merged == definition.translations:
+        return definition
+    return dataclasses.replace(definition, translations=merged)
 
 
 # The study file's sections in the order they are read (and their problems reported); see _Parsing.

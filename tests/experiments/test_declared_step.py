@@ -30,6 +30,24 @@ key = "mood_tense"
 reverse = true
 text = "I feel tense."
 """
+# The same instrument with its own German and Japanese texts: a three-language study needs no other file.
+MOOD_TRANSLATIONS = """
+[translations.de]
+"How you feel now" = "Wie Sie sich jetzt fühlen"
+"Please say how much you agree." = "Bitte sagen Sie, wie sehr Sie zustimmen."
+"Not at all" = "Überhaupt nicht"
+"Very much" = "Sehr"
+"I feel calm." = "Ich fühle mich ruhig."
+"I feel tense." = "Ich fühle mich angespannt."
+
+[translations.ja]
+"How you feel now" = "今の気分"
+"Please say how much you agree." = "どのくらい当てはまるかお答えください。"
+"Not at all" = "まったく当てはまらない"
+"Very much" = "とても当てはまる"
+"I feel calm." = "落ち着いている。"
+"I feel tense." = "緊張している。"
+"""
 FLOW = '["consent", "thinking_style", "design", "suggestions", "revise", "mood", "closeness", "evaluation", ' \
        '"checks", "demographics"]'
 
@@ -67,6 +85,41 @@ def test_undeclared_step_is_refused_and_studies_without_it_keep_their_fingerprin
     assert "calm" not in steps.known()
     with pytest.raises(StudyFileError, match="unknown step 'calm'"):
         load_study(mood_study.parent / _with_step(mood_study, "calm"))
+
+
+def test_declared_step_brings_its_translations_in_its_instrument_file(app, mood_study):
+    plain = load_study(mood_study)
+    assert "How you feel now" in plain.untranslated("de") and "I feel tense." in plain.untranslated("ja")
+    instrument = mood_study.parent / "mood.toml"
+    instrument.write_text(MOOD_INSTRUMENT + MOOD_TRANSLATIONS, "utf-8")
+    definition = load_study(mood_study)
+    assert definition.untranslated("de") == [] and definition.untranslated("ja") == []
+    assert definition.localized("de").likert_block("mood").items[1].text == "Ich fühle mich angespannt."
+    assert definition.fingerprint() != plain.fingerprint()  # what participants read changed: a new version
+    slug = install_study(app, mood_study)
+    walker = Journey(app, slug, query="?lang=de")
+    walker.consent()
+    while (step := walker.current_step()) not in ("mood", None):
+        walker.answer(step)
+    assert step == "mood" and "Wie Sie sich jetzt fühlen" in walker.page and "I feel calm." not in walker.page
+
+
+def test_instrument_translations_are_checked_and_the_studys_own_win(mood_study):
+    instrument = mood_study.parent / "mood.toml"
+    instrument.write_text(MOOD_INSTRUMENT + '[translations.fr]\n"I feel calm." = "Je suis calme."\n'
+                          '[translations.de]\n"I feel tense." = ""\n', "utf-8")
+    with pytest.raises(StudyFileError) as refused:
+        load_study(mood_study)
+    message = str(refused.value)
+    assert "'fr' is not a language to translate into" in message
+    assert "translations.de.'I feel tense.'" in message and "non-empty" in message
+    instrument.write_text(MOOD_INSTRUMENT + MOOD_TRANSLATIONS + '"An item no study shows" = "x"\n', "utf-8")
+    mood_study.write_text(mood_study.read_text("utf-8") + '\n[translations.de]\n"I feel calm." = "Ganz ruhig."\n',
+                          "utf-8")
+    definition = load_study(mood_study)
+    assert definition.translations["de"]["I feel calm."] == "Ganz ruhig."
+    assert definition.translations["de"]["I feel tense."] == "Ich fühle mich angespannt."
+    assert "An item no study shows" not in definition.translations.get("ja", {})
 
 
 def _with_step(path, name):
@@ -109,6 +162,9 @@ def test_participant_walks_through_declared_step_and_export_has_its_columns(app,
     entries = {c["name"]: c for c in codebook["files"]["participants.csv"]}
     assert entries["mood_tense"]["item_text"] == "I feel tense."
     assert "reverse-coded" in entries["mood_tense"]["meaning"] and entries["mood_calm"]["values"].startswith("1–5")
+    # the step has no score column, so the codebook says how to reverse the item, not that a score did
+    assert "reverse it (1 + 5 − answer)" in entries["mood_tense"]["meaning"]
+    assert "score" not in entries["mood_tense"]["meaning"].replace("before averaging", "")
 
 
 def test_bots_answer_declared_step(app, mood_study):

@@ -71,8 +71,8 @@ def test_any_edit_of_a_valid_file_is_accepted_or_refused_with_named_problems(edi
     for path, action, value, new_key in edits:
         try:
             _apply(data, path, action, value, new_key)
-        except (KeyError, IndexError, TypeError):
-            continue  # an earlier edit removed or replaced this place
+        except (KeyError, IndexError, TypeError, AttributeError):
+            continue  # an earlier edit removed or replaced this place (by a scalar, even None)
     try:
         definition = parse_study(data, source="study.toml")
     except StudyFileError as error:

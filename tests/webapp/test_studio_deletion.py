@@ -69,3 +69,39 @@ def test_the_studio_deletes_a_participant_found_by_recruiting_id(app, fast_hashe
     assert client.post("/studio/studies/demo/delete/confirm",
                        data={"csrf_token": csrf, "reference": reference}).status_code == 303
     assert get_participant(app, victim) is None and study_row(app).withdrawals == 1
+
+
+# ---------------------------------------------------------------- the stored export id
+def test_a_participant_carries_the_export_id_the_export_writes_from_entry(app, fast_hashes):
+    from webapp.export import participant_id
+    from webapp.extensions import db
+    from webapp.models import Participant
+    created = [new_participant(app) for _ in range(3)]
+    with app.app_context():
+        stored = {p.id: p.export_id for p in db.session.query(Participant).filter(Participant.id.in_(created))}
+        assert stored == {internal: participant_id("demo", internal) for internal in created}
+
+
+def test_rows_from_before_the_stored_export_id_are_found_and_filled_at_the_first_lookup(app, fast_hashes):
+    from sqlalchemy import update
+
+    from webapp.export import participant_id
+    from webapp.extensions import db
+    from webapp.models import Participant
+    from webapp.privacy import participant_by_export_id
+    old, other, new = (new_participant(app) for _ in range(3))
+    with app.app_context():
+        db.session.execute(update(Participant).where(Participant.id.in_((old, other))).values(export_id=None))
+        db.session.commit()
+        study_id = db.session.get(Participant, old).study_id
+        assert participant_by_export_id(study_id, "demo", participant_id("demo", new)) == new  # no fill needed
+        assert db.session.get(Participant, old).export_id is None
+        assert participant_by_export_id(study_id, "demo", participant_id("demo", old).upper()) == old
+        db.session.commit()
+        filled = dict(db.session.execute(select(Participant.id, Participant.export_id)
+                                         .where(Participant.id.in_((old, other)))).all())
+        assert filled == {old: participant_id("demo", old), other: participant_id("demo", other)}
+        # another study's id, a wrong length, nothing: no one
+        assert participant_by_export_id(study_id + 1, "demo", participant_id("demo", old)) is None
+        assert participant_by_export_id(study_id, "demo", participant_id("demo", old)[:15]) is None
+        assert participant_by_export_id(study_id, "demo", "") is None

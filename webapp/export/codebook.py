@@ -215,7 +215,12 @@ def _likert_item_columns(step, d) -> list[Column]:
                        f"the correct answer is {item.attention}.")
         else:
             meaning = f"Answer to the {step.block_label} item" + (f" (facet: {item.facet})" if item.facet else "")
-            meaning += "; reverse-coded in the scale score." if item.reverse else "."
+            if item.reverse:  # as answered; a block with a score column reverses it there, others leave it to you
+                meaning += (f"; as answered: reverse-coded in the {step.score_field} score." if step.score_field else
+                            f"; as answered: a reverse-coded item, so reverse it ({block.scale.min} + "
+                            f"{block.scale.max} − answer) before averaging the block.")
+            else:
+                meaning += "."
         result.append(Column(item.key, "integer", meaning, scale_text(block.scale), item_text=item.text))
     return result
 

@@ -15,7 +15,7 @@ from ..domain.assignment import choose_cell
 from ..domain.design import Design
 from ..extensions import db
 from ..models import Event, Participant, Study, utcnow
-from ..privacy import pseudonym
+from ..privacy import export_participant_id, pseudonym
 from .deadlines import time_out
 from .progress import advance
 from .state import record
@@ -122,6 +122,7 @@ def enter(study: Study, nonce: str, recruit: dict | None = None, pilot_cell: str
     )
     db.session.add(participant)
     db.session.flush()
+    participant.export_id = export_participant_id(study.slug, participant.id)  # written with advance()'s update
     record(participant, "consented", step="consent", version=study.current_version.number,
            language=participant.language)
     record(participant, "assigned", step="consent", cell=cell, pilot=participant.is_pilot)

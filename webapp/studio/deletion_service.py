@@ -10,7 +10,7 @@ from .. import journey
 from ..database import lock
 from ..extensions import db
 from ..models import Participant, Study
-from ..privacy import export_participant_id, pseudonym
+from ..privacy import export_participant_id, participant_by_export_id, pseudonym
 from ..study_admin import record_action
 
 EXPORT_ID = re.compile(r"[0-9a-f]{16}")
@@ -33,12 +33,8 @@ def find_participant(study: Study, identifier: str) -> Participant | None:
         return by_recruit
     if not EXPORT_ID.fullmatch(identifier.lower()):
         return None
-    wanted = identifier.lower()
-    ids = db.session.execute(select(Participant.id).where(Participant.study_id == study.id)).scalars()
-    for participant_id in ids:
-        if export_id(study, participant_id) == wanted:
-            return db.session.get(Participant, participant_id)
-    return None
+    internal = participant_by_export_id(study.id, study.slug, identifier)
+    return None if internal is None else db.session.get(Participant, internal)
 
 
 def delete_participant(study: Study, participant: Participant, by: int) -> None:

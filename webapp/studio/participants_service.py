@@ -24,6 +24,7 @@ from ..database import lock
 from ..export import participant_id as export_participant_id
 from ..extensions import db
 from ..models import Event, Participant, Study, utcnow
+from ..privacy import participant_by_export_id
 from ..study_admin import record_action
 
 STATUSES = ("active", "completed", "timed_out", "returned")
@@ -110,13 +111,9 @@ def row_json(row: Row) -> dict:
 
 
 def find(study: Study, pid: str) -> Participant | None:
-    """The participant behind an export id, locked for the action (a scan: studies hold thousands at most)."""
-    pid = (pid or "").strip().lower()
-    ids = db.session.execute(select(Participant.id).where(Participant.study_id == study.id)).scalars().all()
-    for internal in ids:
-        if export_participant_id(study.slug, internal) == pid:
-            return lock(Participant, internal)
-    return None
+    """The participant behind an export id, locked for the action."""
+    internal = participant_by_export_id(study.id, study.slug, pid)
+    return None if internal is None else lock(Participant, internal)
 
 
 def extend_deadline(study: Study, participant: Participant, minutes: int, by: int) -> datetime:
