@@ -38,7 +38,7 @@ def cache() -> render.PreviewCache:
     if "preview_cache" not in ext:
         ext["preview_cache"] = render.PreviewCache(current_app.config.get("PREVIEW_CACHE_SIZE", 512),
                                                    current_app.config.get("PREVIEW_CACHE_BYTES", 64 * 2**20),
-                                                   current_app.config.get("PREVIEW_RENDER_CONCURRENCY", 2))
+                                                   current_app.config.get("PREVIEW_RENDER_CONCURRENCY", 1))
     return ext["preview_cache"]
 
 
