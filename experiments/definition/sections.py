@@ -248,8 +248,8 @@ def _with_instrument_texts(definition: StudyDefinition, carried: dict[str, dict[
     shown = set(definition.texts())
     merged = {code: dict(table) for code, table in definition.translations.items()}
     for code in definition.languages:
-        extra = {o: t for o, t in carried.get(code, {}).items() if o in shown and o not in merged.get(code, {})}
-        if extra:
+        extra = {o: t for o, t in carried.get(code, {}).items() if o in shown}
+        if extra:  # the study's own come last, so they win
             merged[code] = {**extra, **merged.get(code, {})}
     if merged == definition.translations:
         return definition
